@@ -1,0 +1,137 @@
+package io.realtimeai.cli;
+
+import io.realtimeai.packaging.ModelPackage;
+import io.realtimeai.packaging.PackageArchive;
+import io.realtimeai.packaging.PackageLimits;
+import io.realtimeai.pipeline.AcceleratedCatalog;
+import io.realtimeai.pipeline.Accelerator;
+import io.realtimeai.pipeline.Pipeline;
+import io.realtimeai.pipeline.PipelineOptions;
+import io.realtimeai.runtime.KeyRing;
+import io.realtimeai.runtime.RuntimeSettings;
+import io.realtimeai.runtime.ScoringRuntime;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code realtime-ai runtime}: one scoring service, standalone. */
+@Command(name = "runtime", mixinStandardHelpOptions = true,
+    description = {
+      "Serve one model package over TensorFlow Serving's gRPC Predict API.",
+      "Keys may also come from the environment variable REALTIME_AI_KEYS (comma-separated)."
+    })
+final class RuntimeCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--package", required = true, paramLabel = "ZIP|DIR", description = "The model package: a zip or a folder.")
+  Path packagePath;
+
+  @Option(names = "--catalog", paramLabel = "DIR",
+      description = "Accelerated model catalog: {model_ref}/{model_version}/model.onnx.")
+  Path catalog;
+
+  @Option(names = "--port", defaultValue = "" + RuntimeSettings.DEFAULT_PORT,
+      description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--port-file", paramLabel = "FILE", description = "Write the port here once listening.")
+  Path portFile;
+
+  @Option(names = "--name", defaultValue = "default", description = "Model name answered in model_spec.")
+  String name;
+
+  @Option(names = "--key", paramLabel = "KEY", description = "A key calls must carry (repeatable).")
+  List<String> keys = new ArrayList<>();
+
+  @Option(names = "--key-file", paramLabel = "FILE",
+      description = "Keys, one per line; re-read when the file changes.")
+  Path keyFile;
+
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "TLS certificate chain.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "TLS private key (PKCS#8).")
+  Path tlsKey;
+
+  @Option(names = "--max-message-bytes", defaultValue = "" + RuntimeSettings.DEFAULT_MAX_INBOUND_MESSAGE_BYTES,
+      description = "Largest request accepted (default: ${DEFAULT-VALUE}).")
+  int maxMessageBytes;
+
+  @Option(names = "--intra-op-threads", defaultValue = "0",
+      description = "ONNX Runtime intra-op threads per model; 0 lets ONNX Runtime choose.")
+  int intraOpThreads;
+
+  @Option(names = "--accelerator", defaultValue = "auto",
+      description = "auto, cpu, cuda or tensorrt (default: ${DEFAULT-VALUE}).")
+  Accelerator accelerator;
+
+  @Option(names = "--max-image-pixels", defaultValue = "40000000",
+      description = "Images whose header claims more pixels are refused (default: ${DEFAULT-VALUE}).")
+  long maxImagePixels;
+
+  @Option(names = "--max-entries", defaultValue = "1000", description = "Most entries a package zip may hold.")
+  int maxEntries;
+
+  @Option(names = "--max-package-bytes", defaultValue = "4294967296",
+      description = "Most bytes a package may inflate to.")
+  long maxPackageBytes;
+
+  @Option(names = "--work-dir", paramLabel = "DIR", description = "Where a package zip is extracted (default: a temporary folder).")
+  Path workDir;
+
+  @Override
+  public Integer call() throws Exception {
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
+    }
+    String fromEnvironment = System.getenv("REALTIME_AI_KEYS");
+    if (fromEnvironment != null) {
+      keys.addAll(List.of(fromEnvironment.split(",")));
+    }
+    KeyRing keyRing = keyFile == null ? KeyRing.of(keys) : KeyRing.of(keys, keyFile);
+    RuntimeSettings settings = new RuntimeSettings(name, port, portFile, keyRing, tlsCert, tlsKey,
+        maxMessageBytes, Duration.ofSeconds(30));
+    PipelineOptions options = PipelineOptions.serving()
+        .withAccelerator(accelerator)
+        .withIntraOpThreads(intraOpThreads)
+        .withMaxImagePixels(maxImagePixels);
+    boolean temporary = workDir == null;
+    Path work = temporary ? Files.createTempDirectory("realtime-ai-runtime-") : workDir;
+
+    long started = System.nanoTime();
+    ScoringRuntime runtime = new ScoringRuntime(settings);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        runtime.stop();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        if (temporary) {
+          PackageArchive.deleteTree(work);
+        }
+        // stderr, since the logging system may already be shut down by its own hook
+        System.err.println("realtime-ai runtime: stopped");
+      }
+    }, "runtime-shutdown"));
+    runtime.listen();
+    System.out.println("listening on port " + runtime.port() + "; loading " + packagePath + " …");
+    ModelPackage modelPackage = ModelPackage.open(packagePath, new PackageLimits(maxEntries, maxPackageBytes), work);
+    Pipeline pipeline = Pipeline.load(modelPackage.root(), modelPackage.definition(),
+        new AcceleratedCatalog(catalog), options);
+    System.out.println("warming up …");
+    runtime.serve(pipeline);
+    System.out.printf(Locale.ROOT, "serving '%s' on port %d: %s, %s, %s; ready in %.1f s%n",
+        name, runtime.port(), pipeline.accelerator(), settings.tls() ? "TLS" : "plaintext",
+        keyRing.required() ? "key required" : "no key", (System.nanoTime() - started) / 1e9);
+    System.out.flush();
+    runtime.blockUntilShutdown();
+    return 0;
+  }
+}

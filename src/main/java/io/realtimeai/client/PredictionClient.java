@@ -1,0 +1,304 @@
+package io.realtimeai.client;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.StringValue;
+import io.grpc.CallCredentials;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.TlsChannelCredentials;
+import io.realtimeai.pipeline.OutputSpec;
+import io.realtimeai.proto.serving.GetModelMetadataRequest;
+import io.realtimeai.proto.serving.GetModelMetadataResponse;
+import io.realtimeai.proto.serving.ModelSpec;
+import io.realtimeai.proto.serving.PredictRequest;
+import io.realtimeai.proto.serving.PredictResponse;
+import io.realtimeai.proto.serving.PredictionServiceGrpc;
+import io.realtimeai.proto.tensorflow.DataType;
+import io.realtimeai.proto.tensorflow.TensorProto;
+import io.realtimeai.proto.tensorflow.TensorShapeProto;
+import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A client of a scoring service's {@code PredictionService}: one channel reused for every call, a
+ * deadline per call, the service's key on every call, TLS when asked, and calls that fail with
+ * {@code UNAVAILABLE} retried with exponential backoff (grpc-java's own retry policy).
+ */
+public final class PredictionClient implements AutoCloseable {
+  private static final String SERVICE = "tensorflow.serving.PredictionService";
+
+  private final ManagedChannel channel;
+  private final PredictionServiceGrpc.PredictionServiceBlockingStub stub;
+  private final Duration deadline;
+  private final String inputName;
+  private volatile List<String> labels;
+
+  private PredictionClient(Builder builder) {
+    this.channel = builder.channel();
+    this.deadline = builder.deadline;
+    this.inputName = builder.inputName;
+    PredictionServiceGrpc.PredictionServiceBlockingStub base = PredictionServiceGrpc.newBlockingStub(channel);
+    this.stub = builder.key == null ? base : base.withCallCredentials(new KeyCredentials(builder.key));
+  }
+
+  /** A builder for a client of the service at {@code host:port}. */
+  public static Builder builder(String address) {
+    return new Builder(address);
+  }
+
+  /** Sends a request as it is. */
+  public PredictResponse predict(PredictRequest request) {
+    return stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).predict(request);
+  }
+
+  /** Scores a batch of encoded images sent as one {@code DT_STRING} tensor of shape {@code [N]}. */
+  public PredictResponse predictImages(List<byte[]> images) {
+    TensorProto.Builder tensor = TensorProto.newBuilder()
+        .setDtype(DataType.DT_STRING)
+        .setTensorShape(TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dim.newBuilder().setSize(images.size())));
+    images.forEach(image -> tensor.addStringVal(ByteString.copyFrom(image)));
+    return predict(PredictRequest.newBuilder()
+        .setModelSpec(ModelSpec.newBuilder().setName("default"))
+        .putInputs(inputName, tensor.build())
+        .build());
+  }
+
+  /** The top {@code n} labelled predictions of each image, from the main output ({@code output_alias}). */
+  public List<List<Prediction>> classify(List<byte[]> images, int n) {
+    PredictResponse response = predictImages(images);
+    Map<String, TensorProto> outputs = response.getOutputsMap();
+    TensorProto scores = outputs.containsKey(OutputSpec.DEFAULT_NAME)
+        ? outputs.get(OutputSpec.DEFAULT_NAME)
+        : outputs.values().iterator().next();
+    return Prediction.topPerRow(floats(scores), classes(scores), labels(), n);
+  }
+
+  /** The service's labels in class-index order (empty when it has none), asked once and kept. */
+  public List<String> labels() {
+    List<String> known = labels;
+    if (known == null) {
+      TensorProto tensor = unpack(metadata("labels"), "labels", TensorProto.class);
+      List<String> read = new ArrayList<>();
+      tensor.getStringValList().forEach(v -> read.add(v.toStringUtf8()));
+      known = List.copyOf(read);
+      labels = known;
+    }
+    return known;
+  }
+
+  /** The execution provider the service runs on ({@code CPU}, {@code CUDA}, {@code TensorRT}). */
+  public String accelerator() {
+    return unpack(metadata("accelerator"), "accelerator", StringValue.class).getValue();
+  }
+
+  /** The service's metadata for the given fields. */
+  public GetModelMetadataResponse metadata(String... fields) {
+    return stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)
+        .getModelMetadata(GetModelMetadataRequest.newBuilder()
+            .setModelSpec(ModelSpec.newBuilder().setName("default"))
+            .addAllMetadataField(List.of(fields))
+            .build());
+  }
+
+  /** The values of a float tensor, from {@code tensor_content} or {@code float_val}. */
+  public static float[] floats(TensorProto tensor) {
+    if (tensor.getDtype() != DataType.DT_FLOAT) {
+      throw new IllegalArgumentException("expected a DT_FLOAT output, got " + tensor.getDtype());
+    }
+    if (!tensor.getTensorContent().isEmpty()) {
+      float[] values = new float[tensor.getTensorContent().size() / 4];
+      tensor.getTensorContent().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+      return values;
+    }
+    float[] values = new float[tensor.getFloatValCount()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = tensor.getFloatVal(i);
+    }
+    return values;
+  }
+
+  private static int classes(TensorProto tensor) {
+    int dims = tensor.getTensorShape().getDimCount();
+    return dims == 0 ? floats(tensor).length : (int) tensor.getTensorShape().getDim(dims - 1).getSize();
+  }
+
+  private static <T extends com.google.protobuf.Message> T unpack(
+      GetModelMetadataResponse response, String field, Class<T> type) {
+    try {
+      return response.getMetadataOrThrow(field).unpack(type);
+    } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+      throw new IllegalStateException("the service answered no readable '" + field + "' metadata", e);
+    }
+  }
+
+  /** The channel, for health checks and callers that build their own stubs. */
+  public ManagedChannel channel() {
+    return channel;
+  }
+
+  @Override
+  public void close() {
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+        channel.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      channel.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Sends the key as {@code authorization: Bearer <key>} on every call. */
+  private static final class KeyCredentials extends CallCredentials {
+    private static final Metadata.Key<String> AUTHORIZATION =
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private final String key;
+
+    KeyCredentials(String key) {
+      this.key = key;
+    }
+
+    @Override
+    public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
+      Metadata headers = new Metadata();
+      headers.put(AUTHORIZATION, "Bearer " + key);
+      applier.apply(headers);
+    }
+  }
+
+  /** Builds a {@link PredictionClient}; validates once in {@link #build()}. */
+  public static final class Builder {
+    private final String address;
+    private String key;
+    private boolean tls;
+    private Path trustCertificate;
+    private String authority;
+    private Duration deadline = Duration.ofSeconds(30);
+    private int maxAttempts = 5;
+    private Duration initialBackoff = Duration.ofMillis(100);
+    private Duration maxBackoff = Duration.ofSeconds(2);
+    private String inputName = "images";
+    private int maxMessageBytes = 64 << 20;
+
+    private Builder(String address) {
+      this.address = address;
+    }
+
+    /** The service key, sent as {@code authorization: Bearer <key>}. */
+    public Builder key(String value) {
+      this.key = value == null || value.isBlank() ? null : value;
+      return this;
+    }
+
+    /** Use TLS, trusting the system's certificate authorities. */
+    public Builder tls() {
+      this.tls = true;
+      return this;
+    }
+
+    /** Use TLS, trusting the given PEM certificate (a self-signed service certificate, or its CA). */
+    public Builder trustCertificate(Path pem) {
+      this.tls = true;
+      this.trustCertificate = pem;
+      return this;
+    }
+
+    /** The host name the TLS certificate is checked against, when it differs from the address's. */
+    public Builder authority(String value) {
+      this.authority = value;
+      return this;
+    }
+
+    /** How long one call may take, retries included. */
+    public Builder deadline(Duration value) {
+      this.deadline = value;
+      return this;
+    }
+
+    /** Attempts per call (1 = no retry; grpc-java allows at most 5). */
+    public Builder maxAttempts(int value) {
+      this.maxAttempts = value;
+      return this;
+    }
+
+    /** The first and the largest pause between attempts. */
+    public Builder backoff(Duration initial, Duration max) {
+      this.initialBackoff = initial;
+      this.maxBackoff = max;
+      return this;
+    }
+
+    /** The input alias images are sent under (default {@code images}). */
+    public Builder inputName(String value) {
+      this.inputName = value;
+      return this;
+    }
+
+    /** Builds the client. */
+    public PredictionClient build() {
+      if (address == null || !address.contains(":")) {
+        throw new IllegalArgumentException("address must be host:port, got " + address);
+      }
+      if (maxAttempts < 1 || maxAttempts > 5) {
+        throw new IllegalArgumentException("maxAttempts must be between 1 and 5, got " + maxAttempts);
+      }
+      if (deadline.isNegative() || deadline.isZero()) {
+        throw new IllegalArgumentException("deadline must be positive");
+      }
+      return new PredictionClient(this);
+    }
+
+    private ManagedChannel channel() {
+      ChannelCredentials credentials;
+      try {
+        credentials = !tls ? InsecureChannelCredentials.create()
+            : trustCertificate == null ? TlsChannelCredentials.create()
+            : TlsChannelCredentials.newBuilder().trustManager(trustCertificate.toFile()).build();
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read the trusted certificate " + trustCertificate + ": " + e.getMessage(), e);
+      }
+      var builder = Grpc.newChannelBuilder(address, credentials)
+          .maxInboundMessageSize(maxMessageBytes)
+          .defaultServiceConfig(serviceConfig())
+          .enableRetry()
+          .maxRetryAttempts(5)
+          // Images are larger than grpc's default 1 MiB retry buffer; a call must stay retryable.
+          .perRpcBufferLimit(maxMessageBytes)
+          .retryBufferSize(4L * maxMessageBytes);
+      if (authority != null) {
+        builder.overrideAuthority(authority);
+      }
+      return builder.build();
+    }
+
+    private Map<String, ?> serviceConfig() {
+      Map<String, Object> retry = Map.of(
+          "maxAttempts", (double) maxAttempts,
+          "initialBackoff", seconds(initialBackoff),
+          "maxBackoff", seconds(maxBackoff),
+          "backoffMultiplier", 2.0,
+          "retryableStatusCodes", List.of("UNAVAILABLE"));
+      // grpc-java refuses a retry policy of a single attempt: no retry means no policy.
+      Map<String, Object> method = maxAttempts == 1
+          ? Map.of("name", List.of(Map.of("service", SERVICE)))
+          : Map.of("name", List.of(Map.of("service", SERVICE)), "retryPolicy", retry);
+      return Map.of("methodConfig", List.of(method));
+    }
+
+    private static String seconds(Duration duration) {
+      return String.format(java.util.Locale.ROOT, "%.3fs", duration.toMillis() / 1000.0);
+    }
+  }
+}

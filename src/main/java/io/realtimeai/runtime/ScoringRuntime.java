@@ -1,0 +1,137 @@
+package io.realtimeai.runtime;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.realtimeai.pipeline.Pipeline;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One scoring service: a gRPC server for TensorFlow Serving's Predict API in front of a pipeline.
+ * It listens first (so its port is known at once), then loads and warms up the pipeline, and
+ * only then reports SERVING on {@code grpc.health.v1.Health}.
+ */
+public final class ScoringRuntime implements AutoCloseable {
+  private final RuntimeSettings settings;
+  private final List<ServerInterceptor> interceptors;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private volatile Pipeline pipeline;
+  private Server server;
+
+  public ScoringRuntime(RuntimeSettings settings) {
+    this(settings, List.of());
+  }
+
+  /** A runtime whose Predict calls also pass {@code interceptors} (after the key check): for tests. */
+  ScoringRuntime(RuntimeSettings settings, List<ServerInterceptor> interceptors) {
+    this.settings = settings;
+    this.interceptors = List.copyOf(interceptors);
+  }
+
+  /** Starts listening, writes the port file, then loads and warms up the pipeline; returns when SERVING. */
+  public ScoringRuntime start(Callable<Pipeline> loader) throws Exception {
+    listen();
+    try {
+      serve(loader.call());
+    } catch (Exception | Error e) {
+      stop();
+      throw e;
+    }
+    return this;
+  }
+
+  /** Warms up {@code loaded} and serves it; health turns SERVING. */
+  public void serve(Pipeline loaded) {
+    loaded.warmUp();
+    pipeline = loaded;
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+  }
+
+  /** Starts listening with health NOT_SERVING; Predict answers UNAVAILABLE until {@link #serve} is called. */
+  public ScoringRuntime listen() throws IOException {
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
+    ServerCredentials credentials = settings.tls()
+        ? TlsServerCredentials.create(settings.tlsCertificate().toFile(), settings.tlsKey().toFile())
+        : InsecureServerCredentials.create();
+    List<ServerInterceptor> chain = new ArrayList<>(interceptors);
+    // ServerInterceptors.intercept runs the last one first: the key check comes before anything else.
+    chain.add(new KeyAuthInterceptor(settings.keys()));
+    PredictionService service = new PredictionService(settings.name(), () -> pipeline);
+    server = Grpc.newServerBuilderForPort(settings.port(), credentials)
+        .maxInboundMessageSize(settings.maxInboundMessageBytes())
+        .addService(ServerInterceptors.intercept(service, chain))
+        .addService(health.getHealthService())
+        .build()
+        .start();
+    if (settings.portFile() != null) {
+      writePortFile(settings.portFile(), server.getPort());
+    }
+    return this;
+  }
+
+  /** The port the server listens on. */
+  public int port() {
+    return server.getPort();
+  }
+
+  /** The pipeline being served, or null while it loads. */
+  public Pipeline pipeline() {
+    return pipeline;
+  }
+
+  /**
+   * Stops gracefully: health turns NOT_SERVING, new calls are refused, in-flight calls finish
+   * (up to the grace period), then the models are released.
+   */
+  public synchronized void stop() throws InterruptedException {
+    if (server == null || server.isShutdown()) {
+      return;
+    }
+    health.enterTerminalState();
+    server.shutdown();
+    if (!server.awaitTermination(settings.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+      server.shutdownNow();
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    Pipeline loaded = pipeline;
+    pipeline = null;
+    if (loaded != null) {
+      loaded.close();
+    }
+  }
+
+  /** Waits until the server has stopped. */
+  public void blockUntilShutdown() throws InterruptedException {
+    if (server != null) {
+      server.awaitTermination();
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stop();
+  }
+
+  // Written to a temporary file and moved, so a reader never sees a half-written port.
+  private static void writePortFile(Path file, int port) throws IOException {
+    Path absolute = file.toAbsolutePath();
+    Files.createDirectories(absolute.getParent());
+    Path partial = absolute.resolveSibling(absolute.getFileName() + ".partial");
+    Files.writeString(partial, Integer.toString(port), StandardCharsets.UTF_8);
+    Files.move(partial, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+}

@@ -1,0 +1,109 @@
+package io.realtimeai.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.realtimeai.client.PredictionClient;
+import io.realtimeai.testing.ModelFolders;
+import io.realtimeai.testing.TestImages;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code realtime-ai runtime} as the process the local provider starts: port file, keys, SIGTERM. */
+@Tag("integration")
+class RuntimeProcessTest {
+  @TempDir Path dir;
+
+  private ProcessBuilder realtimeAi(String... args) {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", System.getProperty("project.jar", "target/realtime-ai.jar")));
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command).redirectOutput(dir.resolve("out.txt").toFile())
+        .redirectError(dir.resolve("err.txt").toFile());
+  }
+
+  @Test
+  void runtime_writesItsPortServesWithEnvironmentKeysAndStopsOnSigterm() throws Exception {
+    Path folder = ModelFolders.tinyClassifier(dir.resolve("tiny"));
+    Path portFile = dir.resolve("port");
+    ProcessBuilder builder = realtimeAi("runtime", "--package", folder.toString(), "--port", "0",
+        "--port-file", portFile.toString(), "--intra-op-threads", "1");
+    builder.environment().put("REALTIME_AI_KEYS", "from-environment");
+    Process process = builder.start();
+    try {
+      int port = awaitPort(portFile, process);
+      try (PredictionClient client = PredictionClient.builder("localhost:" + port).key("from-environment").build()) {
+        awaitServing(client, process);
+        assertThat(client.classify(List.of(TestImages.jpeg()), 1)).hasSize(1);
+      }
+
+      process.destroy();
+
+      assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("stopped on SIGTERM").isTrue();
+      assertThat(Files.readString(dir.resolve("out.txt"))).contains("serving 'default' on port " + port);
+      assertThat(Files.readString(dir.resolve("err.txt"))).contains("stopped");
+      assertThat(isListening(port)).as("port closed").isFalse();
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  @Test
+  void runtime_exitsWithOneAndALineOnStderrForAMissingPackage() throws Exception {
+    Process process = realtimeAi("runtime", "--package", dir.resolve("absent.zip").toString(), "--port", "0").start();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).isEqualTo(1);
+    assertThat(Files.readString(dir.resolve("err.txt"))).startsWith("realtime-ai: no such file: ");
+  }
+
+  @Test
+  void runtime_exitsWithTwoForBadUsage() throws Exception {
+    Process process = realtimeAi("runtime", "--port", "0").start();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).isEqualTo(2);
+    assertThat(Files.readString(dir.resolve("err.txt"))).contains("Missing required option: '--package=ZIP|DIR'");
+  }
+
+  private static int awaitPort(Path portFile, Process process) throws Exception {
+    for (int i = 0; i < 600 && process.isAlive(); i++) {
+      if (Files.exists(portFile)) {
+        return Integer.parseInt(Files.readString(portFile).strip());
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no port file; the process " + (process.isAlive() ? "is still starting" : "exited"));
+  }
+
+  private static void awaitServing(PredictionClient client, Process process) throws Exception {
+    var health = HealthGrpc.newBlockingStub(client.channel());
+    for (int i = 0; i < 600 && process.isAlive(); i++) {
+      if (health.check(HealthCheckRequest.getDefaultInstance()).getStatus() == ServingStatus.SERVING) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("never SERVING");
+  }
+
+  private static boolean isListening(int port) {
+    try (Socket ignored = new Socket("localhost", port)) {
+      return true;
+    } catch (ConnectException e) {
+      return false;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,227 @@
+package io.realtimeai.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.realtimeai.client.PredictionClient;
+import io.realtimeai.proto.serving.PredictResponse;
+import io.realtimeai.testing.ModelFolders;
+import io.realtimeai.testing.TestCertificates;
+import io.realtimeai.testing.TestImages;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Starting, readiness, keys that change, TLS, retries and graceful shutdown. */
+@Tag("integration")
+class RuntimeLifecycleTest {
+  @TempDir static Path dir;
+  static Path folder;
+
+  @BeforeAll
+  static void model() throws Exception {
+    folder = ModelFolders.tinyClassifier(dir.resolve("tiny"));
+  }
+
+  @Test
+  void health_isNotServingUntilThePipelineIsWarm() throws Exception {
+    ScoringRuntime runtime = new ScoringRuntime(RuntimeSettings.loopback()).listen();
+    ManagedChannel channel = RuntimeHarness.channel(runtime.port());
+    try {
+      var health = HealthGrpc.newBlockingStub(channel);
+      assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus()).isEqualTo(ServingStatus.NOT_SERVING);
+      ScoringRuntimeTest.assertRefused(() -> RuntimeHarness.stub(channel, null).predict(RuntimeHarness.image(TestImages.jpeg())),
+          Status.Code.UNAVAILABLE, "the model is still loading");
+
+      runtime.serve(RuntimeHarness.loader(folder).call());
+
+      assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus()).isEqualTo(ServingStatus.SERVING);
+    } finally {
+      channel.shutdownNow();
+      runtime.stop();
+    }
+  }
+
+  @Test
+  void stop_finishesInFlightCallsAndRefusesNewOnes() throws Exception {
+    CountDownLatch inFlight = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean();
+    ServerInterceptor hold = new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        if (!call.getMethodDescriptor().getBareMethodName().equals("Predict") || !held.compareAndSet(false, true)) {
+          return next.startCall(call, headers);
+        }
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+          @Override
+          public void onHalfClose() {
+            inFlight.countDown();
+            awaitQuietly(release);
+            super.onHalfClose();
+          }
+        };
+      }
+    };
+    ScoringRuntime runtime = new ScoringRuntime(RuntimeSettings.loopback(), List.of(hold)).start(RuntimeHarness.loader(folder));
+    PredictionClient client = PredictionClient.builder("localhost:" + runtime.port()).maxAttempts(1).build();
+    try {
+      CompletableFuture<PredictResponse> call = CompletableFuture.supplyAsync(() -> client.predictImages(List.of(TestImages.jpeg())));
+      assertThat(inFlight.await(30, TimeUnit.SECONDS)).isTrue();
+
+      CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> {
+        try {
+          runtime.stop();
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      PredictionClient late = PredictionClient.builder("localhost:" + runtime.port()).maxAttempts(1).build();
+      assertThatThrownBy(() -> {
+        while (true) {
+          // answered until the server begins to shut down, refused from then on
+          late.metadata("accelerator");
+          Thread.sleep(10);
+        }
+      }).isInstanceOfSatisfying(StatusRuntimeException.class,
+          e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+      late.close();
+      assertThat(stopping).isNotDone();
+
+      release.countDown();
+
+      assertThat(call.get(30, TimeUnit.SECONDS).getOutputsMap()).containsKey("output_alias");
+      stopping.get(30, TimeUnit.SECONDS);
+    } finally {
+      release.countDown();
+      client.close();
+      runtime.stop();
+    }
+  }
+
+  @Test
+  void client_retriesUnavailableWithBackoff() throws Exception {
+    AtomicInteger attempts = new AtomicInteger();
+    ServerInterceptor firstFails = new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        if (call.getMethodDescriptor().getBareMethodName().equals("Predict") && attempts.incrementAndGet() == 1) {
+          call.close(Status.UNAVAILABLE.withDescription("restarting"), new Metadata());
+          return new ServerCall.Listener<>() {};
+        }
+        return next.startCall(call, headers);
+      }
+    };
+    ScoringRuntime runtime = new ScoringRuntime(RuntimeSettings.loopback(), List.of(firstFails)).start(RuntimeHarness.loader(folder));
+    try (PredictionClient client = PredictionClient.builder("localhost:" + runtime.port())
+        .backoff(Duration.ofMillis(10), Duration.ofMillis(50)).build()) {
+      assertThat(client.classify(List.of(TestImages.jpeg()), 1)).hasSize(1);
+      assertThat(attempts).hasValue(2);
+
+      ScoringRuntimeTest.assertRefused(() -> client.predictImages(List.of(new byte[0])), Status.Code.INVALID_ARGUMENT, "empty");
+      assertThat(attempts).as("INVALID_ARGUMENT is not retried").hasValue(3);
+    } finally {
+      runtime.stop();
+    }
+  }
+
+  @Test
+  void keyFile_newKeyIsAcceptedAndTheOldRefusedWithoutARestart() throws Exception {
+    Path keys = dir.resolve("keys.txt");
+    Files.writeString(keys, "old-primary\nsecondary\n");
+    RuntimeSettings settings = new RuntimeSettings("tiny", 0, null, KeyRing.of(List.of(), keys), null, null,
+        RuntimeSettings.DEFAULT_MAX_INBOUND_MESSAGE_BYTES, null);
+    ScoringRuntime runtime = new ScoringRuntime(settings).start(RuntimeHarness.loader(folder));
+    ManagedChannel channel = RuntimeHarness.channel(runtime.port());
+    try {
+      assertThat(RuntimeHarness.stub(channel, "Bearer old-primary").predict(RuntimeHarness.image(TestImages.jpeg()))
+          .getOutputsCount()).isEqualTo(1);
+
+      Path replacement = dir.resolve("keys.txt.new");
+      Files.writeString(replacement, "new-primary-with-another-length\nsecondary\n");
+      Files.move(replacement, keys, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+
+      awaitAccepted(channel, "Bearer new-primary-with-another-length");
+      ScoringRuntimeTest.assertRefused(() -> RuntimeHarness.stub(channel, "Bearer old-primary")
+          .predict(RuntimeHarness.image(TestImages.jpeg())), Status.Code.UNAUTHENTICATED, "not valid");
+      assertThat(RuntimeHarness.stub(channel, "Bearer secondary").predict(RuntimeHarness.image(TestImages.jpeg()))
+          .getOutputsCount()).isEqualTo(1);
+    } finally {
+      channel.shutdownNow();
+      runtime.stop();
+    }
+  }
+
+  @Test
+  void tls_servesClientsThatTrustTheCertificateAndOnlyThem() throws Exception {
+    TestCertificates.Pem pem = TestCertificates.selfSigned(dir.resolve("tls"));
+    RuntimeSettings settings = new RuntimeSettings("tiny", 0, null, KeyRing.of(List.of("k")), pem.certificate(), pem.key(),
+        RuntimeSettings.DEFAULT_MAX_INBOUND_MESSAGE_BYTES, null);
+    ScoringRuntime runtime = new ScoringRuntime(settings).start(RuntimeHarness.loader(folder));
+    try (PredictionClient trusting = PredictionClient.builder("localhost:" + runtime.port())
+            .trustCertificate(pem.certificate()).key("k").maxAttempts(1).build();
+        PredictionClient plaintext = PredictionClient.builder("localhost:" + runtime.port())
+            .key("k").maxAttempts(1).deadline(Duration.ofSeconds(5)).build()) {
+      assertThat(trusting.classify(List.of(TestImages.jpeg()), 1)).hasSize(1);
+      assertThatThrownBy(() -> plaintext.classify(List.of(TestImages.jpeg()), 1))
+          .isInstanceOfSatisfying(StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    } finally {
+      runtime.stop();
+    }
+  }
+
+  @Test
+  void portFile_holdsTheBoundPort() throws Exception {
+    Path portFile = dir.resolve("run/port");
+    RuntimeSettings settings = new RuntimeSettings("tiny", 0, portFile, null, null, null,
+        RuntimeSettings.DEFAULT_MAX_INBOUND_MESSAGE_BYTES, null);
+    ScoringRuntime runtime = new ScoringRuntime(settings).listen();
+    try {
+      assertThat(Files.readString(portFile)).isEqualTo(Integer.toString(runtime.port()));
+    } finally {
+      runtime.stop();
+    }
+  }
+
+  private static void awaitAccepted(ManagedChannel channel, String authorization) throws InterruptedException {
+    for (int i = 0; i < 200; i++) {
+      try {
+        RuntimeHarness.stub(channel, authorization).predict(RuntimeHarness.image(TestImages.jpeg()));
+        return;
+      } catch (StatusRuntimeException e) {
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+        Thread.sleep(25);
+      }
+    }
+    throw new AssertionError("the new key was never accepted");
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
