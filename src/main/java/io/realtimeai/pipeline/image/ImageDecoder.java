@@ -109,7 +109,8 @@ final class ImageDecoder {
       throw new IllegalStateException("ImageIO cannot create a " + format + " reader", e);
     }
     TruncationWatch truncation = new TruncationWatch();
-    try (ImageInputStream input = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
+    byte[] readable = format == Format.JPEG ? withoutIccProfile(encoded) : encoded;
+    try (ImageInputStream input = new MemoryCacheImageInputStream(new ByteArrayInputStream(readable))) {
       reader.setInput(input, true, true);
       reader.addIIOReadWarningListener(truncation);
       // The header alone gives the size: a 30000×30000 PNG is refused without allocating its pixels.
@@ -156,6 +157,60 @@ final class ImageDecoder {
     } finally {
       reader.dispose();
     }
+  }
+
+  /**
+   * The JPEG without its APP2 ICC_PROFILE segments. ImageIO turns an embedded profile into an
+   * ICC colour space on every decode, which costs several milliseconds (a 500×416 photo decodes
+   * in 6 ms with its profile, 1.5 ms without), and PIL, whose output models are trained on,
+   * ignores the profile too: the decoded samples are the same either way. Anything malformed is
+   * left as it is, for the decoder to report.
+   */
+  static byte[] withoutIccProfile(byte[] jpeg) {
+    java.io.ByteArrayOutputStream out = null;
+    int copied = 0;
+    int i = 2;
+    while (i + 4 <= jpeg.length && (jpeg[i] & 0xFF) == 0xFF) {
+      int marker = jpeg[i + 1] & 0xFF;
+      if (marker == 0xDA || marker == 0xD9) {
+        break;
+      }
+      if (marker == 0x01 || marker >= 0xD0 && marker <= 0xD7 || marker == 0xFF) {
+        i += marker == 0xFF ? 1 : 2;
+        continue;
+      }
+      int end = i + 2 + (((jpeg[i + 2] & 0xFF) << 8) | (jpeg[i + 3] & 0xFF));
+      if (end > jpeg.length) {
+        return jpeg;
+      }
+      if (marker == 0xE2 && startsWith(jpeg, i + 4, ICC_PROFILE)) {
+        if (out == null) {
+          out = new java.io.ByteArrayOutputStream(jpeg.length);
+        }
+        out.write(jpeg, copied, i - copied);
+        copied = end;
+      }
+      i = end;
+    }
+    if (out == null) {
+      return jpeg;
+    }
+    out.write(jpeg, copied, jpeg.length - copied);
+    return out.toByteArray();
+  }
+
+  private static final byte[] ICC_PROFILE = "ICC_PROFILE\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  private static boolean startsWith(byte[] bytes, int at, byte[] prefix) {
+    if (at + prefix.length > bytes.length) {
+      return false;
+    }
+    for (int k = 0; k < prefix.length; k++) {
+      if (bytes[at + k] != prefix[k]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Where subsampling starts along a stored axis: half the leftover pixels, so the kept ones are centred. */
