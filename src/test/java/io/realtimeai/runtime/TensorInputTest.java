@@ -19,6 +19,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -47,6 +48,12 @@ class TensorInputTest {
     multiChannel.shutdownNow();
     vector.stop();
     multi.stop();
+  }
+
+  @AfterEach
+  void stillServesAGoodRequest() {
+    TensorProto good = floats(1, 4).addAllFloatVal(List.of(1f, 2f, 3f, 4f)).build();
+    assertThat(vectorStub().predict(PredictRequest.newBuilder().putInputs("x", good).build()).getOutputsCount()).isEqualTo(1);
   }
 
   private static PredictionServiceGrpc.PredictionServiceBlockingStub vectorStub() {
