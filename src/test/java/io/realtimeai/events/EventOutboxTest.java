@@ -1,0 +1,199 @@
+package io.realtimeai.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.azure.data.tables.TableClient;
+import com.azure.data.tables.models.TableEntity;
+import io.realtimeai.error.BadRequestException;
+import io.realtimeai.storage.StorageLayout;
+import io.realtimeai.testing.AzuriteExtension;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The outbox on a real Azurite: idempotent recording, time-ordered paging, the pending set. */
+@Tag("integration")
+class EventOutboxTest {
+  @RegisterExtension static AzuriteExtension azurite = new AzuriteExtension();
+
+  private final TestClock clock = new TestClock(Instant.parse("2025-01-31T12:00:00.123456Z"));
+  private TableClient table;
+  private EventOutbox outbox;
+
+  @BeforeEach
+  void freshOutbox() {
+    table = OutboxTables.fresh(azurite.storage());
+    outbox = new EventOutbox(table, clock);
+  }
+
+  @Test
+  void record_writesTheEventToTheTableAndListReturnsIt() {
+    Event event = outbox.record(EventType.MODEL_REGISTERED, Subjects.model("resnet50", "1"),
+        Map.of("modelId", "resnet50:1", "sha256", "ab12"), "resnet50:1");
+
+    List<TableEntity> rows = table.listEntities().stream().toList();
+    assertThat(rows).extracting(TableEntity::getRowKey).containsExactlyInAnyOrder(
+        "event:2025-01-31T12:00:00.123456Z:" + event.id(),
+        "pending:2025-01-31T12:00:00.123456Z:" + event.id(),
+        "id:" + event.id());
+    TableEntity row = table.getEntity("outbox", "event:2025-01-31T12:00:00.123456Z:" + event.id());
+    assertThat(row.getProperties()).containsEntry("EventType", "RealtimeAI.ModelRegistered")
+        .containsEntry("Subject", "/models/resnet50/versions/1").containsEntry("Delivered", false)
+        .containsEntry("Attempts", 0).containsEntry("DedupeKey", "resnet50:1");
+
+    EventPage page = outbox.list(null, 10, null);
+    assertThat(page.events()).hasSize(1);
+    RecordedEvent listed = page.events().get(0);
+    assertThat(listed.event()).isEqualTo(event);
+    assertThat(listed.event().data().get("modelId").asText()).isEqualTo("resnet50:1");
+    assertThat(listed.event().eventTime()).isEqualTo(Instant.parse("2025-01-31T12:00:00.123456Z"));
+    assertThat(listed.delivered()).isFalse();
+    assertThat(listed.attempts()).isZero();
+    assertThat(page.hasMore()).isFalse();
+  }
+
+  @Test
+  void record_sameStateChangeTwiceKeepsOneEventWithOneId() {
+    Event first = outbox.record(EventType.SERVICE_DEPLOYED, Subjects.service("cats"), Map.of("replicas", 1), "op-7:deployed");
+    clock.advance(Duration.ofMinutes(3));
+    Event again = outbox.record(EventType.SERVICE_DEPLOYED, Subjects.service("cats"), Map.of("replicas", 1), "op-7:deployed");
+
+    assertThat(again.id()).isEqualTo(first.id());
+    assertThat(again.eventTime()).isEqualTo(first.eventTime());
+    assertThat(table.listEntities().stream().toList()).hasSize(3);
+    assertThat(outbox.list(null, 10, null).events()).extracting(r -> r.event().id()).containsExactly(first.id());
+    assertThat(outbox.pending(10)).hasSize(1);
+  }
+
+  @Test
+  void record_anotherStateChangeOfTheSameSubjectIsAnotherEvent() {
+    Event scored = outbox.record(EventType.IMAGE_SCORED, Subjects.image("cats", "a.jpg"), null, "images/cats/a.jpg@etag1");
+    Event rescored = outbox.record(EventType.IMAGE_SCORED, Subjects.image("cats", "a.jpg"), null, "images/cats/a.jpg@etag2");
+
+    assertThat(rescored.id()).isNotEqualTo(scored.id());
+    assertThat(outbox.list(null, 10, null).events()).hasSize(2);
+  }
+
+  @Test
+  void find_readsAnEventByIdWithItsDeliveryState() {
+    Event event = outbox.record(EventType.MODEL_DELETED, Subjects.model("m", "2"), Map.of(), "m:2:deleted");
+
+    assertThat(outbox.find(event.id())).hasValueSatisfying(found -> {
+      assertThat(found.event()).isEqualTo(event);
+      assertThat(found.delivered()).isFalse();
+    });
+    assertThat(outbox.find("00000000-0000-5000-8000-000000000000")).isEmpty();
+    assertThat(outbox.find("not an id")).isEmpty();
+  }
+
+  @Test
+  void list_returnsEventsInTimeOrderFromSince() {
+    List<String> ids = recordSeries(5);
+
+    EventPage fromThird = outbox.list(Instant.parse("2025-01-31T12:00:02.123456Z"), 10, null);
+
+    assertThat(fromThird.events()).extracting(r -> r.event().id()).containsExactlyElementsOf(ids.subList(2, 5));
+  }
+
+  @Test
+  void list_pagesWithContinuationTokensUntilTheLastPage() {
+    List<String> ids = recordSeries(7);
+
+    List<String> seen = new ArrayList<>();
+    String continuation = null;
+    int pages = 0;
+    do {
+      EventPage page = outbox.list(null, 3, continuation);
+      page.events().forEach(r -> seen.add(r.event().id()));
+      continuation = page.continuation();
+      pages++;
+    } while (continuation != null);
+
+    assertThat(pages).isEqualTo(3);
+    assertThat(seen).containsExactlyElementsOf(ids);
+  }
+
+  @Test
+  void list_aFullLastPageHasNoContinuation() {
+    recordSeries(3);
+
+    assertThat(outbox.list(null, 3, null).hasMore()).isFalse();
+  }
+
+  @Test
+  void list_refusesAContinuationItDidNotIssue() {
+    assertThatThrownBy(() -> outbox.list(null, 10, "bm90LWEta2V5"))
+        .isInstanceOf(BadRequestException.class).hasMessageContaining("continuation");
+    assertThatThrownBy(() -> outbox.list(null, 10, "' or true or '"))
+        .isInstanceOf(BadRequestException.class).hasMessageContaining("continuation");
+  }
+
+  @Test
+  void pending_holdsTheUndeliveredEventsOldestFirst() {
+    List<String> ids = recordSeries(4);
+
+    assertThat(outbox.pending(10)).extracting(r -> r.event().id()).containsExactlyElementsOf(ids);
+    assertThat(outbox.pending(2)).extracting(r -> r.event().id()).containsExactlyElementsOf(ids.subList(0, 2));
+  }
+
+  @Test
+  void record_refusesDataTooLargeForATableColumn() {
+    String large = "x".repeat(EventOutbox.MAX_DATA_CHARS);
+
+    assertThatThrownBy(() -> outbox.record(EventType.IMAGE_SCORED, "/services/s/images/a", Map.of("blob", large), "k"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blob storage");
+    assertThat(outbox.pending(10)).isEmpty();
+  }
+
+  @Test
+  void ensureTable_createsTheEventsTableOfTheLayoutAndCanRunAgain() {
+    EventOutbox app = new EventOutbox(azurite.storage()).ensureTable().ensureTable();
+
+    Event event = app.record(EventType.MODEL_REJECTED, Subjects.model("bad", "1"), Map.of("reason", "no onnx"), "bad:1");
+
+    assertThat(azurite.storage().table(StorageLayout.EVENTS_TABLE).getEntity("outbox", "id:" + event.id())).isNotNull();
+  }
+
+  @Test
+  void claim_secondClaimOfTheSameReadLosesTheRace() {
+    outbox.record(EventType.IMAGE_SCORED, Subjects.image("cats", "a.jpg"), null, "a");
+    EventOutbox.Delivery read = outbox.due(clock.instant(), 10).get(0);
+
+    assertThat(outbox.claim(read, clock.instant().plusSeconds(60))).isPresent();
+    assertThat(outbox.claim(read, clock.instant().plusSeconds(60))).isEmpty();
+    assertThat(outbox.due(clock.instant(), 10)).isEmpty();
+  }
+
+  @Test
+  void markDelivered_afterTheClaimLapsedAndAnotherRelayTookItReportsTheLostRace() {
+    Event event = outbox.record(EventType.IMAGE_SCORED, Subjects.image("cats", "a.jpg"), null, "a");
+    EventOutbox.Delivery slow = outbox.claim(outbox.due(clock.instant(), 10).get(0), clock.instant().plusSeconds(60)).orElseThrow();
+    clock.advance(Duration.ofSeconds(61));
+    EventOutbox.Delivery fast = outbox.claim(outbox.due(clock.instant(), 10).get(0), clock.instant().plusSeconds(60)).orElseThrow();
+
+    assertThat(outbox.markFailed(slow, clock.instant(), "late")).isFalse();
+    assertThat(outbox.markDelivered(fast, clock.instant())).isTrue();
+    assertThat(outbox.markDelivered(slow, clock.instant())).isFalse();
+
+    RecordedEvent recorded = outbox.find(event.id()).orElseThrow();
+    assertThat(recorded.delivered()).isTrue();
+    assertThat(recorded.attempts()).isEqualTo(1);
+    assertThat(recorded.lastError()).isNull();
+  }
+
+  private List<String> recordSeries(int count) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      ids.add(outbox.record(EventType.IMAGE_SCORED, Subjects.image("cats", i + ".jpg"), Map.of("n", i), "img-" + i).id());
+      clock.advance(Duration.ofSeconds(1));
+    }
+    return ids;
+  }
+}
