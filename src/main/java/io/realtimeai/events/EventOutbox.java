@@ -92,7 +92,7 @@ public final class EventOutbox {
   private final TableClient table;
   private final Clock clock;
 
-  /** The outbox in the {@code events} table of {@code storage}. */
+  /** The outbox in the {@code events} table of {@code storage} (see {@link Storage#ensureLayout()}). */
   public EventOutbox(Storage storage) {
     this(storage.table(StorageLayout.EVENTS_TABLE), Clock.systemUTC());
   }
@@ -101,18 +101,6 @@ public final class EventOutbox {
   EventOutbox(TableClient table, Clock clock) {
     this.table = Objects.requireNonNull(table, "table");
     this.clock = Objects.requireNonNull(clock, "clock");
-  }
-
-  /** Creates the table unless it exists. */
-  public EventOutbox ensureTable() {
-    try {
-      table.createTable();
-    } catch (TableServiceException e) {
-      if (status(e) != 409) {
-        throw e;
-      }
-    }
-    return this;
   }
 
   /**
@@ -203,6 +191,9 @@ public final class EventOutbox {
 
   /** Up to {@code limit} undelivered events, oldest first, including those waiting to be retried. */
   public List<RecordedEvent> pending(int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be 1 or more, got " + limit);
+    }
     return query("RowKey ge '" + PENDING + "' and RowKey lt '" + PENDING_END + "'", limit).stream()
         .map(EventOutbox::recorded).toList();
   }

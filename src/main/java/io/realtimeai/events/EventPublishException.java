@@ -5,6 +5,8 @@ public class EventPublishException extends RuntimeException {
   private final int status;
 
   /**
+   * A failed send.
+   *
    * @param message what went wrong, for the outbox's {@code LastError}
    * @param status the HTTP status the topic answered, or 0 when it did not answer
    */

@@ -2,6 +2,7 @@ package io.realtimeai.events;
 
 import io.realtimeai.app.AppSettings;
 import io.realtimeai.storage.Storage;
+import io.realtimeai.storage.StorageLayout;
 import java.util.logging.Logger;
 
 /**
@@ -18,7 +19,9 @@ public final class Events {
   /** The outbox in the app's storage; its table is created on first use. */
   public static synchronized EventOutbox outbox() {
     if (outbox == null) {
-      outbox = new EventOutbox(Storage.connect(AppSettings.get(AppSettings.STORAGE).orElse(null))).ensureTable();
+      Storage storage = Storage.connect(AppSettings.get(AppSettings.STORAGE).orElse(null));
+      storage.createTable(StorageLayout.EVENTS_TABLE);
+      outbox = new EventOutbox(storage);
     }
     return outbox;
   }

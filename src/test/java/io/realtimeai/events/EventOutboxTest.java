@@ -136,6 +136,11 @@ class EventOutboxTest {
   }
 
   @Test
+  void pending_refusesALimitBelowOne() {
+    assertThatThrownBy(() -> outbox.pending(0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void pending_holdsTheUndeliveredEventsOldestFirst() {
     List<String> ids = recordSeries(4);
 
@@ -153,8 +158,8 @@ class EventOutboxTest {
   }
 
   @Test
-  void ensureTable_createsTheEventsTableOfTheLayoutAndCanRunAgain() {
-    EventOutbox app = new EventOutbox(azurite.storage()).ensureTable().ensureTable();
+  void outboxOfStorage_writesToTheEventsTableOfTheLayout() {
+    EventOutbox app = new EventOutbox(azurite.storage().ensureLayout());
 
     Event event = app.record(EventType.MODEL_REJECTED, Subjects.model("bad", "1"), Map.of("reason", "no onnx"), "bad:1");
 

@@ -123,6 +123,38 @@ class EventRelayTest {
   }
 
   @Test
+  void deliverPending_splitsLargeEventsIntoRequestsEventGridTakes() {
+    String large = "x".repeat(30_000);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      ids.add(outbox.record(EventType.IMAGE_SCORED, Subjects.image("big", i + ".jpg"), Map.of("blob", large), "big-" + i).id());
+    }
+
+    assertThat(relay(EventSchema.EVENT_GRID_EVENT).deliverPending().delivered()).isEqualTo(40);
+
+    assertThat(receiver.requests().size()).isGreaterThanOrEqualTo(3);
+    assertThat(receiver.requests()).allSatisfy(r -> assertThat(r.body().length()).isLessThan(1024 * 1024));
+    assertThat(ids(receiver.events())).containsExactlyInAnyOrderElementsOf(ids);
+  }
+
+  @Test
+  void recordingAgainAfterDelivery_doesNotSendTheEventAgain() {
+    Event event = outbox.record(EventType.MODEL_REGISTERED, Subjects.model("m", "1"), Map.of(), "m:1");
+    EventRelay relay = relay(EventSchema.EVENT_GRID_EVENT);
+    relay.deliverPending();
+
+    // The step that recorded it runs again, say after its host crashed before the trigger completed.
+    Event again = outbox.record(EventType.MODEL_REGISTERED, Subjects.model("m", "1"), Map.of(), "m:1");
+    clock.advance(Duration.ofMinutes(10));
+    DeliveryReport report = relay.deliverPending();
+
+    assertThat(again.id()).isEqualTo(event.id());
+    assertThat(report.delivered()).isZero();
+    assertThat(ids(receiver.events())).containsExactly(event.id());
+    assertThat(outbox.find(event.id()).orElseThrow().delivered()).isTrue();
+  }
+
+  @Test
   void receiverDown_eventsStayPendingWithAttemptsAndErrorThenAllArriveWhenItIsBack() throws Exception {
     List<String> ids = record(5);
     EventRelay relay = relay(EventSchema.EVENT_GRID_EVENT);
