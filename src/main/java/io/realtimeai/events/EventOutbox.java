@@ -41,10 +41,11 @@ import java.util.regex.Pattern;
  * event id is derived from (type, subject, dedupe key) by {@link EventIds}, where the dedupe key
  * names the state change (a model id and version, an operation id and step, an image's blob path
  * and ETag), and the write is idempotent: a step that crashed after its state change and runs
- * again records the same id, which finds the event already there (or writes it, if the crash came
- * first) instead of losing it or writing a second one. Recording again never resets an event's
- * delivery, so an event already sent is not sent again because its step re-ran, and the first
- * recording's time and data stand.
+ * again records the same id, which writes the event if the crash came before it was recorded, and
+ * finds it already there if the crash came after, instead of losing it or writing a second one.
+ * The write inserts the event's rows only where its id is absent, rather than overwriting them:
+ * recording again never resets an event's delivery, so an event already sent is not sent again
+ * because its step re-ran, and the first recording's time and data stand.
  *
  * <p><b>Row layout.</b> One partition, {@value #PARTITION}, so that the rows of one event are
  * written together by an entity-group transaction (all or nothing), and row keys sort by time:
@@ -161,7 +162,7 @@ public final class EventOutbox {
   }
 
   /**
-   * A page of events in time order.
+   * A page of events in the order they were recorded (by the recording host's clock).
    *
    * @param since the earliest recording time to include; null for the beginning
    * @param top the page size, 1 to {@value #MAX_PAGE}
