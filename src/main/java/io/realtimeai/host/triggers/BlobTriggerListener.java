@@ -237,7 +237,9 @@ public final class BlobTriggerListener implements TriggerListener {
       return;
     }
     String reason = failure.getMessage();
-    LOG.log(Level.WARNING, failure, () -> "function " + functionName + " invocation " + context.getInvocationId()
+    // A blob that cannot be bound says all in its message; a function's exception needs its stack trace.
+    Throwable trace = failure instanceof FunctionInvoker.BindingFailure ? null : failure;
+    LOG.log(Level.WARNING, trace, () -> "function " + functionName + " invocation " + context.getInvocationId()
         + " failed on blob " + where(name) + " (ETag " + etag + "), attempt " + attempt + " of " + threshold + ": " + reason);
     if (attempt >= threshold) {
       poison(claim, item, etag, reason);

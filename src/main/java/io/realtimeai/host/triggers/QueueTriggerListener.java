@@ -31,6 +31,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
@@ -72,6 +73,7 @@ public final class QueueTriggerListener implements TriggerListener {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final Set<Delivery> inFlight = ConcurrentHashMap.newKeySet();
+  private final AtomicLong renewals = new AtomicLong();
   private volatile boolean running;
   private int inFlightCount;
   private Thread poller;
@@ -166,6 +168,16 @@ public final class QueueTriggerListener implements TriggerListener {
     }
     workers.shutdownNow();
     housekeeping.shutdownNow();
+  }
+
+  /** False once a stop began: no message is received after that. */
+  boolean running() {
+    return running;
+  }
+
+  /** Visibility extensions of running messages so far: tests wait on it instead of on the clock. */
+  long renewals() {
+    return renewals.get();
   }
 
   private void poll() {
@@ -372,6 +384,7 @@ public final class QueueTriggerListener implements TriggerListener {
       try {
         // Renewed even past the timeout: while the function still runs, nobody else may take its message.
         popReceipt = queue.updateMessage(item.getMessageId(), popReceipt, wireText, lease).getPopReceipt();
+        renewals.incrementAndGet();
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "could not extend the visibility timeout of " + invocation, e);
       }
@@ -387,7 +400,10 @@ public final class QueueTriggerListener implements TriggerListener {
         return;
       }
       long dequeueCount = item.getDequeueCount();
-      LOG.log(Level.WARNING, failure, () -> "function " + functionName + " invocation "
+      // A message that cannot be bound says all in its message; a function's exception needs its stack trace.
+      boolean bindingProblem = failure instanceof FunctionInvoker.BindingFailure
+          || failure instanceof MalformedMessageException;
+      LOG.log(Level.WARNING, bindingProblem ? null : failure, () -> "function " + functionName + " invocation "
           + invocation.context().getInvocationId() + " failed on message " + item.getMessageId() + " of queue "
           + queueName + ", dequeue count " + dequeueCount + " of " + config.maxDequeueCount() + ": "
           + failure.getMessage());
