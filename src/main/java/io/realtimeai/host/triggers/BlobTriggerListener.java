@@ -198,7 +198,7 @@ public final class BlobTriggerListener implements TriggerListener {
     int threshold = Math.max(1, config.blobPoisonThreshold());
     BlobClient blob = container.getBlobClient(name);
     if (claim.attempts() >= threshold) {
-      // Every attempt began and none settled: the host went down during each. Do not try a sixth time.
+      // Every attempt began and none settled: the host went down during each. Starting another would do the same.
       poison(claim, item, etag, claim.attempts() + " attempts started and none finished (the host stopped during each)");
       return;
     }

@@ -260,8 +260,8 @@ class QueueTriggerListenerTest {
   }
 
   /** Messages in a queue, visible or not. */
-  private int messagesIn(String queue) {
-    return storage.queue(queue).getProperties().getApproximateMessagesCount();
+  private long messagesIn(String queue) {
+    return storage.queue(queue).getProperties().getApproximateMessagesCountLong();
   }
 
   /** The poison messages of one message of {@code queue}. */
