@@ -1,0 +1,311 @@
+package io.realtimeai.host.triggers;
+
+import com.azure.core.util.Context;
+import com.azure.storage.blob.BlobClient;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.models.BlobItem;
+import com.azure.storage.blob.models.BlobItemProperties;
+import com.azure.storage.blob.models.BlobListDetails;
+import com.azure.storage.blob.models.BlobRequestConditions;
+import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.models.ListBlobsOptions;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.realtimeai.host.Binding;
+import io.realtimeai.host.FunctionInvoker;
+import io.realtimeai.host.HostConfig;
+import io.realtimeai.host.InvocationContext;
+import io.realtimeai.host.TriggerListener;
+import io.realtimeai.storage.Storage;
+import io.realtimeai.storage.StorageLayout;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A blob trigger: scans its container every poll interval and runs the function once per new blob
+ * version, with the Functions host's receipts ({@link BlobReceipts}) so that a version runs once
+ * across restarts and across hosts sharing the storage, and an overwritten blob runs again.
+ * A version that fails is retried on later scans up to {@code poisonBlobThreshold} attempts, then
+ * reported on {@code webjobs-blobtrigger-poison} ({@link BlobPoisonMessage}) and never retried.
+ * At most {@code maxDegreeOfParallelism} invocations run at once.
+ */
+public final class BlobTriggerListener implements TriggerListener {
+  private static final Logger LOG = Logger.getLogger(BlobTriggerListener.class.getName());
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final FunctionInvoker function;
+  private final Storage storage;
+  private final HostConfig config;
+  private final Duration pollInterval;
+  private final String functionName;
+  private final Binding trigger;
+  private final BlobPathPattern pattern;
+  private final BlobContainerClient container;
+  private final BlobReceipts receipts;
+
+  private final AtomicBoolean running = new AtomicBoolean();
+  private final AtomicLong scans = new AtomicLong();
+  /** Blobs queued or running here, so a scan never queues one twice. */
+  private final Set<String> queued = ConcurrentHashMap.newKeySet();
+  /** Blob name → the version known settled: spares the receipt lookup on every scan. */
+  private final Map<String, String> settled = new ConcurrentHashMap<>();
+  private final Set<RunningInvocation> inFlight = ConcurrentHashMap.newKeySet();
+  private ScheduledExecutorService housekeeping;
+  private ExecutorService workers;
+
+  /**
+   * A listener for one blob-triggered function.
+   *
+   * @param hostId the host id receipts are kept under: instances of one app share it
+   * @param pollInterval time between container scans
+   */
+  public BlobTriggerListener(FunctionInvoker function, Storage storage, HostConfig config, String hostId,
+      Duration pollInterval) {
+    this.function = function;
+    this.storage = storage;
+    this.config = config;
+    this.pollInterval = pollInterval;
+    this.functionName = function.descriptor().name();
+    this.trigger = function.descriptor().trigger();
+    if (!"blobTrigger".equals(trigger.type())) {
+      throw new IllegalArgumentException("function " + functionName + " is not blob-triggered: " + trigger.type());
+    }
+    this.pattern = BlobPathPattern.parse(trigger.string("path"));
+    this.container = storage.container(pattern.container());
+    this.receipts = new BlobReceipts(storage.container(StorageLayout.HOST_CONTAINER), hostId, functionName);
+  }
+
+  /** The path pattern this listener matches blobs against. */
+  public BlobPathPattern pattern() {
+    return pattern;
+  }
+
+  @Override
+  public void start() {
+    if (!running.compareAndSet(false, true)) {
+      return;
+    }
+    storage.container(StorageLayout.HOST_CONTAINER).createIfNotExists();
+    housekeeping = Executors.newScheduledThreadPool(1, Threads.named("blob-" + functionName));
+    workers = Executors.newFixedThreadPool(Math.max(1, config.blobParallelism()),
+        Threads.named("blob-" + functionName + "-invoke"));
+    housekeeping.scheduleWithFixedDelay(this::scan, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+    LOG.info(() -> "blob trigger " + functionName + " watches " + pattern + " every " + pollInterval.toMillis() + " ms");
+  }
+
+  @Override
+  public void stop(Duration grace) throws InterruptedException {
+    if (!running.compareAndSet(true, false)) {
+      return;
+    }
+    // Blobs still queued see running == false and return without claiming anything.
+    workers.shutdown();
+    if (!workers.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+      for (RunningInvocation invocation : inFlight) {
+        LOG.warning(() -> "stopping while " + invocation + " still runs: interrupted; its receipt lease lapses within "
+            + BlobReceipts.LEASE_SECONDS + " s and a later scan tries the blob again");
+        invocation.interrupt();
+      }
+      workers.shutdownNow();
+    }
+    housekeeping.shutdownNow();
+  }
+
+  /** Scans completed so far: tests wait on it instead of on the clock. */
+  long scans() {
+    return scans.get();
+  }
+
+  private void scan() {
+    try {
+      Set<String> seen = new HashSet<>();
+      ListBlobsOptions options = new ListBlobsOptions().setPrefix(pattern.prefix().isEmpty() ? null : pattern.prefix())
+          .setDetails(new BlobListDetails().setRetrieveMetadata(true));
+      for (BlobItem item : container.listBlobs(options, null)) {
+        if (!running.get()) {
+          return;
+        }
+        seen.add(item.getName());
+        var values = pattern.match(item.getName());
+        if (values.isEmpty()) {
+          continue;
+        }
+        String etag = BlobReceipts.quoted(item.getProperties().getETag());
+        if (etag.equals(settled.get(item.getName())) || !queued.add(item.getName())) {
+          continue;
+        }
+        try {
+          workers.execute(() -> process(item, etag, values.get()));
+        } catch (RejectedExecutionException e) {
+          // Stopped during this scan: the blob was not claimed, so nothing is left behind.
+          queued.remove(item.getName());
+          return;
+        }
+      }
+      settled.keySet().retainAll(seen);
+    } catch (BlobStorageException e) {
+      if (e.getStatusCode() == 404) {
+        LOG.fine(() -> "container " + pattern.container() + " does not exist yet");
+      } else {
+        LOG.log(Level.WARNING, "blob trigger " + functionName + ": scanning " + pattern + " failed; next scan in "
+            + pollInterval.toMillis() + " ms", e);
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "blob trigger " + functionName + ": scanning " + pattern + " failed; next scan in "
+          + pollInterval.toMillis() + " ms", e);
+    } finally {
+      scans.incrementAndGet();
+    }
+  }
+
+  private void process(BlobItem item, String etag, Map<String, String> values) {
+    String name = item.getName();
+    try {
+      if (!running.get()) {
+        return;
+      }
+      BlobReceipts.Claim claim = receipts.claim(pattern.container(), name, etag);
+      if (claim == BlobReceipts.Claim.SETTLED) {
+        settled.put(name, etag);
+      } else if (claim.held()) {
+        runClaimed(claim, item, etag, values);
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "blob trigger " + functionName + ": could not process " + where(name) + "; a later scan"
+          + " tries again", e);
+    } finally {
+      queued.remove(name);
+    }
+  }
+
+  private void runClaimed(BlobReceipts.Claim claim, BlobItem item, String etag, Map<String, String> values) {
+    String name = item.getName();
+    int threshold = Math.max(1, config.blobPoisonThreshold());
+    BlobClient blob = container.getBlobClient(name);
+    if (claim.attempts() >= threshold) {
+      // Every attempt began and none settled: the host went down during each. Starting another would do the same.
+      poison(claim, item, etag, claim.attempts() + " attempts started and none finished (the host stopped during each)");
+      return;
+    }
+    byte[] content;
+    try {
+      content = blob.downloadContentWithResponse(null, new BlobRequestConditions().setIfMatch(etag), null, Context.NONE)
+          .getValue().toBytes();
+    } catch (BlobStorageException e) {
+      claim.release();
+      if (e.getStatusCode() == 404 || e.getStatusCode() == 412) {
+        // This version is gone: deleted, or overwritten, and a later scan runs its successor.
+        return;
+      }
+      throw e;
+    }
+    InvocationContext context = new InvocationContext(functionName);
+    int attempt = claim.begin(context.getInvocationId());
+    RunningInvocation invocation = new RunningInvocation(context, "blob " + where(name) + " (ETag " + etag + ")");
+    inFlight.add(invocation);
+    long renewEvery = BlobReceipts.LEASE_SECONDS * 1000L / 3;
+    ScheduledFuture<?> renewal = housekeeping.scheduleAtFixedRate(() -> keepClaim(claim, invocation),
+        renewEvery, renewEvery, TimeUnit.MILLISECONDS);
+    Throwable failure = null;
+    try {
+      function.invoke(Map.of(trigger.name(), data(content)), metadata(item, etag, values), context);
+    } catch (RuntimeException e) {
+      failure = e;
+    } finally {
+      renewal.cancel(false);
+      invocation.end();
+      inFlight.remove(invocation);
+    }
+    if (failure == null) {
+      claim.succeeded();
+      settled.put(name, etag);
+      return;
+    }
+    String reason = failure.getMessage();
+    // A blob that cannot be bound says all in its message; a function's exception needs its stack trace.
+    Throwable trace = failure instanceof FunctionInvoker.BindingFailure ? null : failure;
+    LOG.log(Level.WARNING, trace, () -> "function " + functionName + " invocation " + context.getInvocationId()
+        + " failed on blob " + where(name) + " (ETag " + etag + "), attempt " + attempt + " of " + threshold + ": " + reason);
+    if (attempt >= threshold) {
+      poison(claim, item, etag, reason);
+    } else {
+      claim.failed();
+    }
+  }
+
+  private void keepClaim(BlobReceipts.Claim claim, RunningInvocation invocation) {
+    if (invocation.interruptIfOverdue(config.functionTimeout())) {
+      LOG.warning(() -> invocation + " exceeded functionTimeout " + config.functionTimeout() + ": interrupted");
+    }
+    try {
+      // Renewed even past the timeout: while the function still runs, no other host may start the same version.
+      claim.renew();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "could not renew the receipt lease of " + invocation, e);
+    }
+  }
+
+  private void poison(BlobReceipts.Claim claim, BlobItem item, String etag, String reason) {
+    BlobItemProperties properties = item.getProperties();
+    String blobType = properties.getBlobType() == null ? "BlockBlob" : properties.getBlobType().toString();
+    BlobPoisonMessage message = BlobPoisonMessage.of(functionName, blobType, pattern.container(), item.getName(), etag,
+        reason);
+    storage.createQueue(StorageLayout.BLOB_POISON_QUEUE);
+    storage.queue(StorageLayout.BLOB_POISON_QUEUE).sendMessage(json(message));
+    claim.poisoned();
+    settled.put(item.getName(), etag);
+    LOG.severe(() -> "function " + functionName + ": blob " + where(item.getName()) + " (ETag " + etag + ") gave up after "
+        + claim.attempts() + " attempts (" + reason + "); reported on " + StorageLayout.BLOB_POISON_QUEUE
+        + " and not retried");
+  }
+
+  private Object data(byte[] content) {
+    String dataType = trigger.string("dataType");
+    // binary → byte[], string → String; otherwise the parameter type decides (FunctionInvoker converts the bytes).
+    return "string".equalsIgnoreCase(dataType) ? new String(content, StandardCharsets.UTF_8) : content;
+  }
+
+  private Map<String, Object> metadata(BlobItem item, String etag, Map<String, String> values) {
+    BlobItemProperties properties = item.getProperties();
+    Map<String, Object> described = new LinkedHashMap<>();
+    described.put("ContentLength", properties.getContentLength());
+    described.put("ContentType", properties.getContentType());
+    described.put("ETag", etag);
+    described.put("LastModified", String.valueOf(properties.getLastModified()));
+    described.put("BlobType", properties.getBlobType() == null ? null : properties.getBlobType().toString());
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    metadata.put("BlobTrigger", where(item.getName()));
+    metadata.put("Uri", container.getBlobClient(item.getName()).getBlobUrl());
+    metadata.put("Properties", json(described));
+    metadata.put("Metadata", json(item.getMetadata() == null ? Map.of() : item.getMetadata()));
+    metadata.putAll(values);
+    return metadata;
+  }
+
+  private String where(String blobName) {
+    return pattern.container() + "/" + blobName;
+  }
+
+  private static String json(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write " + value + " as JSON", e);
+    }
+  }
+}

@@ -1,0 +1,307 @@
+package io.realtimeai.host.triggers;
+
+import static io.realtimeai.host.triggers.TriggerTestApp.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.azure.core.util.BinaryData;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.queue.models.PeekedMessageItem;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.realtimeai.host.HostConfig;
+import io.realtimeai.host.triggers.functions.BlobFunctions;
+import io.realtimeai.storage.Storage;
+import io.realtimeai.storage.StorageLayout;
+import io.realtimeai.testing.AzuriteExtension;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Blob triggers on a real Azurite: receipts, retries, poison, parallelism and stop. */
+@Tag("integration")
+class BlobTriggerListenerTest {
+  @RegisterExtension static AzuriteExtension azurite = new AzuriteExtension();
+
+  private static final String HOST_ID = "test-host";
+  private static final Duration POLL = Duration.ofMillis(100);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final List<BlobTriggerListener> listeners = new ArrayList<>();
+  private Storage storage;
+
+  @BeforeEach
+  void createContainers() {
+    storage = azurite.storage();
+    for (String container : List.of("uploads", "images", "failing", "gated")) {
+      storage.container(container).createIfNotExists();
+    }
+    storage.createQueue(StorageLayout.BLOB_POISON_QUEUE);
+    BlobFunctions.UPLOADS.clear();
+    BlobFunctions.IMAGES.clear();
+    BlobFunctions.FAILED_ATTEMPTS.clear();
+    BlobFunctions.GATED.clear();
+    BlobFunctions.GATE.reset();
+  }
+
+  @AfterEach
+  void stopListeners() throws InterruptedException {
+    BlobFunctions.GATE.openWide();
+    for (BlobTriggerListener listener : listeners) {
+      listener.stop(Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
+  void droppedBlob_runsOnceWithItsBytesAndBindings() throws Exception {
+    byte[] bytes = {0, 1, 2, (byte) 0xFF, (byte) 0xFE};
+    upload("uploads", "resnet50.v2.zip", bytes);
+    BlobTriggerListener listener = start("BlobUpload", HOST_ID, TriggerTestApp.config());
+
+    await("the upload ran", () -> runs("resnet50.v2") == 1);
+    awaitScans(listener, 3);
+
+    assertThat(runs("resnet50.v2")).isEqualTo(1);
+    BlobFunctions.Upload upload = uploadsOf("resnet50.v2").get(0);
+    assertThat(upload.content()).containsExactly(bytes);
+    assertThat(upload.name()).isEqualTo("resnet50.v2");
+    assertThat(upload.ext()).isEqualTo("zip");
+    assertThat(upload.blobTrigger()).isEqualTo("uploads/resnet50.v2.zip");
+    assertThat(upload.uri()).isEqualTo(storage.container("uploads").getBlobClient("resnet50.v2.zip").getBlobUrl());
+    JsonNode properties = JSON.readTree(upload.properties());
+    assertThat(properties.path("ContentLength").asLong()).isEqualTo(bytes.length);
+    assertThat(properties.path("ETag").asText()).isEqualTo(etag("uploads", "resnet50.v2.zip"));
+  }
+
+  @Test
+  void processedBlob_leavesAReceiptWhereTheFunctionsHostKeepsThem() throws Exception {
+    upload("uploads", "receipt.zip", bytes("r"));
+    start("BlobUpload", HOST_ID, TriggerTestApp.config());
+    await("the upload ran", () -> names().contains("receipt"));
+
+    String receipt = "blobreceipts/" + HOST_ID + "/BlobUpload/" + etag("uploads", "receipt.zip") + "/uploads/receipt.zip";
+    BlobContainerClient host = storage.container(StorageLayout.HOST_CONTAINER);
+    await("the receipt says Succeeded", () -> host.getBlobClient(receipt).exists()
+        && "Succeeded".equals(metadata(host, receipt).get("Status")));
+    assertThat(metadata(host, receipt)).containsEntry("Attempts", "1").doesNotContainKey("IncompleteInvocationId");
+  }
+
+  @Test
+  void blobWithSeveralPlaceholders_bindsEachAndTheContentAsText() throws Exception {
+    upload("images", "resnet/2024/06/cat.jpg", bytes("not really a jpeg"));
+    start("BlobImage", HOST_ID, TriggerTestApp.config());
+
+    await("the image ran", () -> BlobFunctions.IMAGES.size() == 1);
+
+    assertThat(BlobFunctions.IMAGES.peek())
+        .isEqualTo(new BlobFunctions.Image("resnet", "2024/06/cat.jpg", "not really a jpeg"));
+  }
+
+  @Test
+  void sameVersion_isNotRunAgainByLaterScansOrASecondListener() throws Exception {
+    upload("uploads", "once.zip", bytes("once"));
+    BlobTriggerListener first = start("BlobUpload", HOST_ID, TriggerTestApp.config());
+    await("the upload ran", () -> names().contains("once"));
+
+    awaitScans(first, 3);
+    BlobTriggerListener second = start("BlobUpload", HOST_ID, TriggerTestApp.config());
+    awaitScans(second, 3);
+
+    assertThat(runs("once")).isEqualTo(1);
+  }
+
+  @Test
+  void twoListenersOnOneStorage_runEachVersionExactlyOnce() throws Exception {
+    for (int i = 0; i < 12; i++) {
+      upload("uploads", "shared-" + i + ".zip", bytes("blob " + i));
+    }
+    HostConfig wide = new HostConfig("api", 100, 4, 0, 3, Duration.ofMillis(100), Duration.ofMillis(200), 3, 8,
+        Duration.ofMinutes(1));
+
+    BlobTriggerListener first = start("BlobUpload", HOST_ID, wide);
+    BlobTriggerListener second = start("BlobUpload", HOST_ID, wide);
+    await("all twelve ran", () -> names().stream().filter(n -> n.startsWith("shared-")).distinct().count() == 12);
+    awaitScans(first, 3);
+    awaitScans(second, 3);
+
+    Map<String, Long> runs = BlobFunctions.UPLOADS.stream().filter(u -> u.name().startsWith("shared-"))
+        .collect(Collectors.groupingBy(BlobFunctions.Upload::name, TreeMap::new, Collectors.counting()));
+    assertThat(runs).hasSize(12).allSatisfy((name, count) -> assertThat(count).as(name).isEqualTo(1));
+  }
+
+  @Test
+  void anotherHostId_keepsItsOwnReceipts() throws Exception {
+    upload("uploads", "per-host.zip", bytes("x"));
+    start("BlobUpload", HOST_ID, TriggerTestApp.config());
+    await("the first host ran it", () -> runs("per-host") == 1);
+
+    start("BlobUpload", "other-host", TriggerTestApp.config());
+
+    await("the other host ran it too", () -> runs("per-host") == 2);
+  }
+
+  @Test
+  void overwrittenBlob_runsAgainWithItsNewContent() throws Exception {
+    upload("uploads", "model.zip", bytes("version 1"));
+    BlobTriggerListener listener = start("BlobUpload", HOST_ID, TriggerTestApp.config());
+    await("version 1 ran", () -> runs("model") == 1);
+
+    upload("uploads", "model.zip", bytes("version 2"));
+    await("version 2 ran", () -> runs("model") == 2);
+    awaitScans(listener, 3);
+
+    assertThat(uploadsOf("model")).extracting(u -> new String(u.content(), StandardCharsets.UTF_8))
+        .containsExactly("version 1", "version 2");
+  }
+
+  @Test
+  void failingBlob_runsPoisonThresholdTimesThenOnePoisonMessage() throws Exception {
+    upload("failing", "broken.bin", bytes("bad"));
+    String etag = etag("failing", "broken.bin");
+    BlobTriggerListener listener = start("BlobAlwaysFails", HOST_ID, TriggerTestApp.config());
+
+    await("a poison message for broken.bin", () -> poisonMessagesFor("broken.bin").size() == 1);
+    awaitScans(listener, 3);
+
+    assertThat(attempts("broken.bin")).isEqualTo(3);
+    List<JsonNode> poison = poisonMessagesFor("broken.bin");
+    assertThat(poison).hasSize(1);
+    JsonNode message = poison.get(0);
+    assertThat(message.path("Type").asText()).isEqualTo("BlobTrigger");
+    assertThat(message.path("FunctionId").asText()).isEqualTo("Host.Functions.BlobAlwaysFails");
+    assertThat(message.path("BlobType").asText()).isEqualTo("BlockBlob");
+    assertThat(message.path("ContainerName").asText()).isEqualTo("failing");
+    assertThat(message.path("BlobName").asText()).isEqualTo("broken.bin");
+    assertThat(message.path("ETag").asText()).isEqualTo(etag);
+    assertThat(message.path("Reason").asText()).contains("cannot read broken.bin");
+  }
+
+  @Test
+  void attemptCount_survivesARestartOfTheListener() throws Exception {
+    upload("failing", "restarted.bin", bytes("bad"));
+    BlobTriggerListener first = start("BlobAlwaysFails", HOST_ID, TriggerTestApp.config());
+    await("a first attempt", () -> attempts("restarted.bin") >= 1);
+    first.stop(Duration.ofSeconds(5));
+    int before = attempts("restarted.bin");
+
+    BlobTriggerListener second = start("BlobAlwaysFails", HOST_ID, TriggerTestApp.config());
+    await("a poison message for restarted.bin", () -> poisonMessagesFor("restarted.bin").size() == 1);
+    awaitScans(second, 3);
+
+    assertThat(before).isBetween(1, 2);
+    assertThat(attempts("restarted.bin")).isEqualTo(3);
+  }
+
+  @Test
+  void invocations_neverExceedMaxDegreeOfParallelismAndReachIt() throws Exception {
+    BlobFunctions.GATE.close();
+    for (int i = 0; i < 5; i++) {
+      upload("gated", "g-" + i, bytes("g"));
+    }
+    BlobTriggerListener listener = start("BlobGate", HOST_ID, TriggerTestApp.config());
+
+    await("two invocations at once", () -> BlobFunctions.GATE.current() == 2);
+    awaitScans(listener, 3);
+    assertThat(BlobFunctions.GATE.current()).isEqualTo(2);
+    BlobFunctions.GATE.openWide();
+    await("all five ran", () -> BlobFunctions.GATED.size() == 5);
+
+    assertThat(BlobFunctions.GATE.max()).isEqualTo(2);
+  }
+
+  @Test
+  void stop_letsTheInvocationInFlightFinishAndSettleItsReceipt() throws Exception {
+    BlobFunctions.GATE.close();
+    upload("gated", "in-flight", bytes("x"));
+    BlobTriggerListener listener = start("BlobGate", HOST_ID, TriggerTestApp.config());
+    await("the invocation started", () -> BlobFunctions.GATE.current() == 1);
+
+    CompletableFuture<Void> stopped = CompletableFuture.runAsync(() -> stop(listener, Duration.ofSeconds(20)));
+    assertThat(stopped).isNotDone();
+    BlobFunctions.GATE.openWide();
+    stopped.get();
+
+    assertThat(BlobFunctions.GATED).containsExactly("in-flight");
+    String receipt = "blobreceipts/" + HOST_ID + "/BlobGate/" + etag("gated", "in-flight") + "/gated/in-flight";
+    assertThat(metadata(storage.container(StorageLayout.HOST_CONTAINER), receipt)).containsEntry("Status", "Succeeded");
+  }
+
+  private BlobTriggerListener start(String function, String hostId, HostConfig config) throws Exception {
+    BlobTriggerListener listener = new BlobTriggerListener(TriggerTestApp.function(function), storage, config, hostId,
+        POLL);
+    listeners.add(listener);
+    listener.start();
+    return listener;
+  }
+
+  private static void stop(BlobTriggerListener listener, Duration grace) {
+    try {
+      listener.stop(grace);
+    } catch (InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void awaitScans(BlobTriggerListener listener, int more) throws InterruptedException {
+    long target = listener.scans() + more;
+    await(more + " more scans", () -> listener.scans() >= target);
+  }
+
+  private void upload(String container, String name, byte[] content) {
+    storage.container(container).getBlobClient(name).upload(BinaryData.fromBytes(content), true);
+  }
+
+  /** The blob's ETag in its quoted wire form, as receipts and poison messages carry it. */
+  private String etag(String container, String name) {
+    return BlobReceipts.quoted(storage.container(container).getBlobClient(name).getProperties().getETag());
+  }
+
+  private static Map<String, String> metadata(BlobContainerClient container, String name) {
+    Map<String, String> metadata = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    metadata.putAll(container.getBlobClient(name).getProperties().getMetadata());
+    return metadata;
+  }
+
+  private static List<String> names() {
+    return BlobFunctions.UPLOADS.stream().map(BlobFunctions.Upload::name).toList();
+  }
+
+  private static List<BlobFunctions.Upload> uploadsOf(String name) {
+    return BlobFunctions.UPLOADS.stream().filter(u -> u.name().equals(name)).toList();
+  }
+
+  private static long runs(String name) {
+    return names().stream().filter(name::equals).count();
+  }
+
+  private static int attempts(String blob) {
+    return (int) BlobFunctions.FAILED_ATTEMPTS.stream().filter(blob::equals).count();
+  }
+
+  private List<JsonNode> poisonMessagesFor(String blob) {
+    var queue = storage.queue(StorageLayout.BLOB_POISON_QUEUE);
+    Function<PeekedMessageItem, JsonNode> parse = m -> {
+      try {
+        return JSON.readTree(m.getBody().toString());
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    };
+    return queue.peekMessages(32, null, null).stream().map(parse)
+        .filter(m -> m.path("BlobName").asText().equals(blob)).toList();
+  }
+
+  private static byte[] bytes(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+}
