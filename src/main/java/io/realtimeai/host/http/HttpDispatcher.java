@@ -167,10 +167,10 @@ final class HttpDispatcher implements HttpHandler {
     metadata.putAll(found.values());
     Map<String, Object> data = new HashMap<>();
     data.put(target.triggerName(), target.wantsMessage() ? request : body);
-    return invoke(target, data, metadata, method);
+    return invoke(target, data, metadata);
   }
 
-  private Reply invoke(Target target, Map<String, Object> data, Map<String, String> metadata, String method) {
+  private Reply invoke(Target target, Map<String, Object> data, Map<String, String> metadata) {
     String function = target.invoker().descriptor().name();
     InvocationContext context = new InvocationContext(function);
     long started = System.nanoTime();
@@ -223,13 +223,17 @@ final class HttpDispatcher implements HttpHandler {
     int status = reply.status();
     boolean noBody = reply.body().length == 0 || status == 204 || status == 304 || status < 200
         || exchange.getRequestMethod().equalsIgnoreCase("HEAD");
-    // -1: no body (0 would mean a chunked body of unknown length)
-    exchange.sendResponseHeaders(status, noBody ? -1 : reply.body().length);
-    if (!noBody) {
-      OutputStream out = exchange.getResponseBody();
-      out.write(reply.body());
-      out.flush();
+    if (noBody) {
+      // without a body the server ends the exchange as soon as the headers are out, so drain first
+      drain(exchange.getRequestBody());
+      // -1: no body (0 would mean a chunked body of unknown length)
+      exchange.sendResponseHeaders(status, -1);
+      return;
     }
+    exchange.sendResponseHeaders(status, reply.body().length);
+    OutputStream out = exchange.getResponseBody();
+    out.write(reply.body());
+    out.flush();
     drain(exchange.getRequestBody());
   }
 
