@@ -64,6 +64,7 @@ public final class HttpListener implements TriggerListener {
    * enforced every function here is anonymous, so it is kept off the network unless a caller
    * chooses an address with the other constructor.
    *
+   * @param config the host.json settings it honours: {@code routePrefix}, {@code maxConcurrentRequests}
    * @param port the port, 0 for a free one ({@link #port()} says which)
    * @param functions the functions whose trigger is {@code httpTrigger}
    * @throws IllegalArgumentException for a function without an HTTP trigger, a route the host cannot
