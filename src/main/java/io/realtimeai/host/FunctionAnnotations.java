@@ -1,6 +1,5 @@
 package io.realtimeai.host;
 
-import com.microsoft.azure.functions.HttpResponseMessage;
 import com.microsoft.azure.functions.annotation.BlobTrigger;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
@@ -43,7 +42,10 @@ public final class FunctionAnnotations {
         binding(annotation).ifPresent(bindings::add);
       }
     }
-    if (HttpResponseMessage.class.isAssignableFrom(method.getReturnType())) {
+    // azure-functions-maven-plugin gives every HTTP-triggered method that returns something (a
+    // response, a String, a POJO) an http output for its return value; a void one gets none
+    boolean httpTriggered = bindings.stream().anyMatch(b -> b.type().equals("httpTrigger"));
+    if (httpTriggered && method.getReturnType() != void.class) {
       bindings.add(new Binding("http", "out", "$return", Map.of()));
     }
     return new FunctionDescriptor(name.value(), method.getDeclaringClass().getName() + "." + method.getName(), bindings);
