@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       ScoreCommand.class,
       GenerateCommand.class,
       BenchCommand.class,
+      UpCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -1,0 +1,104 @@
+package io.realtimeai.app;
+
+import io.realtimeai.events.EventFeed;
+import io.realtimeai.events.EventGridTopic;
+import io.realtimeai.events.EventOutbox;
+import io.realtimeai.events.EventPublisher;
+import io.realtimeai.events.EventRelay;
+import io.realtimeai.storage.Storage;
+import java.util.logging.Logger;
+
+/**
+ * The composition root: the app's long-lived services, built once per process from
+ * {@link AppSettings} the first time a function needs them, as the Functions worker keeps one
+ * process per host. Functions are thin adapters that ask it for a domain service.
+ */
+public final class App {
+  private static final Logger LOG = Logger.getLogger(App.class.getName());
+  private static volatile App instance;
+
+  private final Storage storage;
+  private final EventOutbox outbox;
+  private final EventPublisher publisher;
+  private volatile EventRelay relay;
+
+  private App(Storage storage, EventOutbox outbox, EventPublisher publisher) {
+    this.storage = storage;
+    this.outbox = outbox;
+    this.publisher = publisher;
+  }
+
+  /** An app over the given services (tests compose their own). */
+  public static App of(Storage storage, EventOutbox outbox, EventPublisher publisher) {
+    return new App(storage, outbox, publisher);
+  }
+
+  /** The process's app, built on first use from the settings; the storage layout is created then. */
+  public static App get() {
+    App current = instance;
+    if (current == null) {
+      synchronized (App.class) {
+        current = instance;
+        if (current == null) {
+          Storage storage = Storage.connect(AppSettings.get(AppSettings.STORAGE, "")).ensureLayout();
+          current = new App(storage, new EventOutbox(storage), null);
+          instance = current;
+        }
+      }
+    }
+    return current;
+  }
+
+  /** Makes {@code app} the process's app (tests). */
+  public static synchronized void install(App app) {
+    instance = app;
+  }
+
+  /** Forgets the app, so the next {@link #get()} builds a new one from the settings (tests, restarts). */
+  public static synchronized void reset() {
+    instance = null;
+  }
+
+  /** Storage, with its layout in place. */
+  public Storage storage() {
+    return storage;
+  }
+
+  /** The event outbox, written in the same step as each state change. */
+  public EventOutbox events() {
+    return outbox;
+  }
+
+  /** The HTTP feed of the outbox. */
+  public EventFeed eventFeed() {
+    return new EventFeed(outbox);
+  }
+
+  /**
+   * The relay to the Event Grid topic the {@code EVENTGRID_*} settings name, built on first use so
+   * that a wrong setting fails the relay (and says which setting), not every function.
+   */
+  public EventRelay relay() {
+    EventRelay current = relay;
+    if (current == null) {
+      synchronized (this) {
+        current = relay;
+        if (current == null) {
+          EventPublisher chosen = publisher != null ? publisher : EventPublisher.fromAppSettings();
+          if (!chosen.enabled()) {
+            LOG.info(() -> EventGridTopic.ENDPOINT_SETTING + " is not set: events are recorded in the outbox"
+                + " (GET /api/events) but not published");
+          }
+          current = new EventRelay(outbox, chosen);
+          relay = current;
+        }
+      }
+    }
+    return current;
+  }
+
+  /** Reports on the app's health. */
+  public Health health() {
+    return new Health(storage);
+  }
+}

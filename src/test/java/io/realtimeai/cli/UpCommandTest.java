@@ -1,0 +1,83 @@
+package io.realtimeai.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code realtime-ai up} as a user runs it: Azurite on its standard ports, the host, health, a clean stop. */
+@Tag("integration")
+class UpCommandTest {
+  private static final Pattern FUNCTIONS = Pattern.compile("functions\\s+http://localhost:(\\d+)/api/");
+
+  @TempDir Path dir;
+
+  @Test
+  void up_servesHealthAndStopsLeavingNoProcessBehind() throws Exception {
+    for (int port : new int[] {10000, 10001, 10002}) {
+      assertThat(isFree(port)).as("port %d must be free for this test (Azurite's standard port)", port).isTrue();
+    }
+    Path out = dir.resolve("out.txt");
+    Process up = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", System.getProperty("project.jar", "target/realtime-ai.jar"), "up", "--in-memory", "--port", "0")
+        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    try {
+      int port = awaitBanner(up, out);
+      HttpResponse<String> health = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/health")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(health.statusCode()).isEqualTo(200);
+      assertThat(health.body()).contains("\"status\":\"Healthy\"", "\"reachable\":true", "\"onnxRuntime\"");
+      List<ProcessHandle> children = up.descendants().toList();
+      assertThat(children).as("Azurite runs as a child of up").isNotEmpty();
+
+      up.destroy();
+
+      assertThat(up.waitFor(90, TimeUnit.SECONDS)).as("up stops on SIGTERM").isTrue();
+      for (ProcessHandle child : children) {
+        child.onExit().get(30, TimeUnit.SECONDS);
+        assertThat(child.isAlive()).as("child %s left behind", child.pid()).isFalse();
+      }
+      assertThat(isFree(10000)).isTrue();
+      assertThat(isFree(port)).isTrue();
+      assertThat(Files.readString(out)).contains("stopped.");
+    } finally {
+      up.descendants().forEach(ProcessHandle::destroyForcibly);
+      up.destroyForcibly();
+    }
+  }
+
+  private static int awaitBanner(Process up, Path out) throws Exception {
+    for (int i = 0; i < 1200 && up.isAlive(); i++) {
+      Matcher matcher = FUNCTIONS.matcher(Files.readString(out));
+      if (matcher.find()) {
+        return Integer.parseInt(matcher.group(1));
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("up never printed its banner:\n" + Files.readString(out));
+  }
+
+  private static boolean isFree(int port) {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}
