@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +38,9 @@ class FixtureEndToEndTest {
 
   @BeforeAll
   static void serve() throws Exception {
+    if (!Fixtures.available()) {
+      return;
+    }
     Path folder = Fixtures.mobilenetFolder(dir.resolve("mobilenet"));
     Path zip = dir.resolve("mobilenet.zip");
     assertThat(Main.execute("package", folder.toString(), "-o", zip.toString())).isZero();
@@ -57,6 +61,11 @@ class FixtureEndToEndTest {
       client.close();
       runtime.stop();
     }
+  }
+
+  @BeforeEach
+  void needsFixtures() {
+    Fixtures.imagenet();
   }
 
   @Test

@@ -12,12 +12,31 @@ import java.nio.file.Path;
 public final class Fixtures {
   private Fixtures() {}
 
+  private static boolean warned;
+
+  /** True when the fixtures are there. */
+  public static boolean available() {
+    return Files.isRegularFile(dir().resolve("mobilenetv2-12-int8.onnx"));
+  }
+
   /** The fixtures folder, or the test is skipped with a message naming where it was looked for. */
   public static Path imagenet() {
-    Path dir = Path.of(System.getProperty("fixtures.dir", "../shared/fixtures")).resolve("imagenet");
-    assumeTrue(Files.isRegularFile(dir.resolve("mobilenetv2-12-int8.onnx")),
-        "ImageNet fixtures not found at " + dir.toAbsolutePath() + ": skipping the end-to-end check");
-    return dir;
+    String message = "ImageNet fixtures not found at " + dir().toAbsolutePath() + ": skipping the end-to-end check";
+    if (!available()) {
+      synchronized (Fixtures.class) {
+        if (!warned) {
+          // Surefire counts skips but does not print why: say it once where the build log shows it.
+          System.err.println("[fixtures] " + message);
+          warned = true;
+        }
+      }
+    }
+    assumeTrue(available(), message);
+    return dir();
+  }
+
+  private static Path dir() {
+    return Path.of(System.getProperty("fixtures.dir", "../shared/fixtures")).resolve("imagenet");
   }
 
   /**
