@@ -1,14 +1,13 @@
 package io.realtimeai.cli;
 
 import io.grpc.StatusRuntimeException;
+import io.realtimeai.app.Logging;
 import io.realtimeai.error.RealtimeAiException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -39,7 +38,7 @@ public final class Main implements Runnable {
 
   static {
     // One line per record, and quiet libraries: users read this output.
-    System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT %4$s %3$s: %5$s%6$s%n");
+    Logging.configure();
   }
 
   public static void main(String[] args) {
@@ -48,8 +47,6 @@ public final class Main implements Runnable {
 
   /** Runs the command line and answers its exit code. */
   public static int execute(String... args) {
-    Logger.getLogger("io.grpc").setLevel(Level.WARNING);
-    Logger.getLogger("io.netty").setLevel(Level.WARNING);
     boolean verbose = Arrays.asList(args).contains("--verbose");
     CommandLine line = new CommandLine(new Main());
     line.setCaseInsensitiveEnumValuesAllowed(true);

@@ -17,8 +17,6 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,7 +38,6 @@ final class UpCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    quietLibraries();
     Path root = ProjectPaths.root();
     Path app = ProjectPaths.functionApp();
     if (!Files.isRegularFile(app.resolve("host.json"))) {
@@ -130,11 +127,5 @@ final class UpCommand implements Callable<Integer> {
       }
     }
     return true;
-  }
-
-  private static void quietLibraries() {
-    Logger.getLogger("com.azure").setLevel(Level.WARNING);
-    Logger.getLogger("reactor").setLevel(Level.WARNING);
-    Logger.getLogger("io.netty").setLevel(Level.WARNING);
   }
 }

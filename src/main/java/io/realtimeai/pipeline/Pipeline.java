@@ -107,12 +107,20 @@ public final class Pipeline implements AutoCloseable {
    * What checking a package found: problems stop it from serving; warnings name what could not be
    * checked (an accelerated stage when no catalog is at hand).
    */
-  public record Validation(List<String> problems, List<String> warnings) {
+  public record Validation(List<String> problems, List<String> warnings, List<StageSignature> stages) {
     /** True when the package would serve. */
     public boolean ok() {
       return problems.isEmpty();
     }
   }
+
+  /**
+   * What one stage takes and gives, as registered with a model: the stage type, the model it
+   * runs (a file in the package, or {@code ref/version} from the catalog), and its input and
+   * output names, element types and shapes (-1 where a dimension is free).
+   */
+  public record StageSignature(String type, String model, String input, String inputType, List<Long> inputShape,
+      String output, String outputType, List<Long> outputShape) {}
 
   /**
    * Loads the package only to check it. Without a catalog ({@link AcceleratedCatalog#none()}),
@@ -122,10 +130,10 @@ public final class Pipeline implements AutoCloseable {
     Loader loader = new Loader(root, definition, catalog, PipelineOptions.validation());
     loader.checkOnly = true;
     try (Pipeline ignored = loader.load()) {
-      return new Validation(List.of(), List.copyOf(loader.warnings));
+      return new Validation(List.of(), List.copyOf(loader.warnings), List.copyOf(loader.signatures));
     } catch (InvalidPackageException e) {
       loader.closeAll();
-      return new Validation(e.details(), List.copyOf(loader.warnings));
+      return new Validation(e.details(), List.copyOf(loader.warnings), List.copyOf(loader.signatures));
     }
   }
 
@@ -470,6 +478,7 @@ public final class Pipeline implements AutoCloseable {
     private final PipelineOptions options;
     private final List<String> problems = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
+    private final List<StageSignature> signatures = new ArrayList<>();
     private final List<Step> steps = new ArrayList<>();
     private boolean checkOnly;
     private String accelerator = "CPU";
@@ -497,6 +506,11 @@ public final class Pipeline implements AutoCloseable {
           continue;
         }
         steps.add(step);
+        signatures.add(signature(pipeline.get(i), step));
+        if (i == 1 && image != null) {
+          signatures.add(0, new StageSignature("image", null, image.inputName(), "string", List.of(-1L),
+              null, step.inputType().toString(), boxed(Shapes.withBatch(-1, image.itemShape()))));
+        }
         if (i == 1 && image != null) {
           checkImageFeeds(image, step);
         } else if (produced != null) {
@@ -632,6 +646,24 @@ public final class Pipeline implements AutoCloseable {
       }
       return new Step(label, session, sessionOptions, input, ElementType.of(in.onnxType).orElseThrow(),
           in.getShape(), output, outShape, requested, checkDims);
+    }
+
+    private static StageSignature signature(Stage stage, Step step) {
+      String model = stage instanceof OnnxStage onnx ? onnx.modelPath()
+          : ((AcceleratedStage) stage).modelRef() + "/" + ((AcceleratedStage) stage).modelVersion();
+      String outputType = "";
+      try {
+        TensorInfo info = (TensorInfo) step.session().getOutputInfo().get(step.outputName()).getInfo();
+        outputType = ElementType.of(info.onnxType).map(ElementType::toString).orElse("");
+      } catch (OrtException e) {
+        outputType = "unknown";
+      }
+      return new StageSignature(stage instanceof OnnxStage ? "onnx" : "accelerated", model, step.inputName(),
+          step.inputType().toString(), boxed(step.inputShape()), step.outputName(), outputType, boxed(step.outputShape()));
+    }
+
+    private static List<Long> boxed(long[] shape) {
+      return Arrays.stream(shape).boxed().toList();
     }
 
     private String pick(Set<String> names, String wanted, String field, String label, String kind) {
