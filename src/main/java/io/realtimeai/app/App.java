@@ -5,7 +5,15 @@ import io.realtimeai.events.EventGridTopic;
 import io.realtimeai.events.EventOutbox;
 import io.realtimeai.events.EventPublisher;
 import io.realtimeai.events.EventRelay;
+import io.realtimeai.pipeline.AcceleratedCatalog;
+import io.realtimeai.packaging.PackageLimits;
+import io.realtimeai.registry.ModelDownloads;
+import io.realtimeai.registry.ModelRegistry;
+import io.realtimeai.registry.ModelUploads;
 import io.realtimeai.storage.Storage;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.logging.Logger;
 
 /**
@@ -20,12 +28,30 @@ public final class App {
   private final Storage storage;
   private final EventOutbox outbox;
   private final EventPublisher publisher;
+  private final ModelRegistry registry;
+  private final ModelUploads uploads;
+  private final ModelDownloads downloads;
   private volatile EventRelay relay;
 
   private App(Storage storage, EventOutbox outbox, EventPublisher publisher) {
     this.storage = storage;
     this.outbox = outbox;
     this.publisher = publisher;
+    this.registry = new ModelRegistry(storage, outbox, Clock.systemUTC());
+    Path work = workDir();
+    Path emptyCatalog = work.resolve("no-catalog");
+    this.uploads = new ModelUploads(storage, registry, outbox, refs -> new AcceleratedCatalog(emptyCatalog),
+        Clock.systemUTC(), new ModelUploads.Settings(
+            Duration.ofSeconds(AppSettings.getInt("UPLOAD_PENDING_LIMIT_SECONDS", 300)),
+            Duration.ofSeconds(AppSettings.getInt("UPLOAD_RECHECK_SECONDS", 5)),
+            PackageLimits.DEFAULT, work.resolve("uploads")));
+    this.downloads = new ModelDownloads(storage, (long) AppSettings.getInt("MODEL_DOWNLOAD_MAX_MB", 4096) << 20,
+        Duration.ofSeconds(AppSettings.getInt("MODEL_DOWNLOAD_TIMEOUT_SECONDS", 300)));
+  }
+
+  /** Where the app keeps temporary work: packages being checked, cached catalog models. */
+  public static Path workDir() {
+    return Path.of(AppSettings.get("REALTIME_AI_WORK_DIR", System.getProperty("java.io.tmpdir")), "realtime-ai");
   }
 
   /** An app over the given services (tests compose their own). */
@@ -95,6 +121,21 @@ public final class App {
       }
     }
     return current;
+  }
+
+  /** The model registry. */
+  public ModelRegistry registry() {
+    return registry;
+  }
+
+  /** What happens to blobs dropped into {@code model-uploads}. */
+  public ModelUploads uploads() {
+    return uploads;
+  }
+
+  /** Package downloads for {@code POST /api/models}, capped in size and time. */
+  public ModelDownloads downloads() {
+    return downloads;
   }
 
   /** Reports on the app's health. */

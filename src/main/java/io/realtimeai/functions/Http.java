@@ -8,10 +8,12 @@ import com.microsoft.azure.functions.ExecutionContext;
 import com.microsoft.azure.functions.HttpRequestMessage;
 import com.microsoft.azure.functions.HttpResponseMessage;
 import com.microsoft.azure.functions.HttpStatusType;
+import io.realtimeai.error.BadRequestException;
 import io.realtimeai.error.RealtimeAiException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 
@@ -27,6 +29,11 @@ public final class Http {
       .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
       .build();
 
+  private static final ObjectMapper BODY = JsonMapper.builder()
+      .addModule(new JavaTimeModule())
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .build();
+
   private Http() {}
 
   /** A JSON response. */
@@ -36,6 +43,46 @@ public final class Http {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("cannot write the response as JSON", e);
     }
+  }
+
+  /**
+   * The request body as a {@code type}, or a 400 that names what is wrong: invalid JSON (with
+   * line and column), an unknown field, a value of the wrong type.
+   */
+  public static <T> T body(HttpRequestMessage<Optional<String>> request, Class<T> type) {
+    String text = request.getBody().orElse("").strip();
+    if (text.isEmpty()) {
+      throw new BadRequestException("body: required, a JSON object");
+    }
+    try {
+      return BODY.readValue(text, type);
+    } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
+      throw new BadRequestException("body: unknown field '" + e.getPropertyName() + "'");
+    } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+      String path = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+          .reduce((a, b) -> b.startsWith("[") ? a + b : a + "." + b).orElse("body");
+      throw new BadRequestException(path + ": " + e.getOriginalMessage().lines().findFirst().orElse("invalid"));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new BadRequestException("body: invalid JSON at line " + e.getLocation().getLineNr() + ", column "
+          + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage().lines().findFirst().orElse(""));
+    }
+  }
+
+  /** A query parameter as a whole number from {@code min} to {@code max}, or {@code fallback} when absent. */
+  public static int intParameter(HttpRequestMessage<?> request, String name, int fallback, int min, int max) {
+    String value = request.getQueryParameters().get(name);
+    if (value == null || value.isBlank()) {
+      return fallback;
+    }
+    try {
+      int parsed = Integer.parseInt(value.strip());
+      if (parsed >= min && parsed <= max) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw new BadRequestException(name + ": must be a whole number from " + min + " to " + max + ", got '" + value + "'");
   }
 
   /** A response whose body is JSON text already. */

@@ -157,8 +157,8 @@ public final class PackageArchive {
     return entries;
   }
 
-  /** Why an entry name is unsafe, or null when it stays inside the root. */
-  static String nameProblem(String name) {
+  /** Why a path inside a package is unsafe (absolute, escaping, binary), or null when it stays inside the root. */
+  public static String nameProblem(String name) {
     if (name.isEmpty() || name.indexOf('\0') >= 0) {
       return "has an empty or binary name";
     }

@@ -23,10 +23,14 @@ public final class StorageLayout {
   public static final String OPERATIONS_TABLE = "operations";
   public static final String RESULTS_TABLE = "results";
   public static final String EVENTS_TABLE = "events";
+  /** What became of each upload: Pending, Registered or Rejected, with reasons. */
+  public static final String UPLOADS_TABLE = "uploads";
 
   /** Queues: orchestration steps and scoring jobs. */
   public static final String DEPLOYMENTS_QUEUE = "deployments";
   public static final String SCORING_QUEUE = "scoring";
+  /** Delayed re-checks of folder uploads still waiting for files. */
+  public static final String UPLOADS_QUEUE = "uploads";
 
   /** Blob-trigger receipts, kept by the Functions host (and by our local host, the same way). */
   public static final String HOST_CONTAINER = "azure-webjobs-hosts";
@@ -38,8 +42,8 @@ public final class StorageLayout {
       List.of(MODEL_UPLOADS, MODELS, ACCELERATED_MODELS, IMAGES, RESULTS, HOST_CONTAINER);
   /** The tables the app needs. */
   public static final List<String> TABLES =
-      List.of(MODELS_TABLE, SERVICES_TABLE, OPERATIONS_TABLE, RESULTS_TABLE, EVENTS_TABLE);
+      List.of(MODELS_TABLE, SERVICES_TABLE, OPERATIONS_TABLE, RESULTS_TABLE, EVENTS_TABLE, UPLOADS_TABLE);
   /** The queues the app needs, each with its poison queue. */
   public static final List<String> QUEUES = List.of(DEPLOYMENTS_QUEUE, DEPLOYMENTS_QUEUE + "-poison",
-      SCORING_QUEUE, SCORING_QUEUE + "-poison", BLOB_POISON_QUEUE);
+      SCORING_QUEUE, SCORING_QUEUE + "-poison", UPLOADS_QUEUE, UPLOADS_QUEUE + "-poison", BLOB_POISON_QUEUE);
 }

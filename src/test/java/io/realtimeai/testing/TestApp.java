@@ -1,0 +1,142 @@
+package io.realtimeai.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.realtimeai.app.App;
+import io.realtimeai.app.AppSettings;
+import io.realtimeai.app.ProjectPaths;
+import io.realtimeai.host.LocalHost;
+import io.realtimeai.storage.Storage;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/**
+ * The app as the build generated it (target/azure-functions/realtime-ai), on the local host,
+ * over a test's Azurite: what integration tests drive over HTTP and blob drops.
+ */
+public final class TestApp implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final LocalHost host;
+  private final Storage storage;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  private TestApp(LocalHost host, Storage storage) {
+    this.host = host;
+    this.storage = storage;
+  }
+
+  /**
+   * Starts the generated app in {@code dir}, its {@code local.settings.json} pointed at
+   * {@code azurite} plus {@code settings}; blob containers are scanned every 200 ms.
+   */
+  public static TestApp start(AzuriteExtension azurite, Path dir, Map<String, String> settings) throws Exception {
+    App.reset();
+    AppSettings.clearLocal();
+    Path app = copy(dir.resolve("app"), azurite.connectionString(), settings);
+    LocalHost host = LocalHost.start(app, LocalHost.Options.defaults().withHttpPort(0)
+        .withBlobPollInterval(Duration.ofMillis(200)));
+    return new TestApp(host, azurite.storage());
+  }
+
+  /** Copies the generated app's host.json and function.json files, with its own local.settings.json. */
+  public static Path copy(Path target, String connectionString, Map<String, String> settings) throws IOException {
+    Path generated = ProjectPaths.functionApp();
+    Files.createDirectories(target);
+    Files.copy(generated.resolve("host.json"), target.resolve("host.json"));
+    try (Stream<Path> folders = Files.list(generated)) {
+      for (Path folder : folders.filter(f -> Files.isRegularFile(f.resolve("function.json"))).toList()) {
+        Files.createDirectories(target.resolve(folder.getFileName()));
+        Files.copy(folder.resolve("function.json"), target.resolve(folder.getFileName()).resolve("function.json"));
+      }
+    }
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("AzureWebJobsStorage", connectionString);
+    values.put("FUNCTIONS_WORKER_RUNTIME", "java");
+    values.putAll(settings);
+    JSON.writeValue(target.resolve("local.settings.json").toFile(), Map.of("IsEncrypted", false, "Values", values));
+    return target;
+  }
+
+  /** The host. */
+  public LocalHost host() {
+    return host;
+  }
+
+  /** The storage the app runs on. */
+  public Storage storage() {
+    return storage;
+  }
+
+  /** A status and a JSON body. */
+  public record Answer(int status, JsonNode body, String text) {}
+
+  /** GET {@code path}. */
+  public Answer get(String path) throws Exception {
+    return send(HttpRequest.newBuilder(uri(path)).GET());
+  }
+
+  /** POST {@code json} to {@code path}. */
+  public Answer post(String path, Object json) throws Exception {
+    return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json instanceof String text ? text : JSON.writeValueAsString(json))));
+  }
+
+  /** PATCH {@code json} to {@code path}. */
+  public Answer patch(String path, Object json) throws Exception {
+    return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+        .method("PATCH", HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(json))));
+  }
+
+  /** DELETE {@code path}. */
+  public Answer delete(String path) throws Exception {
+    return send(HttpRequest.newBuilder(uri(path)).DELETE());
+  }
+
+  private Answer send(HttpRequest.Builder request) throws Exception {
+    HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    String text = response.body();
+    JsonNode body = text == null || text.isBlank() ? null : JSON.readTree(text);
+    return new Answer(response.statusCode(), body, text);
+  }
+
+  private URI uri(String path) {
+    return URI.create("http://localhost:" + host.httpPort() + path);
+  }
+
+  /** Uploads {@code bytes} to {@code container/blob}, overwriting. */
+  public void drop(String container, String blob, byte[] bytes) {
+    storage.container(container).createIfNotExists();
+    storage.container(container).getBlobClient(blob).upload(com.azure.core.util.BinaryData.fromBytes(bytes), true);
+  }
+
+  /** Polls {@code value} until it is non-null, or fails after {@code timeout} with {@code what}. */
+  public static <T> T await(String what, Duration timeout, Supplier<T> value) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      T current = value.get();
+      if (current != null) {
+        return current;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+  }
+
+  @Override
+  public void close() throws Exception {
+    host.stop(Duration.ofSeconds(10));
+    App.reset();
+    AppSettings.clearLocal();
+  }
+}
