@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       GenerateCommand.class,
       BenchCommand.class,
       UpCommand.class,
+      UploadCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -1,0 +1,118 @@
+package io.realtimeai.cli;
+
+import com.azure.core.util.BinaryData;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.realtimeai.app.AppSettings;
+import io.realtimeai.app.ProjectPaths;
+import io.realtimeai.host.LocalSettings;
+import io.realtimeai.pipeline.ServiceDefinition;
+import io.realtimeai.storage.Storage;
+import io.realtimeai.storage.StorageLayout;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code realtime-ai upload}: drops a model folder or zip into {@code model-uploads} with the
+ * Azure Storage SDK (what any storage tool does) and follows it to its registration.
+ */
+@Command(name = "upload", mixinStandardHelpOptions = true,
+    description = {"Drop a model folder (service_def.json and its files) or a package zip into the model-uploads",
+        "container, then wait until the app registers or refuses it."})
+final class UploadCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Parameters(index = "0", paramLabel = "DIR|ZIP", description = "The model folder or package zip.")
+  Path source;
+
+  @Option(names = "--name", description = "The model name (default: the folder's or zip's name).")
+  String name;
+
+  @Option(names = "--api", defaultValue = "http://localhost:7071",
+      description = "The app's address, to follow the upload (default: ${DEFAULT-VALUE}).")
+  String api;
+
+  @Option(names = "--no-wait", description = "Drop the files and return.")
+  boolean noWait;
+
+  @Option(names = "--timeout", defaultValue = "120", description = "Seconds to wait for the outcome (default: ${DEFAULT-VALUE}).")
+  int timeoutSeconds;
+
+  @Override
+  public Integer call() throws Exception {
+    AppSettings.putLocal(LocalSettings.read(ProjectPaths.functionApp().resolve("local.settings.json")).values());
+    Storage storage = Storage.connect(AppSettings.get(AppSettings.STORAGE, "UseDevelopmentStorage=true"));
+    boolean zip = Files.isRegularFile(source);
+    String model = name != null ? name : source.getFileName().toString().replaceFirst("(?i)\\.zip$", "");
+    var container = storage.container(StorageLayout.MODEL_UPLOADS);
+    container.createIfNotExists();
+    if (zip) {
+      System.out.printf(Locale.ROOT, "uploading %s to %s/%s.zip …%n", source, StorageLayout.MODEL_UPLOADS, model);
+      container.getBlobClient(model + ".zip").upload(BinaryData.fromFile(source), true);
+    } else {
+      List<Path> files = new ArrayList<>();
+      try (Stream<Path> walk = Files.walk(source)) {
+        walk.filter(Files::isRegularFile).sorted().forEach(files::add);
+      }
+      // The definition last: the app packages the folder as soon as everything it names is there.
+      files.sort((a, b) -> Boolean.compare(a.endsWith(ServiceDefinition.FILE_NAME), b.endsWith(ServiceDefinition.FILE_NAME)));
+      System.out.printf(Locale.ROOT, "uploading %d files to %s/%s/ …%n", files.size(), StorageLayout.MODEL_UPLOADS, model);
+      for (Path file : files) {
+        String relative = source.relativize(file).toString().replace('\\', '/');
+        container.getBlobClient(model + "/" + relative).upload(BinaryData.fromFile(file), true);
+        System.out.printf(Locale.ROOT, "  %s (%,d bytes)%n", relative, Files.size(file));
+      }
+    }
+    if (noWait) {
+      return 0;
+    }
+    return follow(model);
+  }
+
+  private int follow(String model) throws Exception {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    System.out.printf(Locale.ROOT, "waiting for %s/api/uploads/%s …%n", api, model);
+    long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(api + "/api/uploads/" + model)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() == 200) {
+        JsonNode status = JSON.readTree(response.body());
+        String state = status.path("state").asText();
+        if (state.equals("Registered")) {
+          JsonNode record = JSON.readTree(http.send(HttpRequest.newBuilder(
+              URI.create(api + "/api/models/" + status.path("modelId").asText())).build(), HttpResponse.BodyHandlers.ofString()).body());
+          System.out.printf(Locale.ROOT, "registered %s: sha256 %s, %,d bytes, %s%n", record.path("id").asText(),
+              record.path("sha256").asText(), record.path("size").asLong(), record.path("url").asText());
+          return 0;
+        }
+        if (state.equals("Rejected")) {
+          System.err.println("rejected:");
+          status.path("reasons").forEach(r -> System.err.println("  - " + r.asText()));
+          return 1;
+        }
+        String now = "pending, waiting for " + String.join(", ", JSON.convertValue(status.path("missing"), List.class));
+        if (!now.equals(last)) {
+          System.out.println("  " + now);
+          last = now;
+        }
+      }
+      Thread.sleep(250);
+    }
+    throw new IllegalStateException("no outcome within " + timeoutSeconds + " s: is ./realtime-ai up running at " + api + "?");
+  }
+}
