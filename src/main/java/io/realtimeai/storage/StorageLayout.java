@@ -23,6 +23,8 @@ public final class StorageLayout {
   public static final String OPERATIONS_TABLE = "operations";
   public static final String RESULTS_TABLE = "results";
   public static final String EVENTS_TABLE = "events";
+  /** The accelerated model catalog's index, one row per entry (a table name is alphanumeric: no dash). */
+  public static final String ACCELERATED_MODELS_TABLE = "acceleratedmodels";
 
   /** Queues: orchestration steps and scoring jobs. */
   public static final String DEPLOYMENTS_QUEUE = "deployments";
@@ -37,8 +39,8 @@ public final class StorageLayout {
   public static final List<String> CONTAINERS =
       List.of(MODEL_UPLOADS, MODELS, ACCELERATED_MODELS, IMAGES, RESULTS, HOST_CONTAINER);
   /** The tables the app needs. */
-  public static final List<String> TABLES =
-      List.of(MODELS_TABLE, SERVICES_TABLE, OPERATIONS_TABLE, RESULTS_TABLE, EVENTS_TABLE);
+  public static final List<String> TABLES = List.of(MODELS_TABLE, SERVICES_TABLE, OPERATIONS_TABLE, RESULTS_TABLE,
+      EVENTS_TABLE, ACCELERATED_MODELS_TABLE);
   /** The queues the app needs, each with its poison queue. */
   public static final List<String> QUEUES = List.of(DEPLOYMENTS_QUEUE, DEPLOYMENTS_QUEUE + "-poison",
       SCORING_QUEUE, SCORING_QUEUE + "-poison", BLOB_POISON_QUEUE);
