@@ -5,7 +5,7 @@ import io.realtimeai.events.EventGridTopic;
 import io.realtimeai.events.EventOutbox;
 import io.realtimeai.events.EventPublisher;
 import io.realtimeai.events.EventRelay;
-import io.realtimeai.pipeline.AcceleratedCatalog;
+import io.realtimeai.catalog.AcceleratedModels;
 import io.realtimeai.packaging.PackageLimits;
 import io.realtimeai.registry.ModelDownloads;
 import io.realtimeai.registry.ModelRegistry;
@@ -29,6 +29,7 @@ public final class App {
   private final EventOutbox outbox;
   private final EventPublisher publisher;
   private final ModelRegistry registry;
+  private final AcceleratedModels catalog;
   private final ModelUploads uploads;
   private final ModelDownloads downloads;
   private volatile EventRelay relay;
@@ -39,8 +40,8 @@ public final class App {
     this.publisher = publisher;
     this.registry = new ModelRegistry(storage, outbox, Clock.systemUTC());
     Path work = workDir();
-    Path emptyCatalog = work.resolve("no-catalog");
-    this.uploads = new ModelUploads(storage, registry, outbox, refs -> new AcceleratedCatalog(emptyCatalog),
+    this.catalog = new AcceleratedModels(storage, AcceleratedModels.defaultCacheDir(storage));
+    this.uploads = new ModelUploads(storage, registry, outbox, catalog::materialize,
         Clock.systemUTC(), new ModelUploads.Settings(
             Duration.ofSeconds(AppSettings.getInt("UPLOAD_PENDING_LIMIT_SECONDS", 300)),
             Duration.ofSeconds(AppSettings.getInt("UPLOAD_RECHECK_SECONDS", 5)),
@@ -121,6 +122,11 @@ public final class App {
       }
     }
     return current;
+  }
+
+  /** The accelerated model catalog: the featurizers packages may name. */
+  public AcceleratedModels catalog() {
+    return catalog;
   }
 
   /** The model registry. */

@@ -14,16 +14,28 @@ import java.util.stream.Stream;
  * optionally with a {@code model.json} beside it. An absent directory is an empty catalog.
  *
  * @param root the catalog directory, or null for no catalog
+ * @param description how messages name the catalog ({@code catalog <root>} unless given)
  */
-public record AcceleratedCatalog(Path root) {
+public record AcceleratedCatalog(Path root, String description) {
   /** The model file name of every catalog entry. */
   public static final String MODEL_FILE = "model.onnx";
 
   private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
+  public AcceleratedCatalog {
+    if (description == null) {
+      description = root == null ? "no catalog (--catalog not given)" : "catalog " + root;
+    }
+  }
+
+  /** A catalog directory named by its path in messages. */
+  public AcceleratedCatalog(Path root) {
+    this(root, null);
+  }
+
   /** A catalog with no entries. */
   public static AcceleratedCatalog none() {
-    return new AcceleratedCatalog(null);
+    return new AcceleratedCatalog(null, null);
   }
 
   /** True when {@code ref} or {@code version} could name a catalog folder (no separators, no dots first). */
@@ -63,6 +75,6 @@ public record AcceleratedCatalog(Path root) {
 
   /** Names the catalog in messages. */
   public String describe() {
-    return root == null ? "no catalog (--catalog not given)" : "catalog " + root;
+    return description;
   }
 }

@@ -25,6 +25,8 @@ public final class StorageLayout {
   public static final String EVENTS_TABLE = "events";
   /** What became of each upload: Pending, Registered or Rejected, with reasons. */
   public static final String UPLOADS_TABLE = "uploads";
+  /** The accelerated model catalog's index, one row per entry (a table name is alphanumeric: no dash). */
+  public static final String ACCELERATED_MODELS_TABLE = "acceleratedmodels";
 
   /** Queues: orchestration steps and scoring jobs. */
   public static final String DEPLOYMENTS_QUEUE = "deployments";
@@ -41,8 +43,8 @@ public final class StorageLayout {
   public static final List<String> CONTAINERS =
       List.of(MODEL_UPLOADS, MODELS, ACCELERATED_MODELS, IMAGES, RESULTS, HOST_CONTAINER);
   /** The tables the app needs. */
-  public static final List<String> TABLES =
-      List.of(MODELS_TABLE, SERVICES_TABLE, OPERATIONS_TABLE, RESULTS_TABLE, EVENTS_TABLE, UPLOADS_TABLE);
+  public static final List<String> TABLES = List.of(MODELS_TABLE, SERVICES_TABLE, OPERATIONS_TABLE, RESULTS_TABLE,
+      EVENTS_TABLE, UPLOADS_TABLE, ACCELERATED_MODELS_TABLE);
   /** The queues the app needs, each with its poison queue. */
   public static final List<String> QUEUES = List.of(DEPLOYMENTS_QUEUE, DEPLOYMENTS_QUEUE + "-poison",
       SCORING_QUEUE, SCORING_QUEUE + "-poison", UPLOADS_QUEUE, UPLOADS_QUEUE + "-poison", BLOB_POISON_QUEUE);

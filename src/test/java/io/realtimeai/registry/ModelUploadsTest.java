@@ -246,7 +246,8 @@ class ModelUploadsTest {
     expected.put("bad-chain", "takes [batch, 3, 224, 224] but pipeline[1] produces [batch, 8]");
     uploads.put("bad-ref", zip(Map.of("service_def.json", json("{'pipeline': [" + IMAGE
         + ", {'type': 'brainwave', 'model_ref': 'resnet50', 'model_version': '1'}]}"))));
-    expected.put("bad-ref", "pipeline[1].model_ref: 'resnet50/1' is not in the accelerated model catalog");
+    expected.put("bad-ref", "pipeline[1].model_ref: 'resnet50/1' is not in the accelerated model catalog"
+        + " (the accelerated-models container)");
 
     uploads.forEach((name, bytes) -> app.drop(StorageLayout.MODEL_UPLOADS, name + ".zip", bytes));
 
@@ -259,6 +260,39 @@ class ModelUploadsTest {
       assertThat(rejected).as(refusal.getKey() + " ModelRejected").hasSize(1);
       assertThat(rejected.get(0).event().data().get("reasons").toString()).contains(refusal.getValue());
     }
+  }
+
+  @Test
+  void aPackageNamingACatalogFeaturizer_registersAndIsRefusedWhenItsDimsDoNotMatch() throws Exception {
+    Path folder = dir.resolve("catalog-head");
+    ModelFolders.model(folder, ModelKind.TINY_HEAD, "head.onnx");
+    ModelFolders.model(dir.resolve("catalog"), ModelKind.TINY_FEATURIZER, "featurizer.onnx");
+    app.drop(StorageLayout.ACCELERATED_MODELS, "tinyfeat/1/model.onnx", Files.readAllBytes(dir.resolve("catalog/featurizer.onnx")));
+    TestApp.await("the featurizer in the catalog", Duration.ofSeconds(30), () -> {
+      try {
+        JsonNode value = app.get("/api/accelerated-models").body().get("value");
+        return value.size() == 1 && value.get(0).get("state").asText().equals("Valid") ? value : null;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    byte[] head = Files.readAllBytes(folder.resolve("head.onnx"));
+    app.drop(StorageLayout.MODEL_UPLOADS, "with-featurizer.zip", zip(Map.of("head.onnx", head, "service_def.json",
+        json("{'pipeline': [" + IMAGE + ", {'type': 'brainwave', 'model_ref': 'tinyfeat', 'model_version': '1',"
+            + " 'output_tensor_dims': [8]}, {'type': 'onnx', 'model_path': 'head.onnx'}]}"))));
+    app.drop(StorageLayout.MODEL_UPLOADS, "wrong-dims.zip", zip(Map.of("head.onnx", head, "service_def.json",
+        json("{'pipeline': [" + IMAGE + ", {'type': 'brainwave', 'model_ref': 'tinyfeat', 'model_version': '1',"
+            + " 'output_tensor_dims': [1, 1, 2048]}, {'type': 'onnx', 'model_path': 'head.onnx'}]}"))));
+
+    JsonNode registered = settled("with-featurizer");
+    JsonNode refused = settled("wrong-dims");
+
+    assertThat(registered.get("state").asText()).isEqualTo("Registered");
+    assertThat(app.get("/api/models/with-featurizer").body().get("stages"))
+        .extracting(stage -> stage.get("type").asText()).containsExactly("image", "accelerated", "onnx");
+    assertThat(refused.get("reasons").get(0).asText()).isEqualTo("pipeline[1].output_tensor_dims: [1, 1, 2048] does not"
+        + " match output 'features' [batch, 8] of accelerated model 'tinyfeat/1' (the batch dimension is free)");
+    assertThat(events("RealtimeAI.ModelRejected", "/models/wrong-dims")).hasSize(1);
   }
 
   @Test
