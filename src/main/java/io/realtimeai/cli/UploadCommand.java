@@ -45,6 +45,10 @@ final class UploadCommand implements Callable<Integer> {
       description = "The app's address, to follow the upload (default: ${DEFAULT-VALUE}).")
   String api;
 
+  @Option(names = "--catalog", paramLabel = "REF/VERSION",
+      description = "Drop an ONNX featurizer into the accelerated model catalog as REF/VERSION instead.")
+  String catalogEntry;
+
   @Option(names = "--no-wait", description = "Drop the files and return.")
   boolean noWait;
 
@@ -55,6 +59,9 @@ final class UploadCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     AppSettings.putLocal(LocalSettings.read(ProjectPaths.functionApp().resolve("local.settings.json")).values());
     Storage storage = Storage.connect(AppSettings.get(AppSettings.STORAGE, "UseDevelopmentStorage=true"));
+    if (catalogEntry != null) {
+      return catalog(storage);
+    }
     boolean zip = Files.isRegularFile(source);
     String model = name != null ? name : source.getFileName().toString().replaceFirst("(?i)\\.zip$", "");
     var container = storage.container(StorageLayout.MODEL_UPLOADS);
@@ -80,6 +87,53 @@ final class UploadCommand implements Callable<Integer> {
       return 0;
     }
     return follow(model);
+  }
+
+  private int catalog(Storage storage) throws Exception {
+    String[] parts = catalogEntry.split("/");
+    if (parts.length != 2 || !io.realtimeai.pipeline.AcceleratedCatalog.isValidName(parts[0])
+        || !io.realtimeai.pipeline.AcceleratedCatalog.isValidName(parts[1]) || !Files.isRegularFile(source)) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+          "--catalog takes REF/VERSION (letters, digits, '.', '-', '_') and the source must be an .onnx file");
+    }
+    String blob = catalogEntry + "/model.onnx";
+    var container = storage.container(StorageLayout.ACCELERATED_MODELS);
+    container.createIfNotExists();
+    System.out.printf(Locale.ROOT, "uploading %s to %s/%s (%,d bytes) …%n", source, StorageLayout.ACCELERATED_MODELS, blob,
+        Files.size(source));
+    container.getBlobClient(blob).upload(BinaryData.fromFile(source), true);
+    if (noWait) {
+      return 0;
+    }
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    System.out.printf(Locale.ROOT, "waiting for %s/api/accelerated-models/%s …%n", api, catalogEntry);
+    long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(api + "/api/accelerated-models/"
+          + catalogEntry)).build(), HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() == 200) {
+        JsonNode entry = JSON.readTree(response.body());
+        String etag = container.getBlobClient(blob).getProperties().getETag();
+        if (entry.path("etag").asText().replace("\"", "").equals(etag.replace("\"", ""))) {
+          if (entry.path("state").asText().equals("Valid")) {
+            System.out.printf(Locale.ROOT, "catalog entry %s is valid: %s → %s%n", catalogEntry,
+                tensors(entry.path("inputs")), tensors(entry.path("outputs")));
+            return 0;
+          }
+          System.err.println("catalog entry " + catalogEntry + " is invalid:");
+          entry.path("reasons").forEach(r -> System.err.println("  - " + r.asText()));
+          return 1;
+        }
+      }
+      Thread.sleep(250);
+    }
+    throw new IllegalStateException("no outcome within " + timeoutSeconds + " s: is ./realtime-ai up running at " + api + "?");
+  }
+
+  private static String tensors(JsonNode specs) {
+    List<String> out = new ArrayList<>();
+    specs.forEach(t -> out.add(t.path("name").asText() + " " + t.path("type").asText() + t.path("shape").toString()));
+    return String.join(", ", out);
   }
 
   private int follow(String model) throws Exception {
