@@ -49,6 +49,10 @@ final class UploadCommand implements Callable<Integer> {
       description = "Drop an ONNX featurizer into the accelerated model catalog as REF/VERSION instead.")
   String catalogEntry;
 
+  @Option(names = "--connection", paramLabel = "STRING",
+      description = "Storage connection string (default: AzureWebJobsStorage, else UseDevelopmentStorage=true).")
+  String connection;
+
   @Option(names = "--no-wait", description = "Drop the files and return.")
   boolean noWait;
 
@@ -57,8 +61,11 @@ final class UploadCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    AppSettings.putLocal(LocalSettings.read(ProjectPaths.functionApp().resolve("local.settings.json")).values());
-    Storage storage = Storage.connect(AppSettings.get(AppSettings.STORAGE, "UseDevelopmentStorage=true"));
+    if (connection == null) {
+      AppSettings.putLocal(LocalSettings.read(ProjectPaths.functionApp().resolve("local.settings.json")).values());
+    }
+    Storage storage = Storage.connect(connection != null ? connection
+        : AppSettings.get(AppSettings.STORAGE, "UseDevelopmentStorage=true"));
     if (catalogEntry != null) {
       return catalog(storage);
     }

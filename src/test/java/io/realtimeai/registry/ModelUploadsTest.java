@@ -409,6 +409,23 @@ class ModelUploadsTest {
     }
   }
 
+  @Test
+  void uploadCommand_dropsAFolderAndReportsItsRegistrationOrItsRefusal() throws Exception {
+    Path folder = ModelFolders.tinyClassifier(dir.resolve("cli-upload"));
+    String api = "http://localhost:" + app.host().httpPort();
+
+    int registered = io.realtimeai.cli.Main.execute("upload", folder.toString(), "--api", api,
+        "--connection", azurite.connectionString(), "--timeout", "60");
+    Files.writeString(folder.resolve("service_def.json"), "{\"pipeline\": []}");
+    int refused = io.realtimeai.cli.Main.execute("upload", folder.toString(), "--name", "cli-refused", "--api", api,
+        "--connection", azurite.connectionString(), "--timeout", "60");
+
+    assertThat(registered).isZero();
+    assertThat(app.get("/api/models/cli-upload:1").status()).isEqualTo(200);
+    assertThat(refused).isEqualTo(1);
+    assertThat(settled("cli-refused").get("reasons").get(0).asText()).isEqualTo("pipeline: must hold at least one stage");
+  }
+
   private static void assertError(TestApp.Answer answer, int status, String message) {
     assertThat(answer.status()).as(answer.text()).isEqualTo(status);
     assertThat(answer.body().at("/error/message").asText()).contains(message);
