@@ -34,27 +34,60 @@ import java.util.concurrent.TimeUnit;
  * A client of a scoring service's {@code PredictionService}: one channel reused for every call, a
  * deadline per call, the service's key on every call, TLS when asked, and calls that fail with
  * {@code UNAVAILABLE} retried with exponential backoff (grpc-java's own retry policy).
+ *
+ * <p>A client of several replicas ({@link #builder(List)}) spreads its calls round-robin over the
+ * replicas that report SERVING on {@code grpc.health.v1.Health} (grpc-java's {@code round_robin}
+ * policy with client-side health checking): a replica that is loading or down gets no calls, and
+ * when none is SERVING a call fails at once with {@code UNAVAILABLE}, retried like any other.
  */
 public final class PredictionClient implements AutoCloseable {
   private static final String SERVICE = "tensorflow.serving.PredictionService";
 
   private final ManagedChannel channel;
+  private final ReplicaResolverProvider replicas;
   private final PredictionServiceGrpc.PredictionServiceBlockingStub stub;
   private final Duration deadline;
   private final String inputName;
   private volatile List<String> labels;
 
-  private PredictionClient(Builder builder) {
-    this.channel = builder.channel();
+  private PredictionClient(Builder builder, ReplicaResolverProvider replicas) {
+    this.replicas = replicas;
+    this.channel = builder.channel(replicas);
     this.deadline = builder.deadline;
     this.inputName = builder.inputName;
     PredictionServiceGrpc.PredictionServiceBlockingStub base = PredictionServiceGrpc.newBlockingStub(channel);
     this.stub = builder.key == null ? base : base.withCallCredentials(new KeyCredentials(builder.key));
   }
 
-  /** A builder for a client of the service at {@code host:port}. */
+  /**
+   * A builder for a client of the one replica at {@code host:port}. Its channel resolves the
+   * address with grpc's default resolver and checks no health on its own, so {@link #channel()}
+   * can also ask the health of a replica that is still loading.
+   */
   public static Builder builder(String address) {
-    return new Builder(address);
+    return new Builder(address, null);
+  }
+
+  /**
+   * A builder for a client of a service's replicas ({@code host:port} each; host names are looked
+   * up when the list is given): calls go round-robin to the replicas that are SERVING.
+   */
+  public static Builder builder(List<String> addresses) {
+    return new Builder(null, addresses == null ? List.of() : List.copyOf(addresses));
+  }
+
+  /**
+   * Replaces the replica list (replicas that restarted on new ports, replicas added or removed).
+   * Calls in flight on a replica no longer listed finish there; new calls go to the new list.
+   *
+   * @throws IllegalStateException for a client built with {@link #builder(String)}
+   * @throws IllegalArgumentException when the list is empty or an address is not {@code host:port}
+   */
+  public void updateAddresses(List<String> addresses) {
+    if (replicas == null) {
+      throw new IllegalStateException("a client built for one address cannot change it; build it with builder(List)");
+    }
+    replicas.update(addresses == null ? List.of() : List.copyOf(addresses));
   }
 
   /** Sends a request as it is. */
@@ -147,6 +180,11 @@ public final class PredictionClient implements AutoCloseable {
     return channel;
   }
 
+  /**
+   * Stops taking calls and lets those in flight finish, for up to 5 seconds. (grpc-java closes a
+   * replica dropped by {@link #updateAddresses} 5 seconds after it was dropped, so a close soon
+   * after an update takes up to that long.)
+   */
   @Override
   public void close() {
     channel.shutdown();
@@ -181,6 +219,7 @@ public final class PredictionClient implements AutoCloseable {
   /** Builds a {@link PredictionClient}; validates once in {@link #build()}. */
   public static final class Builder {
     private final String address;
+    private final List<String> replicas;
     private String key;
     private boolean tls;
     private Path trustCertificate;
@@ -192,8 +231,10 @@ public final class PredictionClient implements AutoCloseable {
     private String inputName = "images";
     private int maxMessageBytes = 64 << 20;
 
-    private Builder(String address) {
+    // Exactly one of the two: one address, or a list of replicas.
+    private Builder(String address, List<String> replicas) {
       this.address = address;
+      this.replicas = replicas;
     }
 
     /** The service key, sent as {@code authorization: Bearer <key>}. */
@@ -248,7 +289,7 @@ public final class PredictionClient implements AutoCloseable {
 
     /** Builds the client. */
     public PredictionClient build() {
-      if (address == null || !address.contains(":")) {
+      if (replicas == null && (address == null || !address.contains(":"))) {
         throw new IllegalArgumentException("address must be host:port, got " + address);
       }
       if (maxAttempts < 1 || maxAttempts > 5) {
@@ -257,10 +298,10 @@ public final class PredictionClient implements AutoCloseable {
       if (deadline.isNegative() || deadline.isZero()) {
         throw new IllegalArgumentException("deadline must be positive");
       }
-      return new PredictionClient(this);
+      return new PredictionClient(this, replicas == null ? null : new ReplicaResolverProvider(replicas));
     }
 
-    private ManagedChannel channel() {
+    private ManagedChannel channel(ReplicaResolverProvider resolver) {
       ChannelCredentials credentials;
       try {
         credentials = !tls ? InsecureChannelCredentials.create()
@@ -269,9 +310,12 @@ public final class PredictionClient implements AutoCloseable {
       } catch (IOException e) {
         throw new IllegalArgumentException("cannot read the trusted certificate " + trustCertificate + ": " + e.getMessage(), e);
       }
-      var builder = Grpc.newChannelBuilder(address, credentials)
+      // The replica list resolves through its own registry, never the process-wide one.
+      var builder = (resolver == null
+          ? Grpc.newChannelBuilder(address, credentials)
+          : Grpc.newChannelBuilder(resolver.target(), credentials, resolver.registry()))
           .maxInboundMessageSize(maxMessageBytes)
-          .defaultServiceConfig(serviceConfig())
+          .defaultServiceConfig(serviceConfig(resolver != null))
           .enableRetry()
           .maxRetryAttempts(5)
           // Images are larger than grpc's default 1 MiB retry buffer; a call must stay retryable.
@@ -283,7 +327,7 @@ public final class PredictionClient implements AutoCloseable {
       return builder.build();
     }
 
-    private Map<String, ?> serviceConfig() {
+    private Map<String, ?> serviceConfig(boolean balanced) {
       Map<String, Object> retry = Map.of(
           "maxAttempts", (double) maxAttempts,
           "initialBackoff", seconds(initialBackoff),
@@ -294,7 +338,16 @@ public final class PredictionClient implements AutoCloseable {
       Map<String, Object> method = maxAttempts == 1
           ? Map.of("name", List.of(Map.of("service", SERVICE)))
           : Map.of("name", List.of(Map.of("service", SERVICE)), "retryPolicy", retry);
-      return Map.of("methodConfig", List.of(method));
+      if (!balanced) {
+        return Map.of("methodConfig", List.of(method));
+      }
+      // round_robin over READY subchannels; with healthCheckConfig (grpc-services' health-checking
+      // round_robin, on the classpath) a subchannel is READY only while its replica answers
+      // SERVING for the server as a whole (service name ""), which the runtime reports once warm.
+      return Map.of(
+          "loadBalancingConfig", List.of(Map.of("round_robin", Map.of())),
+          "healthCheckConfig", Map.of("serviceName", ""),
+          "methodConfig", List.of(method));
     }
 
     private static String seconds(Duration duration) {
