@@ -196,6 +196,17 @@ class LocalReplicaProviderTest {
   }
 
   @Test
+  void replicasOfOneModel_shareOneDownloadedPackage() throws Exception {
+    Path cached = provider.stateDir().resolve(".packages").resolve(tinySha256 + ".zip");
+
+    assertThat(Files.isSameFile(provider.folder("svc", "plain").resolve(ReplicaFolder.PACKAGE), cached)).isTrue();
+    assertThat(Files.isSameFile(provider.folder("svc", "tls").resolve(ReplicaFolder.PACKAGE), cached)).isTrue();
+    try (var downloads = Files.list(cached.getParent())) {
+      assertThat(downloads).as("no partial download left").allMatch(file -> file.getFileName().toString().endsWith(".zip"));
+    }
+  }
+
+  @Test
   void replicas_listsTheFoldersOfAService() {
     assertThat(provider.replicas("svc")).contains("plain", "tls");
     assertThat(provider.replicas("no-such-service")).isEmpty();
@@ -306,6 +317,8 @@ class LocalReplicaProviderTest {
       assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty();
       assertThat(after.status("svc", "r1")).isEqualTo(ReplicaStatus.gone());
       assertThat(after.replicas("svc")).isEmpty();
+      assertThat(after.stateDir().resolve(".packages").resolve(tinySha256 + ".zip"))
+          .as("a package no replica uses is removed").doesNotExist();
     }
     before.close();
   }
