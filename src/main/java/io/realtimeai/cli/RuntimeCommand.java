@@ -44,6 +44,14 @@ final class RuntimeCommand implements Callable<Integer> {
   @Option(names = "--port-file", paramLabel = "FILE", description = "Write the port here once listening.")
   Path portFile;
 
+  @Option(names = "--ready-file", paramLabel = "FILE",
+      description = "Write the port, accelerator and pid here (JSON) once serving.")
+  Path readyFile;
+
+  @Option(names = "--replica-id", paramLabel = "ID",
+      description = "Answer every call with the header realtime-ai-replica: ID.")
+  String replicaId;
+
   @Option(names = "--name", defaultValue = "default", description = "Model name answered in model_spec.")
   String name;
 
@@ -97,7 +105,7 @@ final class RuntimeCommand implements Callable<Integer> {
     }
     KeyRing keyRing = keyFile == null ? KeyRing.of(keys) : KeyRing.of(keys, keyFile);
     RuntimeSettings settings = new RuntimeSettings(name, port, portFile, keyRing, tlsCert, tlsKey,
-        maxMessageBytes, Duration.ofSeconds(30));
+        maxMessageBytes, Duration.ofSeconds(30), readyFile, replicaId);
     PipelineOptions options = PipelineOptions.serving()
         .withAccelerator(accelerator)
         .withIntraOpThreads(intraOpThreads)

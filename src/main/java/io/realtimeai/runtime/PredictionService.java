@@ -2,6 +2,11 @@ package io.realtimeai.runtime;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.StringValue;
+import io.grpc.ForwardingServerCall;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.realtimeai.error.BadRequestException;
@@ -147,6 +152,39 @@ final class PredictionService extends PredictionServiceGrpc.PredictionServiceImp
 
   private ModelSpec spec() {
     return ModelSpec.newBuilder().setName(modelName).setSignatureName("serving_default").build();
+  }
+
+  /**
+   * Adds {@code header: replicaId} to the response headers of every call, or to its trailers when
+   * the call ends before any header was sent (a call refused for its key).
+   */
+  static ServerInterceptor replicaHeader(String header, String replicaId) {
+    Metadata.Key<String> key = Metadata.Key.of(header, Metadata.ASCII_STRING_MARSHALLER);
+    return new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
+        return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+          // A ServerCall is used by one thread at a time, so a plain flag is enough.
+          private boolean headersSent;
+
+          @Override
+          public void sendHeaders(Metadata responseHeaders) {
+            responseHeaders.put(key, replicaId);
+            headersSent = true;
+            super.sendHeaders(responseHeaders);
+          }
+
+          @Override
+          public void close(Status status, Metadata trailers) {
+            if (!headersSent) {
+              trailers.put(key, replicaId);
+            }
+            super.close(status, trailers);
+          }
+        }, headers);
+      }
+    };
   }
 
   /** The gRPC status of a failure: the error vocabulary's own, or INTERNAL (logged) for anything unforeseen. */

@@ -14,6 +14,9 @@ import java.time.Duration;
  * @param tlsKey PEM PKCS#8 private key for TLS
  * @param maxInboundMessageBytes requests above this size are refused with RESOURCE_EXHAUSTED
  * @param shutdownGrace how long a stop waits for in-flight calls to finish
+ * @param readyFile where {@code {"port", "accelerator", "pid"}} is written once SERVING (null: nowhere)
+ * @param replicaId sent back as the {@code realtime-ai-replica} header of every Predict and
+ *     GetModelMetadata call, so a caller sees which replica answered (null: no header)
  */
 public record RuntimeSettings(
     String name,
@@ -23,7 +26,9 @@ public record RuntimeSettings(
     Path tlsCertificate,
     Path tlsKey,
     int maxInboundMessageBytes,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    Path readyFile,
+    String replicaId) {
   /** 64 MiB, as the issue of the scoring runtime sets it. */
   public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 64 << 20;
 
@@ -43,6 +48,17 @@ public record RuntimeSettings(
     name = name == null || name.isBlank() ? "default" : name;
     keys = keys == null ? KeyRing.of(java.util.List.of()) : keys;
     shutdownGrace = shutdownGrace == null ? Duration.ofSeconds(30) : shutdownGrace;
+    replicaId = replicaId == null || replicaId.isBlank() ? null : replicaId;
+    // A gRPC header value is printable ASCII.
+    if (replicaId != null && !replicaId.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
+      throw new IllegalArgumentException("the replica id must be printable ASCII without spaces, got '" + replicaId + "'");
+    }
+  }
+
+  /** Settings without a ready file or a replica id: a runtime that is not one of a provider's replicas. */
+  public RuntimeSettings(String name, int port, Path portFile, KeyRing keys, Path tlsCertificate, Path tlsKey,
+      int maxInboundMessageBytes, Duration shutdownGrace) {
+    this(name, port, portFile, keys, tlsCertificate, tlsKey, maxInboundMessageBytes, shutdownGrace, null, null);
   }
 
   /** Plaintext on a free port without keys: what tests and benchmarks start. */

@@ -7,16 +7,20 @@ import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.realtimeai.pipeline.Pipeline;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
@@ -26,6 +30,11 @@ import java.util.concurrent.TimeUnit;
  * only then reports SERVING on {@code grpc.health.v1.Health}.
  */
 public final class ScoringRuntime implements AutoCloseable {
+  /** The response header naming the replica that answered, when the runtime was given a replica id. */
+  public static final String REPLICA_HEADER = "realtime-ai-replica";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private final RuntimeSettings settings;
   private final List<ServerInterceptor> interceptors;
   private final HealthStatusManager health = new HealthStatusManager();
@@ -54,11 +63,22 @@ public final class ScoringRuntime implements AutoCloseable {
     return this;
   }
 
-  /** Warms up {@code loaded} and serves it; health turns SERVING. */
+  /** Warms up {@code loaded} and serves it; health turns SERVING, then the ready file is written. */
   public void serve(Pipeline loaded) {
     loaded.warmUp();
     pipeline = loaded;
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+    if (settings.readyFile() != null) {
+      Map<String, Object> ready = new LinkedHashMap<>();
+      ready.put("port", port());
+      ready.put("accelerator", loaded.accelerator());
+      ready.put("pid", ProcessHandle.current().pid());
+      try {
+        writeAtomically(settings.readyFile(), JSON.writeValueAsString(ready));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the ready file " + settings.readyFile() + ": " + e.getMessage(), e);
+      }
+    }
   }
 
   /** Starts listening with health NOT_SERVING; Predict answers UNAVAILABLE until {@link #serve} is called. */
@@ -70,6 +90,10 @@ public final class ScoringRuntime implements AutoCloseable {
     List<ServerInterceptor> chain = new ArrayList<>(interceptors);
     // ServerInterceptors.intercept runs the last one first: the key check comes before anything else.
     chain.add(new KeyAuthInterceptor(settings.keys()));
+    if (settings.replicaId() != null) {
+      // Outermost, so that a call the key check refuses names its replica too.
+      chain.add(PredictionService.replicaHeader(REPLICA_HEADER, settings.replicaId()));
+    }
     PredictionService service = new PredictionService(settings.name(), () -> pipeline);
     server = Grpc.newServerBuilderForPort(settings.port(), credentials)
         .maxInboundMessageSize(settings.maxInboundMessageBytes())
@@ -78,7 +102,7 @@ public final class ScoringRuntime implements AutoCloseable {
         .build()
         .start();
     if (settings.portFile() != null) {
-      writePortFile(settings.portFile(), server.getPort());
+      writeAtomically(settings.portFile(), Integer.toString(server.getPort()));
     }
     return this;
   }
@@ -102,6 +126,13 @@ public final class ScoringRuntime implements AutoCloseable {
       return;
     }
     health.enterTerminalState();
+    if (settings.readyFile() != null) {
+      try {
+        Files.deleteIfExists(settings.readyFile());
+      } catch (IOException e) {
+        // Best effort: whoever reads the ready file also checks that its pid is alive.
+      }
+    }
     server.shutdown();
     if (!server.awaitTermination(settings.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
       server.shutdownNow();
@@ -126,12 +157,12 @@ public final class ScoringRuntime implements AutoCloseable {
     stop();
   }
 
-  // Written to a temporary file and moved, so a reader never sees a half-written port.
-  private static void writePortFile(Path file, int port) throws IOException {
+  // Written to a temporary file and moved, so a reader never sees a half-written port or ready file.
+  private static void writeAtomically(Path file, String content) throws IOException {
     Path absolute = file.toAbsolutePath();
     Files.createDirectories(absolute.getParent());
     Path partial = absolute.resolveSibling(absolute.getFileName() + ".partial");
-    Files.writeString(partial, Integer.toString(port), StandardCharsets.UTF_8);
+    Files.writeString(partial, content, StandardCharsets.UTF_8);
     Files.move(partial, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 }
