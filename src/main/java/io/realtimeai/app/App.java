@@ -6,6 +6,11 @@ import io.realtimeai.events.EventOutbox;
 import io.realtimeai.events.EventPublisher;
 import io.realtimeai.events.EventRelay;
 import io.realtimeai.catalog.AcceleratedModels;
+import io.realtimeai.deployment.DeploymentOrchestrator;
+import io.realtimeai.deployment.Deployments;
+import io.realtimeai.deployment.ReplicaProvider;
+import io.realtimeai.deployment.ReplicaSupervisor;
+import io.realtimeai.deployment.local.LocalReplicaProvider;
 import io.realtimeai.packaging.PackageLimits;
 import io.realtimeai.registry.ModelDownloads;
 import io.realtimeai.registry.ModelRegistry;
@@ -32,6 +37,10 @@ public final class App {
   private final AcceleratedModels catalog;
   private final ModelUploads uploads;
   private final ModelDownloads downloads;
+  private final ReplicaProvider provider;
+  private final Deployments deployments;
+  private final DeploymentOrchestrator orchestrator;
+  private final ReplicaSupervisor supervisor;
   private volatile EventRelay relay;
 
   private App(Storage storage, EventOutbox outbox, EventPublisher publisher) {
@@ -48,6 +57,16 @@ public final class App {
             PackageLimits.DEFAULT, work.resolve("uploads")));
     this.downloads = new ModelDownloads(storage, (long) AppSettings.getInt("MODEL_DOWNLOAD_MAX_MB", 4096) << 20,
         Duration.ofSeconds(AppSettings.getInt("MODEL_DOWNLOAD_TIMEOUT_SECONDS", 300)));
+    // Replicas run as local processes (the only provider here; on AKS a Kubernetes Deployment would).
+    this.provider = new LocalReplicaProvider(storage, catalog,
+        Path.of(AppSettings.get("REPLICA_STATE_DIR", ProjectPaths.root().resolve(".realtime-ai/replicas").toString())),
+        Path.of(AppSettings.get("RUNTIME_JAR", ProjectPaths.root().resolve("target/realtime-ai.jar").toString())));
+    this.deployments = new Deployments(storage, registry, provider, Clock.systemUTC(), new Deployments.Settings(
+        AppSettings.getInt("ACCELERATOR_QUOTA", 4),
+        Duration.ofSeconds(AppSettings.getInt("DEPLOYMENT_TIMEOUT_SECONDS", 300)),
+        Duration.ofSeconds(1)));
+    this.orchestrator = new DeploymentOrchestrator(deployments, registry, provider, outbox, Clock.systemUTC());
+    this.supervisor = new ReplicaSupervisor(deployments, orchestrator, provider, Clock.systemUTC());
   }
 
   /** Where the app keeps temporary work: packages being checked, cached catalog models. */
@@ -76,13 +95,23 @@ public final class App {
     return current;
   }
 
+  /** Stops the replica processes of the app, if it was built (host shutdown). */
+  public static synchronized void shutdown() {
+    if (instance != null) {
+      instance.close();
+    }
+  }
+
   /** Makes {@code app} the process's app (tests). */
   public static synchronized void install(App app) {
     instance = app;
   }
 
-  /** Forgets the app, so the next {@link #get()} builds a new one from the settings (tests, restarts). */
+  /** Forgets the app (stopping its replica processes), so the next {@link #get()} builds a new one from the settings. */
   public static synchronized void reset() {
+    if (instance != null) {
+      instance.close();
+    }
     instance = null;
   }
 
@@ -142,6 +171,34 @@ public final class App {
   /** Package downloads for {@code POST /api/models}, capped in size and time. */
   public ModelDownloads downloads() {
     return downloads;
+  }
+
+  /** The service API's domain. */
+  public Deployments deployments() {
+    return deployments;
+  }
+
+  /** Advances deployment operations. */
+  public DeploymentOrchestrator orchestrator() {
+    return orchestrator;
+  }
+
+  /** Keeps deployed services up. */
+  public ReplicaSupervisor supervisor() {
+    return supervisor;
+  }
+
+  /**
+   * The host is going down: stops the replica processes (services stay recorded and come back
+   * when the host starts again).
+   */
+  public void close() {
+    try {
+      deployments.markStopped();
+    } catch (RuntimeException e) {
+      LOG.warning("could not record the services as stopped: " + e.getMessage());
+    }
+    provider.close();
   }
 
   /** Reports on the app's health. */

@@ -1,5 +1,6 @@
 package io.realtimeai.cli;
 
+import io.realtimeai.app.App;
 import io.realtimeai.app.AppSettings;
 import io.realtimeai.app.ProjectPaths;
 import io.realtimeai.host.Binding;
@@ -82,6 +83,8 @@ final class UpCommand implements Callable<Integer> {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+      // Replica processes stop with the host; their services come back on the next up.
+      App.shutdown();
       if (started != null) {
         started.close();
       }

@@ -56,7 +56,8 @@ public final class PredictionClient implements AutoCloseable {
     this.deadline = builder.deadline;
     this.inputName = builder.inputName;
     PredictionServiceGrpc.PredictionServiceBlockingStub base = PredictionServiceGrpc.newBlockingStub(channel);
-    this.stub = builder.key == null ? base : base.withCallCredentials(new KeyCredentials(builder.key));
+    PredictionServiceGrpc.PredictionServiceBlockingStub noted = base.withInterceptors(new ReplicaHeader());
+    this.stub = builder.key == null ? noted : noted.withCallCredentials(new KeyCredentials(builder.key));
   }
 
   /**
@@ -195,6 +196,37 @@ public final class PredictionClient implements AutoCloseable {
     } catch (InterruptedException e) {
       channel.shutdownNow();
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The replica that answered this thread's last call on this client (its {@code realtime-ai-replica} header), or null. */
+  public String lastReplica() {
+    return lastReplica.get();
+  }
+
+  private final ThreadLocal<String> lastReplica = new ThreadLocal<>();
+
+  /** Notes the {@code realtime-ai-replica} header a runtime answers with, for {@link #lastReplica()}. */
+  private final class ReplicaHeader implements io.grpc.ClientInterceptor {
+    private final Metadata.Key<String> replica = Metadata.Key.of("realtime-ai-replica", Metadata.ASCII_STRING_MARSHALLER);
+
+    @Override
+    public <Q, R> io.grpc.ClientCall<Q, R> interceptCall(io.grpc.MethodDescriptor<Q, R> method,
+        io.grpc.CallOptions options, io.grpc.Channel next) {
+      return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        @Override
+        public void start(Listener<R> listener, Metadata headers) {
+          lastReplica.remove();
+          super.start(new io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+            @Override
+            public void onHeaders(Metadata answered) {
+              // Blocking stubs deliver on the calling thread, so the thread-local reaches the caller.
+              lastReplica.set(answered.get(replica));
+              super.onHeaders(answered);
+            }
+          }, headers);
+        }
+      };
     }
   }
 

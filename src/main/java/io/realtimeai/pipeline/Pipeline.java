@@ -582,7 +582,17 @@ public final class Pipeline implements AutoCloseable {
       OrtSession session;
       try {
         sessionOptions = sessionOptions(options);
+      } catch (OrtException e) {
+        throw new IllegalStateException("ONNX Runtime refused the session options: " + e.getMessage(), e);
+      }
+      try {
+        // Not the package's fault when it fails: the machine lacks the accelerator asked for.
         accelerator = options.accelerator().configure(sessionOptions);
+      } catch (OrtException | RuntimeException e) {
+        sessionOptions.close();
+        throw new IllegalStateException(e.getMessage(), e);
+      }
+      try {
         session = ENV.createSession(file.toString(), sessionOptions);
       } catch (OrtException | RuntimeException e) {
         if (sessionOptions != null) {

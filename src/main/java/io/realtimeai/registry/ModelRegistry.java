@@ -60,6 +60,8 @@ public final class ModelRegistry {
 
   /** The column of the {@code services} table naming the model a service runs. */
   public static final String SERVICE_MODEL_COLUMN = "ModelId";
+  /** The column naming the model a service is being moved to (an update in progress). */
+  public static final String SERVICE_PENDING_MODEL_COLUMN = "PendingModelId";
 
   private final Storage storage;
   private final TableClient table;
@@ -263,8 +265,9 @@ public final class ModelRegistry {
   /** The services (not deleted) whose {@code ModelId} is {@code id}. */
   public List<String> servicesUsing(String id) {
     List<String> names = new ArrayList<>();
+    String quoted = "'" + id.replace("'", "''") + "'";
     ListEntitiesOptions options = new ListEntitiesOptions()
-        .setFilter(SERVICE_MODEL_COLUMN + " eq '" + id.replace("'", "''") + "'");
+        .setFilter(SERVICE_MODEL_COLUMN + " eq " + quoted + " or " + SERVICE_PENDING_MODEL_COLUMN + " eq " + quoted);
     for (TableEntity service : storage.table(StorageLayout.SERVICES_TABLE).listEntities(options, null, null)) {
       if (!"Deleted".equals(service.getProperty("State"))) {
         Object serviceName = service.getProperty("Name");

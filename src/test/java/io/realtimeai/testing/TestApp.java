@@ -98,6 +98,12 @@ public final class TestApp implements AutoCloseable {
         .method("PATCH", HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(json))));
   }
 
+  /** PUT {@code json} to {@code path}. */
+  public Answer put(String path, Object json) throws Exception {
+    return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(json))));
+  }
+
   /** DELETE {@code path}. */
   public Answer delete(String path) throws Exception {
     return send(HttpRequest.newBuilder(uri(path)).DELETE());
@@ -133,6 +139,19 @@ public final class TestApp implements AutoCloseable {
     throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
   }
 
+  /** Polls {@code GET path} until {@code done} holds for its JSON body (or fails after {@code timeout}). */
+  public JsonNode awaitJson(String path, Duration timeout, java.util.function.Predicate<JsonNode> done) throws InterruptedException {
+    return await(path, timeout, () -> {
+      try {
+        Answer answer = get(path);
+        return answer.status() == 200 && done.test(answer.body()) ? answer.body() : null;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
+  /** Stops the host and the app (its replica processes too), as a host shutdown does. */
   @Override
   public void close() throws Exception {
     host.stop(Duration.ofSeconds(10));

@@ -1,0 +1,329 @@
+package io.realtimeai.deployment;
+
+import io.realtimeai.events.EventOutbox;
+import io.realtimeai.events.EventType;
+import io.realtimeai.events.Subjects;
+import io.realtimeai.registry.ModelRecord;
+import io.realtimeai.registry.ModelRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * Advances deployment operations, one step per {@code deployments} queue message, Durable-style:
+ * the operation is a persisted state machine, each step is idempotent and moves it on with a
+ * conditional write, and waiting is a message sent back with a visibility delay (0.5 s doubling
+ * to 5 s), never a sleeping thread. A message for a step the operation has already left is a
+ * duplicate and is dropped; a step re-run after a crash finds its work done (the provider's
+ * start and stop are idempotent) and moves on. A step whose message is lost is sent again by
+ * the supervisor.
+ */
+public final class DeploymentOrchestrator {
+  private static final Logger LOG = Logger.getLogger(DeploymentOrchestrator.class.getName());
+  private static final Duration FIRST_WAIT = Duration.ofMillis(500);
+  private static final Duration LONGEST_WAIT = Duration.ofSeconds(5);
+  private static final int STDERR_LINES = 8;
+
+  /**
+   * The queue message: which operation, which step, and how many times that step waited.
+   *
+   * @param operationId the operation
+   * @param step the step this message asks for
+   * @param attempt how many times the step looked already (for the backoff)
+   */
+  public record StepMessage(String operationId, String step, int attempt) {}
+
+  private final Deployments deployments;
+  private final DeploymentStore store;
+  private final ModelRegistry registry;
+  private final ReplicaProvider provider;
+  private final EventOutbox events;
+  private final Clock clock;
+
+  public DeploymentOrchestrator(Deployments deployments, ModelRegistry registry, ReplicaProvider provider,
+      EventOutbox events, Clock clock) {
+    this.deployments = deployments;
+    this.store = deployments.store();
+    this.registry = registry;
+    this.provider = provider;
+    this.events = events;
+    this.clock = clock;
+  }
+
+  /** Runs the step {@code message} asks for, if the operation is still at it. */
+  public void advance(StepMessage message) {
+    DeploymentStore.OperationRow operation = store.operation(message.operationId()).orElse(null);
+    if (operation == null) {
+      LOG.warning(() -> "deployment step for unknown operation " + message.operationId() + " dropped");
+      return;
+    }
+    if (isFinished(operation) || !operation.step().equals(message.step())) {
+      return;
+    }
+    DeploymentStore.ServiceRow service = store.service(operation.serviceId()).orElse(null);
+    if (service == null && !operation.type().equals("Delete")) {
+      finish(operation, "Cancelled", null);
+      return;
+    }
+    if (service != null && !operation.id().equals(service.operationId())) {
+      // An operation whose service moved on without it (its recording lost a race): nothing to do.
+      finish(operation, "Cancelled", null);
+      return;
+    }
+    if (operation.state().equals("NotStarted")) {
+      operation = transition(operation, "Running", operation.step(), null);
+      if (operation == null) {
+        return;
+      }
+    }
+    boolean pastDeadline = clock.instant().isAfter(operation.deadline());
+    if (pastDeadline && List.of(Steps.PROVISION, Steps.WAIT_FOR_READY).contains(operation.step())) {
+      toFail(operation, new OperationRecord.Error("DeploymentTimeout", "the deployment did not finish within "
+          + deployments.settings().deploymentTimeout().toSeconds() + " s", reasons(service, operation)));
+      return;
+    }
+    DeploymentStore.OperationRow current = operation;
+    switch (current.step()) {
+      case Steps.PROVISION -> provision(operation, service);
+      case Steps.WAIT_FOR_READY -> waitForReady(operation, service, message.attempt());
+      case Steps.SWITCH -> switchOver(operation, service);
+      case Steps.TEARDOWN -> teardown(operation, service);
+      case Steps.FINALIZE -> finalizeOperation(operation, service);
+      case Steps.FAIL -> fail(operation, service);
+      default -> LOG.warning(() -> "operation " + current.id() + " is at an unknown step " + current.step());
+    }
+  }
+
+  private void provision(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service) {
+    List<DeploymentStore.ReplicaRow> replicas = new ArrayList<>(service.replicas());
+    String modelId = operation.plan().modelId();
+    for (String replicaId : operation.plan().start()) {
+      provider.start(spec(service, replicaId, modelId));
+      if (replicas.stream().noneMatch(r -> r.id().equals(replicaId))) {
+        replicas.add(new DeploymentStore.ReplicaRow(replicaId, "Starting", null, null, null, modelId));
+      }
+    }
+    saveReplicas(service, replicas);
+    moveOn(operation, Steps.WAIT_FOR_READY);
+  }
+
+  private void waitForReady(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service, int attempt) {
+    boolean allReady = true;
+    List<DeploymentStore.ReplicaRow> replicas = new ArrayList<>(service.replicas());
+    for (String replicaId : operation.plan().start()) {
+      ReplicaStatus status = provider.status(service.id(), replicaId);
+      switch (status.state()) {
+        case READY -> replace(replicas, replicaId, r -> r.with("Ready", status.host(), status.port(), status.accelerator()));
+        case FAILED -> {
+          toFail(operation, new OperationRecord.Error("RuntimeFailed", "replica " + replicaId + " of service '"
+              + service.name() + "' could not start", lines(status.reason())));
+          return;
+        }
+        case GONE -> {
+          // Lost (its host restarted and the process with it): start it again.
+          provider.start(spec(service, replicaId, operation.plan().modelId()));
+          allReady = false;
+        }
+        case STARTING -> allReady = false;
+      }
+    }
+    saveReplicas(service, replicas);
+    if (allReady) {
+      moveOn(operation, operation.type().equals("Update") ? Steps.SWITCH : Steps.FINALIZE);
+    } else {
+      long delay = Math.min(LONGEST_WAIT.toMillis(), FIRST_WAIT.toMillis() << Math.min(attempt, 10));
+      deployments.enqueue(operation.id(), Steps.WAIT_FOR_READY, attempt + 1, Duration.ofMillis(delay));
+    }
+  }
+
+  private void switchOver(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service) {
+    for (String replicaId : operation.plan().stop()) {
+      provider.stop(service.id(), replicaId);
+    }
+    List<DeploymentStore.ReplicaRow> kept = service.replicas().stream()
+        .filter(r -> !operation.plan().stop().contains(r.id())).toList();
+    DeploymentStore.ServiceRow switched = service.withReplicas(kept)
+        .withModel(operation.plan().modelId(), null, operation.plan().numReplicas());
+    List<String> released = store.slotsOf(service.id(), operation.plan().stop());
+    if (!store.update(switched, List.of(), List.of(), released)) {
+      deployments.enqueue(operation.id(), Steps.SWITCH, 0, FIRST_WAIT);
+      return;
+    }
+    moveOn(operation, Steps.FINALIZE);
+  }
+
+  private void teardown(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service) {
+    if (service != null) {
+      List<String> all = new ArrayList<>(operation.plan().stop());
+      provider.replicas(service.id()).forEach(r -> {
+        if (!all.contains(r)) {
+          all.add(r);
+        }
+      });
+      for (String replicaId : all) {
+        provider.stop(service.id(), replicaId);
+      }
+      store.remove(service);
+    }
+    moveOn(operation, Steps.FINALIZE);
+  }
+
+  private void finalizeOperation(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service) {
+    if (operation.type().equals("Delete")) {
+      events.record(EventType.SERVICE_DELETED, Subjects.service(operation.serviceName()),
+          Map.of("serviceId", operation.serviceId(), "name", operation.serviceName()), operation.id() + ":deleted");
+      finish(operation, "Succeeded", null);
+      return;
+    }
+    if (!setState(service, "Succeeded")) {
+      deployments.enqueue(operation.id(), Steps.FINALIZE, 0, FIRST_WAIT);
+      return;
+    }
+    DeploymentStore.ServiceRow done = store.service(service.id()).orElse(service);
+    events.record(EventType.SERVICE_DEPLOYED, Subjects.service(done.name()), eventData(done, operation), operation.id() + ":deployed");
+    finish(operation, "Succeeded", null);
+  }
+
+  private void fail(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service) {
+    for (String replicaId : operation.plan().start()) {
+      provider.stop(service.id(), replicaId);
+    }
+    List<DeploymentStore.ReplicaRow> left = service.replicas().stream()
+        .filter(r -> !operation.plan().start().contains(r.id())).toList();
+    List<String> released = store.slotsOf(service.id(), operation.plan().start());
+    DeploymentStore.ServiceRow after = operation.type().equals("Create")
+        ? service.withReplicas(List.of()).withState("Failed")
+        // A failed update leaves the service as it was: its old replicas never stopped.
+        : service.withReplicas(left).withState("Succeeded").withModel(service.modelId(), null, service.numReplicas());
+    if (!store.update(after, List.of(), List.of(), released)) {
+      deployments.enqueue(operation.id(), Steps.FAIL, 0, FIRST_WAIT);
+      return;
+    }
+    Map<String, Object> data = eventData(after, operation);
+    data.put("error", operation.error());
+    events.record(EventType.SERVICE_DEPLOYMENT_FAILED, Subjects.service(service.name()), data, operation.id() + ":failed");
+    LOG.warning(() -> "operation " + operation.id() + " (" + operation.type() + " " + service.name() + ") failed: "
+        + (operation.error() == null ? "" : operation.error().message()));
+    finish(operation, "Failed", operation.error());
+  }
+
+  /** Records the failure and sends the Fail step, which undoes what the operation started. */
+  private void toFail(DeploymentStore.OperationRow operation, OperationRecord.Error error) {
+    DeploymentStore.OperationRow failing = transition(operation, operation.state(), Steps.FAIL, error);
+    if (failing != null) {
+      deployments.enqueue(operation.id(), Steps.FAIL, 0, Duration.ZERO);
+    }
+  }
+
+  private void moveOn(DeploymentStore.OperationRow operation, String step) {
+    if (transition(operation, operation.state(), step, operation.error()) != null) {
+      deployments.enqueue(operation.id(), step, 0, Duration.ZERO);
+    }
+  }
+
+  private void finish(DeploymentStore.OperationRow operation, String state, OperationRecord.Error error) {
+    DeploymentStore.OperationRow finished = operation.at(state, operation.step(), error, clock.instant());
+    if (!store.update(finished)) {
+      LOG.fine(() -> "operation " + operation.id() + " finished elsewhere");
+    }
+  }
+
+  /** Moves an operation on, if no other step moved it first; the new row, or null. */
+  private DeploymentStore.OperationRow transition(DeploymentStore.OperationRow operation, String state, String step,
+      OperationRecord.Error error) {
+    DeploymentStore.OperationRow next = operation.at(state, step, error, operation.endTime());
+    if (!store.update(next)) {
+      return null;
+    }
+    return store.operation(operation.id()).orElse(null);
+  }
+
+  private boolean setState(DeploymentStore.ServiceRow service, String state) {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      DeploymentStore.ServiceRow current = store.service(service.id()).orElse(null);
+      if (current == null) {
+        return false;
+      }
+      if (current.state().equals(state) || store.update(current.withState(state))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void saveReplicas(DeploymentStore.ServiceRow service, List<DeploymentStore.ReplicaRow> replicas) {
+    DeploymentStore.ServiceRow current = service;
+    for (int attempt = 0; attempt < 5; attempt++) {
+      if (current.replicas().equals(replicas) || store.update(current.withReplicas(replicas))) {
+        return;
+      }
+      current = store.service(service.id()).orElse(null);
+      if (current == null) {
+        return;
+      }
+    }
+  }
+
+  /** The spec of one replica of a service, running {@code modelId}. */
+  ReplicaSpec spec(DeploymentStore.ServiceRow service, String replicaId, String modelId) {
+    ModelRecord model = registry.get(modelId);
+    List<String> accelerated = model.stages().stream().filter(s -> "accelerated".equals(s.type()))
+        .map(s -> s.model()).toList();
+    return new ReplicaSpec(service.id(), service.name(), replicaId, model.id(),
+        ModelRecord.packageBlob(model.name(), model.version()), model.sha256(), accelerated,
+        service.computeType().accelerator(), service.keys().both(), service.tlsCertificate(), service.tlsKey());
+  }
+
+  private List<String> reasons(DeploymentStore.ServiceRow service, DeploymentStore.OperationRow operation) {
+    List<String> reasons = new ArrayList<>();
+    if (service == null) {
+      return reasons;
+    }
+    for (String replicaId : operation.plan().start()) {
+      ReplicaStatus status = provider.status(service.id(), replicaId);
+      reasons.add("replica " + replicaId + ": " + status.state().name().toLowerCase(java.util.Locale.ROOT)
+          + (status.reason() == null ? "" : ": " + status.reason()));
+    }
+    return reasons;
+  }
+
+  private static List<String> lines(String reason) {
+    if (reason == null) {
+      return List.of();
+    }
+    List<String> lines = reason.lines().filter(l -> !l.isBlank()).toList();
+    return lines.subList(Math.max(0, lines.size() - STDERR_LINES), lines.size());
+  }
+
+  private static void replace(List<DeploymentStore.ReplicaRow> replicas, String id,
+      java.util.function.UnaryOperator<DeploymentStore.ReplicaRow> change) {
+    for (int i = 0; i < replicas.size(); i++) {
+      if (replicas.get(i).id().equals(id)) {
+        replicas.set(i, change.apply(replicas.get(i)));
+      }
+    }
+  }
+
+  private static boolean isFinished(DeploymentStore.OperationRow operation) {
+    return List.of("Succeeded", "Failed", "Cancelled").contains(operation.state());
+  }
+
+  private static Map<String, Object> eventData(DeploymentStore.ServiceRow service, DeploymentStore.OperationRow operation) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("serviceId", service.id());
+    data.put("name", service.name());
+    data.put("modelId", service.modelId());
+    data.put("operationId", operation.id());
+    data.put("operationType", operation.type());
+    ServiceRecord view = service.view();
+    data.put("ipAddress", view.ipAddress());
+    data.put("port", view.port());
+    data.put("accelerator", view.accelerator());
+    data.put("numReplicas", service.numReplicas());
+    return data;
+  }
+}

@@ -1,0 +1,99 @@
+package io.realtimeai.deployment;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * Keeps deployed services up: a replica that died is started again and its service shows
+ * {@code Degraded} until every replica serves again; after a host restart this is what brings
+ * services that were running back. It also sends again the step of an operation whose queue
+ * message was lost (an operation that has not moved for a while).
+ */
+public final class ReplicaSupervisor {
+  private static final Logger LOG = Logger.getLogger(ReplicaSupervisor.class.getName());
+  private static final Duration STALLED = Duration.ofSeconds(30);
+
+  /**
+   * What one round did.
+   *
+   * @param restarted replicas started again
+   * @param degraded services that are not whole
+   * @param resent operation steps sent again
+   */
+  public record Report(List<String> restarted, List<String> degraded, List<String> resent) {
+    /** True when the round changed anything. */
+    public boolean didWork() {
+      return !restarted.isEmpty() || !resent.isEmpty();
+    }
+  }
+
+  private final Deployments deployments;
+  private final DeploymentStore store;
+  private final DeploymentOrchestrator orchestrator;
+  private final ReplicaProvider provider;
+  private final Clock clock;
+
+  public ReplicaSupervisor(Deployments deployments, DeploymentOrchestrator orchestrator, ReplicaProvider provider,
+      Clock clock) {
+    this.deployments = deployments;
+    this.store = deployments.store();
+    this.orchestrator = orchestrator;
+    this.provider = provider;
+    this.clock = clock;
+  }
+
+  /** One round over every running service and every unfinished operation. */
+  public Report supervise() {
+    List<String> restarted = new ArrayList<>();
+    List<String> degraded = new ArrayList<>();
+    for (DeploymentStore.ServiceRow service : store.services()) {
+      if (service.state().equals("Succeeded") || service.state().equals("Degraded")) {
+        superviseService(service, restarted, degraded);
+      }
+    }
+    List<String> resent = new ArrayList<>();
+    for (DeploymentStore.OperationRow operation : store.unfinishedOperations()) {
+      if (operation.updatedAt() != null && clock.instant().isAfter(operation.updatedAt().plus(STALLED))) {
+        deployments.enqueue(operation.id(), operation.step(), 0, Duration.ZERO);
+        resent.add(operation.id() + " " + operation.step());
+      }
+    }
+    return new Report(restarted, degraded, resent);
+  }
+
+  private void superviseService(DeploymentStore.ServiceRow service, List<String> restarted, List<String> degraded) {
+    List<DeploymentStore.ReplicaRow> replicas = new ArrayList<>();
+    boolean whole = true;
+    for (DeploymentStore.ReplicaRow replica : service.replicas()) {
+      ReplicaStatus status = provider.status(service.id(), replica.id());
+      switch (status.state()) {
+        case READY -> replicas.add(replica.with("Ready", status.host(), status.port(), status.accelerator()));
+        case STARTING -> {
+          replicas.add(replica.with("Starting", null, null, replica.accelerator()));
+          whole = false;
+        }
+        // A replica stopped with its host is GONE: started again like one that failed.
+        case FAILED, GONE -> {
+          LOG.warning(() -> "replica " + replica.id() + " of service '" + service.name() + "' is down"
+              + (status.reason() == null ? "" : " (" + status.reason().lines().reduce((a, b) -> b).orElse("") + ")")
+              + "; starting it again");
+          provider.start(orchestrator.spec(service, replica.id(), replica.modelId() == null ? service.modelId() : replica.modelId()));
+          replicas.add(replica.with("Starting", null, null, replica.accelerator()));
+          restarted.add(service.name() + "/" + replica.id());
+          whole = false;
+        }
+      }
+    }
+    String state = whole ? "Succeeded" : "Degraded";
+    if (!whole) {
+      degraded.add(service.name());
+    }
+    if (!state.equals(service.state()) || !replicas.equals(service.replicas())) {
+      // Conditional: a concurrent operation on the service wins, and the next round looks again.
+      store.update(service.withState(state).withReplicas(replicas));
+    }
+  }
+}

@@ -1,0 +1,315 @@
+package io.realtimeai.deployment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.realtimeai.client.PredictionClient;
+import io.realtimeai.events.RecordedEvent;
+import io.realtimeai.app.App;
+import io.realtimeai.packaging.ModelPackager;
+import io.realtimeai.pipeline.AcceleratedCatalog;
+import io.realtimeai.storage.StorageLayout;
+import io.realtimeai.testing.AzuriteExtension;
+import io.realtimeai.testing.ModelFolders;
+import io.realtimeai.testing.TestApp;
+import io.realtimeai.testing.TestCertificates;
+import io.realtimeai.testing.TestImages;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Brainwave deployment flow over HTTP only, through the local host on a real Azurite, with
+ * replicas as real {@code realtime-ai runtime} processes: 202 and an operation to poll, scoring
+ * at the address the service reports, failures with the runtime's own reason, replicas that
+ * stay up.
+ */
+@Tag("integration")
+class DeploymentsTest {
+  @RegisterExtension static AzuriteExtension azurite = new AzuriteExtension();
+  private static final Duration DEPLOY = Duration.ofSeconds(90);
+
+  @TempDir static Path dir;
+  static TestApp app;
+  static String model;
+  static String otherModel;
+
+  @BeforeAll
+  static void start() throws Exception {
+    app = TestApp.start(azurite, dir, Map.of("REPLICA_STATE_DIR", dir.resolve("replicas").toString(),
+        "RUNTIME_JAR", System.getProperty("project.jar", "target/realtime-ai.jar"), "ACCELERATOR_QUOTA", "4"));
+    model = register("tiny", ModelFolders.tinyClassifier(dir.resolve("tiny")));
+    Path other = ModelFolders.tinyClassifier(dir.resolve("tiny-two"));
+    Files.writeString(other.resolve("labels.txt"), Files.readString(other.resolve("labels.txt")).replace("class-1", "one"));
+    otherModel = register("tiny", other);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    app.close();
+  }
+
+  private static String register(String name, Path folder) throws Exception {
+    Path zip = dir.resolve(folder.getFileName() + ".zip");
+    ModelPackager.pack(folder, zip, AcceleratedCatalog.none());
+    app.drop("incoming", folder.getFileName() + ".zip", Files.readAllBytes(zip));
+    TestApp.Answer answer = app.post("/api/models", Map.of("name", name, "blobPath", "incoming/" + folder.getFileName() + ".zip"));
+    assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+    return answer.body().get("id").asText();
+  }
+
+  /** POSTs a service and answers the operation path from Operation-Location. */
+  private static String create(Map<String, Object> body) throws Exception {
+    TestApp.Answer accepted = app.post("/api/services", body);
+    assertThat(accepted.status()).as(accepted.text()).isEqualTo(202);
+    return "/api/operations/" + accepted.body().get("id").asText();
+  }
+
+  private static JsonNode finished(String operation) throws InterruptedException {
+    return app.awaitJson(operation, DEPLOY, body -> !List.of("NotStarted", "Running").contains(body.get("state").asText()));
+  }
+
+  private static JsonNode service(String name) throws Exception {
+    return app.get("/api/services/" + name).body();
+  }
+
+  private static void delete(String name) throws Exception {
+    TestApp.Answer accepted = app.delete("/api/services/" + name);
+    assertThat(accepted.status()).as(accepted.text()).isEqualTo(202);
+    assertThat(finished("/api/operations/" + accepted.body().get("id").asText()).get("state").asText()).isEqualTo("Succeeded");
+  }
+
+  private static PredictionClient client(JsonNode service, String key) {
+    return PredictionClient.builder(service.get("ipAddress").asText() + ":" + service.get("port").asInt())
+        .key(key).maxAttempts(1).deadline(Duration.ofSeconds(30)).build();
+  }
+
+  @Test
+  void walkthrough_registerDeployPollScoreDeleteOverHttpOnly() throws Exception {
+    TestApp.Answer accepted = app.post("/api/services", Map.of("name", "walkthrough", "modelId", model, "computeType", "FPGA",
+        "numReplicas", 1));
+    assertThat(accepted.status()).isEqualTo(202);
+    String location = accepted.body().get("resourceLocation").asText();
+    String operation = "/api/operations/" + accepted.body().get("id").asText();
+
+    JsonNode done = finished(operation);
+    assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("Succeeded");
+    assertThat(done.get("endTime").isNull()).isFalse();
+    JsonNode service = app.get(location).body();
+    assertThat(service.get("state").asText()).isEqualTo("Succeeded");
+    assertThat(service.get("accelerator").asText()).isEqualTo("CPU");
+    assertThat(service.get("computeEnvironmentType").asText()).isEqualTo("FPGA");
+    String primary = app.get("/api/services/walkthrough/keys").body().get("primaryKey").asText();
+    int port = service.get("port").asInt();
+    try (PredictionClient client = client(service, primary)) {
+      assertThat(client.classify(List.of(TestImages.jpeg()), 3).get(0)).hasSize(3);
+    }
+    assertThat(events("RealtimeAI.ServiceDeployed", "/services/walkthrough")).hasSize(1);
+
+    delete("walkthrough");
+
+    assertThat(app.get("/api/services/walkthrough").status()).isEqualTo(404);
+    assertThat(listening(port)).as("the replica's port is closed").isFalse();
+    assertThat(events("RealtimeAI.ServiceDeleted", "/services/walkthrough")).hasSize(1);
+  }
+
+  @Test
+  void threeReplicas_runAsThreeProcessesAndCallsSpreadOverAllThree() throws Exception {
+    assertThat(finished(create(Map.of("name", "three", "modelId", model, "computeType", "CPU", "numReplicas", 3)))
+        .get("state").asText()).isEqualTo("Succeeded");
+    JsonNode service = service("three");
+    List<String> addresses = new java.util.ArrayList<>();
+    service.get("replicas").forEach(r -> addresses.add(r.get("ipAddress").asText() + ":" + r.get("port").asInt()));
+    assertThat(new HashSet<>(addresses)).hasSize(3);
+    String key = app.get("/api/services/three/keys").body().get("primaryKey").asText();
+    Set<String> answered = new HashSet<>();
+    try (PredictionClient client = PredictionClient.builder(addresses).key(key).deadline(Duration.ofSeconds(30)).build()) {
+      for (int i = 0; i < 30; i++) {
+        client.predictImages(List.of(TestImages.jpeg()));
+        answered.add(client.lastReplica());
+      }
+    }
+    assertThat(answered).hasSize(3);
+    delete("three");
+  }
+
+  @Test
+  void regeneratedKey_refusesTheOldKeyAndTakesTheNewOneWithoutARestart() throws Exception {
+    finished(create(Map.of("name", "keys", "modelId", model, "computeType", "CPU")));
+    JsonNode service = service("keys");
+    String old = app.get("/api/services/keys/keys").body().get("primaryKey").asText();
+
+    TestApp.Answer regenerated = app.post("/api/services/keys/regenerateKeys", Map.of("keyType", "Primary"));
+
+    assertThat(regenerated.status()).isEqualTo(200);
+    String fresh = regenerated.body().get("primaryKey").asText();
+    assertThat(fresh).isNotEqualTo(old);
+    try (PredictionClient withNew = client(service, fresh); PredictionClient withOld = client(service, old)) {
+      TestApp.await("the new key to be taken", Duration.ofSeconds(10), () -> {
+        try {
+          return withNew.predictImages(List.of(TestImages.jpeg()));
+        } catch (StatusRuntimeException e) {
+          return null;
+        }
+      });
+      assertThat(withNew.predictImages(List.of(TestImages.jpeg())).getOutputsCount()).isEqualTo(1);
+      assertThatThrownBy(() -> withOld.predictImages(List.of(TestImages.jpeg())))
+          .isInstanceOfSatisfying(StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+    }
+    assertThat(service("keys").get("port").asInt()).as("no restart").isEqualTo(service.get("port").asInt());
+    assertError(app.post("/api/services/keys/regenerateKeys", Map.of("keyType", "Tertiary")), 400, "keyType");
+    delete("keys");
+  }
+
+  @Test
+  void runtimeThatCannotStart_failsTheOperationWithTheRuntimesOwnReason() throws Exception {
+    JsonNode done = finished(create(Map.of("name", "no-gpu", "modelId", model, "computeType", "GPU")));
+
+    assertThat(done.get("state").asText()).isEqualTo("Failed");
+    assertThat(done.at("/error/code").asText()).isEqualTo("RuntimeFailed");
+    assertThat(done.at("/error/details").toString()).contains("CUDA was asked for but this ONNX Runtime build offers only");
+    assertThat(service("no-gpu").get("state").asText()).isEqualTo("Failed");
+    assertThat(events("RealtimeAI.ServiceDeploymentFailed", "/services/no-gpu")).hasSize(1);
+    delete("no-gpu");
+  }
+
+  @Test
+  void killedReplica_isRestartedAndTheServiceComesBackToSucceeded() throws Exception {
+    finished(create(Map.of("name", "phoenix", "modelId", model, "computeType", "CPU")));
+    String replica = service("phoenix").get("replicas").get(0).get("id").asText();
+    String serviceId = service("phoenix").get("id").asText();
+    long pid = Long.parseLong(Files.readString(dir.resolve("replicas").resolve(serviceId).resolve(replica).resolve("pid")).strip());
+
+    ProcessHandle process = ProcessHandle.of(pid).orElseThrow();
+    process.destroyForcibly();
+    process.onExit().get();
+
+    app.awaitJson("/api/services/phoenix", DEPLOY, s -> !s.get("state").asText().equals("Succeeded"));
+    JsonNode back = app.awaitJson("/api/services/phoenix", DEPLOY, s -> s.get("state").asText().equals("Succeeded"));
+    long restarted = Long.parseLong(Files.readString(dir.resolve("replicas").resolve(serviceId).resolve(replica).resolve("pid")).strip());
+    assertThat(restarted).isNotEqualTo(pid);
+    assertThat(back.get("replicas").get(0).get("id").asText()).isEqualTo(replica);
+    String key = app.get("/api/services/phoenix/keys").body().get("primaryKey").asText();
+    try (PredictionClient client = client(back, key)) {
+      assertThat(client.predictImages(List.of(TestImages.jpeg())).getOutputsCount()).isEqualTo(1);
+    }
+    delete("phoenix");
+  }
+
+  @Test
+  void update_movesToAnotherModelWithNewReplicasAndStopsTheOldOnes() throws Exception {
+    finished(create(Map.of("name", "moving", "modelId", model, "computeType", "CPU")));
+    JsonNode before = service("moving");
+    int oldPort = before.get("port").asInt();
+
+    TestApp.Answer accepted = app.put("/api/services/moving", Map.of("modelId", otherModel));
+    assertThat(accepted.status()).as(accepted.text()).isEqualTo(202);
+    assertThat(finished("/api/operations/" + accepted.body().get("id").asText()).get("state").asText()).isEqualTo("Succeeded");
+
+    JsonNode after = service("moving");
+    assertThat(after.get("modelId").asText()).isEqualTo(otherModel);
+    assertThat(after.get("replicas").get(0).get("id").asText()).isNotEqualTo(before.get("replicas").get(0).get("id").asText());
+    assertThat(listening(oldPort)).as("the old replica stopped").isFalse();
+    String key = app.get("/api/services/moving/keys").body().get("primaryKey").asText();
+    try (PredictionClient client = client(after, key)) {
+      assertThat(client.labels()).contains("one");
+    }
+    delete("moving");
+  }
+
+  @Test
+  void deletingAModelADeployedServiceRuns_isAConflict() throws Exception {
+    finished(create(Map.of("name", "in-use", "modelId", model, "computeType", "CPU")));
+
+    TestApp.Answer refused = app.delete("/api/models/" + model);
+
+    assertThat(refused.status()).isEqualTo(409);
+    assertThat(refused.body().at("/error/message").asText()).contains("in-use");
+    delete("in-use");
+  }
+
+  @Test
+  void quotaExceeded_isAConflictSayingHowMuchIsInUse() throws Exception {
+    assertError(app.post("/api/services", Map.of("name", "greedy", "modelId", model, "computeType", "FPGA", "numReplicas", 5)),
+        409, "needs 5 accelerator replica(s) but 0 of 4 are in use");
+    assertThat(app.post("/api/services", Map.of("name", "greedy", "modelId", model, "numReplicas", 5)).body()
+        .at("/error/code").asText()).isEqualTo("QuotaExceeded");
+  }
+
+  @Test
+  void badRequests_areAnsweredWithTheirReason() throws Exception {
+    assertError(app.post("/api/services", Map.of("name", "tls", "modelId", model, "sslEnabled", true)), 400,
+        "sslEnabled: true needs both sslCertificate and sslKey");
+    TestCertificates.Pem pem = TestCertificates.selfSigned(dir.resolve("tls"));
+    assertError(app.post("/api/services", Map.of("name", "tls", "modelId", model, "sslEnabled", true,
+        "sslCertificate", Files.readString(pem.certificate()))), 400, "needs both sslCertificate and sslKey");
+    assertError(app.post("/api/services", Map.of("name", "Not_DNS", "modelId", model)), 400, "must be DNS-safe");
+    assertError(app.post("/api/services", Map.of("name", "nomodel", "modelId", "absent:1")), 400, "model 'absent:1' does not exist");
+    assertError(app.post("/api/services", Map.of("name", "zero", "modelId", model, "numReplicas", 0)), 400,
+        "numReplicas: must be from 1 to 16, got 0");
+    assertError(app.post("/api/services", Map.of("name", "cpu2", "modelId", model, "computeType", "TPU")), 400,
+        "computeType: 'TPU' is not one of FPGA, GPU, CPU");
+    assertError(app.get("/api/operations/no-such-operation"), 404, "operation 'no-such-operation' does not exist");
+    assertError(app.get("/api/services/no-such-service"), 404, "service 'no-such-service' does not exist");
+  }
+
+  @Test
+  void aServiceNameIsUnique() throws Exception {
+    String operation = create(Map.of("name", "twin", "modelId", model, "computeType", "CPU"));
+
+    assertError(app.post("/api/services", Map.of("name", "twin", "modelId", model, "computeType", "CPU")), 409,
+        "service name 'twin' is in use");
+
+    finished(operation);
+    delete("twin");
+  }
+
+  @Test
+  void tlsService_servesClientsThatTrustItsCertificate() throws Exception {
+    TestCertificates.Pem pem = TestCertificates.selfSigned(dir.resolve("tls-ok"));
+    finished(create(Map.of("name", "secure", "modelId", model, "computeType", "CPU", "sslEnabled", true,
+        "sslCertificate", Files.readString(pem.certificate()), "sslKey", Files.readString(pem.key()))));
+    JsonNode service = service("secure");
+    assertThat(service.get("sslEnabled").asBoolean()).isTrue();
+    String key = app.get("/api/services/secure/keys").body().get("primaryKey").asText();
+    try (PredictionClient client = PredictionClient.builder("localhost:" + service.get("port").asInt())
+        .trustCertificate(pem.certificate()).key(key).build()) {
+      assertThat(client.predictImages(List.of(TestImages.jpeg())).getOutputsCount()).isEqualTo(1);
+    }
+    delete("secure");
+  }
+
+  private static List<RecordedEvent> events(String type, String subject) {
+    return App.get().events().list(null, 1000, null).events().stream()
+        .filter(e -> e.event().eventType().equals(type) && e.event().subject().equals(subject)).toList();
+  }
+
+  private static void assertError(TestApp.Answer answer, int status, String message) {
+    assertThat(answer.status()).as(answer.text()).isEqualTo(status);
+    assertThat(answer.body().at("/error/message").asText()).contains(message);
+  }
+
+  private static boolean listening(int port) {
+    try (Socket ignored = new Socket("127.0.0.1", port)) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}
