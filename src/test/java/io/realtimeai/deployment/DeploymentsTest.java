@@ -275,6 +275,10 @@ class DeploymentsTest {
 
     assertError(app.post("/api/services", Map.of("name", "twin", "modelId", model, "computeType", "CPU")), 409,
         "service name 'twin' is in use");
+    JsonNode listed = app.get("/api/services?top=50").body();
+    assertThat(listed.get("value")).extracting(s -> s.get("name").asText()).contains("twin");
+    assertThat(app.get("/api/services?top=1").body().get("value")).hasSize(1);
+    assertError(app.get("/api/services?top=0"), 400, "top: must be a whole number from 1 to 1000");
 
     finished(operation);
     delete("twin");
