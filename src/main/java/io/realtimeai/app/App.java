@@ -15,6 +15,8 @@ import io.realtimeai.packaging.PackageLimits;
 import io.realtimeai.registry.ModelDownloads;
 import io.realtimeai.registry.ModelRegistry;
 import io.realtimeai.registry.ModelUploads;
+import io.realtimeai.scoring.ResultStore;
+import io.realtimeai.scoring.ServiceConnections;
 import io.realtimeai.storage.Storage;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -41,6 +43,8 @@ public final class App {
   private final Deployments deployments;
   private final DeploymentOrchestrator orchestrator;
   private final ReplicaSupervisor supervisor;
+  private final ResultStore results;
+  private final ServiceConnections connections;
   private volatile EventRelay relay;
 
   private App(Storage storage, EventOutbox outbox, EventPublisher publisher) {
@@ -67,6 +71,9 @@ public final class App {
         Duration.ofSeconds(1)));
     this.orchestrator = new DeploymentOrchestrator(deployments, registry, provider, outbox, Clock.systemUTC());
     this.supervisor = new ReplicaSupervisor(deployments, orchestrator, provider, Clock.systemUTC());
+    this.results = new ResultStore(storage, outbox);
+    this.connections = new ServiceConnections(deployments,
+        Duration.ofSeconds(AppSettings.getInt("SCORING_DEADLINE_SECONDS", 30)), work.resolve("trust"), Clock.systemUTC());
   }
 
   /** Where the app keeps temporary work: packages being checked, cached catalog models. */
@@ -188,6 +195,16 @@ public final class App {
     return supervisor;
   }
 
+  /** Persisted results: documents, the result index, their events. */
+  public ResultStore results() {
+    return results;
+  }
+
+  /** One channel per service, for the scoring functions. */
+  public ServiceConnections connections() {
+    return connections;
+  }
+
   /**
    * The host is going down: stops the replica processes (services stay recorded and come back
    * when the host starts again).
@@ -198,6 +215,7 @@ public final class App {
     } catch (RuntimeException e) {
       LOG.warning("could not record the services as stopped: " + e.getMessage());
     }
+    connections.close();
     provider.close();
   }
 

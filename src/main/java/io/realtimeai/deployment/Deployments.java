@@ -208,6 +208,11 @@ public final class Deployments {
     return new ServicePage(page, all.size() > top ? page.get(page.size() - 1).name() : null);
   }
 
+  /** The PEM certificate a TLS service serves with (what a client trusts), or null without TLS. */
+  public String certificate(String idOrName) {
+    return row(idOrName).tlsCertificate();
+  }
+
   /** {@code GET /api/services/{id}/keys}. */
   public ServiceKeys keys(String idOrName) {
     return row(idOrName).keys();

@@ -1,0 +1,257 @@
+package io.realtimeai.scoring;
+
+import com.azure.core.http.rest.PagedResponse;
+import com.azure.core.util.BinaryData;
+import com.azure.core.util.Context;
+import com.azure.data.tables.TableClient;
+import com.azure.data.tables.models.ListEntitiesOptions;
+import com.azure.data.tables.models.TableEntity;
+import com.azure.data.tables.models.TableEntityUpdateMode;
+import com.azure.data.tables.models.TableServiceException;
+import com.azure.storage.blob.BlobClient;
+import com.azure.storage.blob.models.BlobHttpHeaders;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.realtimeai.client.Prediction;
+import io.realtimeai.error.NotFoundException;
+import io.realtimeai.events.EventOutbox;
+import io.realtimeai.events.EventType;
+import io.realtimeai.events.Subjects;
+import io.realtimeai.storage.Storage;
+import io.realtimeai.storage.StorageLayout;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Persisted results: one JSON document per image in {@code results/{service}/{path}.json}, a row
+ * per image in the {@code results} table (partition the service, row the path), and an
+ * {@code ImageScored} or {@code ImageScoringFailed} event — exactly one of each per image version.
+ * The row is claimed first, conditionally, by the image's ETag; a step re-run after a crash finds
+ * its row and makes the document and the event good (their ids are derived from the same
+ * version, so rewriting them changes nothing); an overwritten image is a new version and gets
+ * a new result.
+ */
+public final class ResultStore {
+  private static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
+
+  private final Storage storage;
+  private final TableClient table;
+  private final EventOutbox events;
+
+  public ResultStore(Storage storage, EventOutbox events) {
+    this.storage = storage;
+    this.table = storage.table(StorageLayout.RESULTS_TABLE);
+    this.events = events;
+  }
+
+  /**
+   * A row of the result index.
+   *
+   * @param service the service
+   * @param path the image path
+   * @param etag the image version scored
+   * @param resultId the result's id
+   * @param status {@code Scored} or {@code Failed}
+   * @param scoredAt when
+   * @param modelId the model version
+   * @param label the top label of the first image, when scored
+   * @param confidence its confidence
+   * @param error why it failed, when it failed
+   * @param document where the document is ({@code results/{service}/{path}.json})
+   */
+  public record Row(String service, String path, String etag, String resultId, String status, Instant scoredAt,
+      String modelId, String label, Double confidence, String error, String document) {}
+
+  /**
+   * One page of rows.
+   *
+   * @param value the rows, by path
+   * @param continuation where the next page starts, or null
+   */
+  public record Page(List<Row> value, String continuation) {}
+
+  /** The id every result of one image version gets, wherever and however often it is scored. */
+  public static String resultId(String service, String path, String etag) {
+    return UUID.nameUUIDFromBytes((service + "\n" + path + "\n" + etag).getBytes(StandardCharsets.UTF_8)).toString();
+  }
+
+  /** True when this image version has a result already. */
+  public boolean has(String service, String path, String etag) {
+    return entity(service, path).map(e -> etag.equals(e.getProperty("Etag"))).orElse(false);
+  }
+
+  /**
+   * Records a result unless its image version has one; answers the result that stands. Writes
+   * the row, then the document, then the event, each safe to write again.
+   */
+  public ScoreResult record(ScoreResult result) {
+    for (int attempt = 0; attempt < 10; attempt++) {
+      Optional<TableEntity> existing = entity(result.service(), result.path());
+      if (existing.isPresent() && result.etag().equals(existing.get().getProperty("Etag"))) {
+        // This version was recorded (maybe by a run that crashed before the document or event).
+        ensureDocument(result);
+        announce(result);
+        return find(result.service(), result.path()).orElse(result);
+      }
+      TableEntity row = row(result);
+      try {
+        if (existing.isEmpty()) {
+          table.createEntity(row);
+        } else {
+          row.addProperty("odata.etag", existing.get().getETag());
+          table.updateEntityWithResponse(row, TableEntityUpdateMode.REPLACE, true, null, Context.NONE);
+        }
+      } catch (TableServiceException e) {
+        int code = e.getResponse().getStatusCode();
+        if (code == 409 || code == 412) {
+          continue;
+        }
+        throw e;
+      }
+      document(result.service(), result.path()).upload(BinaryData.fromBytes(json(result)), true);
+      document(result.service(), result.path()).setHttpHeaders(new BlobHttpHeaders().setContentType("application/json"));
+      announce(result);
+      return result;
+    }
+    throw new IllegalStateException("the result of " + result.service() + "/" + result.path() + " kept changing; it will be recorded again");
+  }
+
+  /** The stored result document of an image. */
+  public Optional<ScoreResult> find(String service, String path) {
+    BlobClient blob = document(service, path);
+    if (!blob.exists()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(JSON.readValue(blob.downloadContent().toBytes(), ScoreResult.class));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("unreadable result document " + blob.getBlobName(), e);
+    }
+  }
+
+  /** The result of an image, or 404. */
+  public ScoreResult get(String service, String path) {
+    return find(service, path).orElseThrow(() -> new NotFoundException("no result for image '" + path + "' of service '"
+        + service + "' (results are written once the image has been scored)"));
+  }
+
+  /** The index rows of a service, by path, scored at or after {@code since}, {@code top} at a time. */
+  public Page list(String service, Instant since, int top, String continuation) {
+    StringBuilder filter = new StringBuilder("PartitionKey eq '").append(service.replace("'", "''")).append("'");
+    if (since != null) {
+      filter.append(" and ScoredAt ge datetime'").append(since).append("'");
+    }
+    Iterator<PagedResponse<TableEntity>> pages = table.listEntities(new ListEntitiesOptions().setFilter(filter.toString())
+        .setTop(top), null, null).iterableByPage(continuation).iterator();
+    if (!pages.hasNext()) {
+      return new Page(List.of(), null);
+    }
+    PagedResponse<TableEntity> page = pages.next();
+    List<Row> rows = new ArrayList<>();
+    page.getValue().forEach(e -> rows.add(rowOf(e)));
+    return new Page(rows, page.getContinuationToken());
+  }
+
+  private void ensureDocument(ScoreResult result) {
+    BlobClient blob = document(result.service(), result.path());
+    if (!blob.exists()) {
+      blob.upload(BinaryData.fromBytes(json(result)), true);
+    }
+  }
+
+  private void announce(ScoreResult result) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("resultId", result.id());
+    data.put("service", result.service());
+    data.put("modelId", result.modelId());
+    data.put("path", result.path());
+    data.put("etag", result.etag());
+    data.put("result", StorageLayout.RESULTS + "/" + documentName(result.service(), result.path()));
+    if (result.scored() && result.predictions() != null && !result.predictions().get(0).isEmpty()) {
+      Prediction top = result.predictions().get(0).get(0);
+      data.put("label", top.label());
+      data.put("confidence", top.confidence());
+    }
+    if (!result.scored()) {
+      data.put("error", result.error());
+    }
+    events.record(result.scored() ? EventType.IMAGE_SCORED : EventType.IMAGE_SCORING_FAILED,
+        Subjects.image(result.service(), result.path()), data, result.service() + ":" + result.path() + ":" + result.etag());
+  }
+
+  private TableEntity row(ScoreResult result) {
+    TableEntity row = new TableEntity(result.service(), rowKey(result.path()))
+        .addProperty("Path", result.path())
+        .addProperty("Etag", result.etag())
+        .addProperty("ResultId", result.id())
+        .addProperty("Status", result.status())
+        .addProperty("ScoredAt", OffsetDateTime.ofInstant(result.scoredAt(), ZoneOffset.UTC))
+        .addProperty("ModelId", result.modelId())
+        .addProperty("Document", StorageLayout.RESULTS + "/" + documentName(result.service(), result.path()));
+    if (result.scored() && result.predictions() != null && !result.predictions().get(0).isEmpty()) {
+      Prediction top = result.predictions().get(0).get(0);
+      row.addProperty("Label", top.label()).addProperty("Confidence", (double) top.confidence());
+    }
+    if (result.error() != null) {
+      row.addProperty("Error", result.error().message());
+    }
+    return row;
+  }
+
+  private static Row rowOf(TableEntity e) {
+    Object scoredAt = e.getProperty("ScoredAt");
+    Instant at = scoredAt instanceof OffsetDateTime time ? time.toInstant() : scoredAt == null ? null : Instant.parse(scoredAt.toString());
+    Object confidence = e.getProperty("Confidence");
+    return new Row(e.getPartitionKey(), (String) e.getProperty("Path"), (String) e.getProperty("Etag"),
+        (String) e.getProperty("ResultId"), (String) e.getProperty("Status"), at, (String) e.getProperty("ModelId"),
+        (String) e.getProperty("Label"), confidence == null ? null : ((Number) confidence).doubleValue(),
+        (String) e.getProperty("Error"), (String) e.getProperty("Document"));
+  }
+
+  private Optional<TableEntity> entity(String service, String path) {
+    return table.listEntities(new ListEntitiesOptions().setFilter("PartitionKey eq '" + service.replace("'", "''")
+        + "' and RowKey eq '" + rowKey(path).replace("'", "''") + "'"), null, null).stream().findFirst();
+  }
+
+  private BlobClient document(String service, String path) {
+    return storage.container(StorageLayout.RESULTS).getBlobClient(documentName(service, path));
+  }
+
+  private static String documentName(String service, String path) {
+    return service + "/" + path + ".json";
+  }
+
+  /** Table keys may not hold '/', '\', '#', '?' or control characters: those (and '%') are percent-encoded. */
+  static String rowKey(String path) {
+    StringBuilder key = new StringBuilder();
+    for (char c : path.toCharArray()) {
+      if (c == '%' || c == '/' || c == '\\' || c == '#' || c == '?' || Character.isISOControl(c)) {
+        key.append('%').append(String.format("%02X", (int) c));
+      } else {
+        key.append(c);
+      }
+    }
+    return key.toString();
+  }
+
+  private static byte[] json(ScoreResult result) {
+    try {
+      return JSON.writeValueAsBytes(result);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

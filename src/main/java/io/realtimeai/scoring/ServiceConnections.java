@@ -1,0 +1,182 @@
+package io.realtimeai.scoring;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.realtimeai.client.PredictionClient;
+import io.realtimeai.deployment.Deployments;
+import io.realtimeai.deployment.ServiceKeys;
+import io.realtimeai.deployment.ServiceRecord;
+import io.realtimeai.error.NotFoundException;
+import io.realtimeai.error.PayloadTooLargeException;
+import io.realtimeai.error.RealtimeAiException;
+import io.realtimeai.error.UnavailableException;
+import io.realtimeai.error.UnprocessableException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.logging.Logger;
+
+/**
+ * How the scoring functions talk to services: one channel per service, spread round-robin over
+ * its ready replicas, the key from the service record, a deadline per call, {@code UNAVAILABLE}
+ * retried with backoff; a fast 503 when no replica is ready; the record read again (without
+ * holding up calls) every few seconds, at once after a refused key (keys were regenerated) or
+ * when every replica stopped answering (they restarted elsewhere).
+ */
+public final class ServiceConnections implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(ServiceConnections.class.getName());
+  private static final Duration FRESH = Duration.ofSeconds(2);
+
+  private final Deployments deployments;
+  private final Duration deadline;
+  private final Path trustDir;
+  private final Clock clock;
+  private final Map<String, Connection> byName = new ConcurrentHashMap<>();
+
+  /**
+   * A live connection to one service.
+   *
+   * @param service the service record it was made from
+   * @param keys the keys the client sends
+   * @param client the client over the service's ready replicas (null while none is ready)
+   * @param readAt when the record was read
+   */
+  public record Connection(ServiceRecord service, ServiceKeys keys, PredictionClient client, Instant readAt) {}
+
+  public ServiceConnections(Deployments deployments, Duration deadline, Path trustDir, Clock clock) {
+    this.deployments = deployments;
+    this.deadline = deadline;
+    this.trustDir = trustDir;
+    this.clock = clock;
+  }
+
+  /**
+   * Runs {@code call} against the service, mapping its failures to the error vocabulary: an
+   * input the model cannot take is 422, a message above the limit 413, and a service that cannot
+   * answer 503 (after one fresh look at its record).
+   *
+   * @throws NotFoundException when there is no such service
+   * @throws UnavailableException when no replica is ready or none answers
+   */
+  public <T> T call(String service, Function<Connection, T> call) {
+    Connection connection = connection(service, false);
+    try {
+      return call.apply(connection);
+    } catch (StatusRuntimeException e) {
+      Status.Code code = e.getStatus().getCode();
+      if (code == Status.Code.UNAUTHENTICATED || code == Status.Code.UNAVAILABLE) {
+        // Keys regenerated, or replicas restarted on other ports: read the record again and retry once.
+        Connection fresh = connection(service, true);
+        try {
+          return call.apply(fresh);
+        } catch (StatusRuntimeException again) {
+          throw map(fresh.service().name(), again);
+        }
+      }
+      throw map(connection.service().name(), e);
+    }
+  }
+
+  /** The connection to a service, made or refreshed as needed. */
+  public Connection connection(String service, boolean refresh) {
+    Connection current = byName.get(service);
+    if (current == null || refresh || clock.instant().isAfter(current.readAt().plus(FRESH))) {
+      current = refresh(service, current);
+    }
+    if (current.service().readyAddresses().isEmpty()) {
+      throw notReady(current.service());
+    }
+    return current;
+  }
+
+  private synchronized Connection refresh(String service, Connection stale) {
+    Connection current = byName.get(service);
+    if (current != null && current != stale && clock.instant().isBefore(current.readAt().plus(FRESH))) {
+      return current;
+    }
+    ServiceRecord record = deployments.get(service);
+    ServiceKeys keys = deployments.keys(record.id());
+    List<String> addresses = record.readyAddresses();
+    if (addresses.isEmpty()) {
+      Connection placeholder = new Connection(record, keys, current == null ? null : current.client(), clock.instant());
+      byName.put(service, placeholder);
+      return placeholder;
+    }
+    PredictionClient client = current == null ? null : current.client();
+    boolean sameKeys = current != null && keys.equals(current.keys()) && current.service().sslEnabled() == record.sslEnabled();
+    if (client != null && sameKeys) {
+      if (!addresses.equals(current.service().readyAddresses())) {
+        client.updateAddresses(addresses);
+      }
+    } else {
+      PredictionClient.Builder builder = PredictionClient.builder(addresses).key(keys.primaryKey()).deadline(deadline);
+      if (record.sslEnabled()) {
+        builder.trustCertificate(trustedCertificate(record)).authority("localhost");
+      }
+      PredictionClient previous = client;
+      client = builder.build();
+      if (previous != null) {
+        // A client on old keys is closed off the calling thread: closing waits for its channel.
+        Thread closer = new Thread(previous::close, "close-service-client");
+        closer.setDaemon(true);
+        closer.start();
+      }
+    }
+    Connection connection = new Connection(record, keys, client, clock.instant());
+    byName.put(service, connection);
+    byName.put(record.id(), connection);
+    byName.put(record.name(), connection);
+    return connection;
+  }
+
+  private Path trustedCertificate(ServiceRecord record) {
+    try {
+      Files.createDirectories(trustDir);
+      Path pem = trustDir.resolve(record.id() + ".pem");
+      Files.writeString(pem, deployments.certificate(record.id()));
+      return pem;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the certificate of service " + record.name(), e);
+    }
+  }
+
+  private static UnavailableException notReady(ServiceRecord service) {
+    return new UnavailableException("service '" + service.name() + "' has no ready replica (state " + service.state()
+        + "); retry shortly");
+  }
+
+  /** The error vocabulary's answer to a gRPC failure of a service. */
+  static RealtimeAiException map(String service, StatusRuntimeException e) {
+    String description = e.getStatus().getDescription() == null ? e.getStatus().getCode().name() : e.getStatus().getDescription();
+    return switch (e.getStatus().getCode()) {
+      case INVALID_ARGUMENT -> new UnprocessableException(description, e);
+      case RESOURCE_EXHAUSTED -> new PayloadTooLargeException("the request is above the service's message limit: " + description, e);
+      default -> new UnavailableException("service '" + service + "' did not answer: " + e.getStatus().getCode()
+          + (e.getStatus().getDescription() == null ? "" : ": " + e.getStatus().getDescription()), e);
+    };
+  }
+
+  /** Forgets a service's connection (it was deleted). */
+  public void forget(String service) {
+    Connection gone = byName.remove(service);
+    if (gone != null && gone.client() != null) {
+      byName.values().removeIf(c -> c == gone);
+      gone.client().close();
+    }
+  }
+
+  @Override
+  public void close() {
+    byName.values().stream().map(Connection::client).filter(c -> c != null).distinct().forEach(PredictionClient::close);
+    byName.clear();
+    LOG.fine("service connections closed");
+  }
+}
