@@ -34,6 +34,9 @@ public final class Http {
       .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .build();
 
+  /** What a 503 asks the client to wait, in seconds: the time a service's record is trusted before it is read again. */
+  public static final int RETRY_AFTER_SECONDS = 2;
+
   private Http() {}
 
   /** A JSON response. */
@@ -93,9 +96,23 @@ public final class Http {
         .build();
   }
 
-  /** The error body and status of a failure the user can act on. */
+  /**
+   * The error body and status of a failure the user can act on; a 503 says when to try again, as a
+   * service that is starting or restarting is ready again within seconds.
+   */
   public static HttpResponseMessage error(HttpRequestMessage<?> request, RealtimeAiException e) {
-    return json(request, e.httpStatus(), errorBody(e.code(), e.getMessage(), e.details()));
+    String body;
+    try {
+      body = JSON.writeValueAsString(errorBody(e.code(), e.getMessage(), e.details()));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException failed) {
+      throw new IllegalStateException("cannot write the error as JSON", failed);
+    }
+    HttpResponseMessage.Builder response = request.createResponseBuilder(HttpStatusType.custom(e.httpStatus()))
+        .header("Content-Type", "application/json; charset=utf-8");
+    if (e.httpStatus() == 503) {
+      response.header("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
+    }
+    return response.body(body).build();
   }
 
   /** {@code {"error": {"code", "message", "details"}}}. */

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.realtimeai.error.BadRequestException;
 import io.realtimeai.error.PayloadTooLargeException;
 import io.realtimeai.error.UnsupportedMediaTypeException;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -18,7 +17,7 @@ class ImageRequestsTest {
   private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0};
   private static final byte[] GIF = "GIF89a....".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] BMP = "BM......".getBytes(StandardCharsets.US_ASCII);
-  private static final String BOUNDARY = "----realtime-ai-7MA4YWxkTrZu0gW";
+  private static final String BOUNDARY = HttpScoringCalls.BOUNDARY;
 
   private final ImageRequests requests = ImageRequests.DEFAULT;
 
@@ -196,31 +195,11 @@ class ImageRequestsTest {
     return text.getBytes(StandardCharsets.UTF_8);
   }
 
-  private record Field(String name, String type, String filename, byte[] data) {}
-
-  private static Field field(String name, String type, String filename, byte[] data) {
-    return new Field(name, type, filename, data);
+  private static HttpScoringCalls.Field field(String name, String type, String filename, byte[] data) {
+    return new HttpScoringCalls.Field(name, type, filename, data);
   }
 
-  private static byte[] multipart(Field... fields) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes("preamble to skip\r\n".getBytes(StandardCharsets.US_ASCII));
-    for (Field field : fields) {
-      StringBuilder head = new StringBuilder("--").append(BOUNDARY).append("\r\n")
-          .append("Content-Disposition: form-data; name=\"").append(field.name()).append('"');
-      if (field.filename() != null) {
-        head.append("; filename=\"").append(field.filename()).append('"');
-      }
-      head.append("\r\n");
-      if (field.type() != null) {
-        head.append("Content-Type: ").append(field.type()).append("\r\n");
-      }
-      head.append("\r\n");
-      out.writeBytes(head.toString().getBytes(StandardCharsets.UTF_8));
-      out.writeBytes(field.data());
-      out.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
-    }
-    out.writeBytes(("--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.US_ASCII));
-    return out.toByteArray();
+  private static byte[] multipart(HttpScoringCalls.Field... fields) {
+    return HttpScoringCalls.form(fields);
   }
 }
