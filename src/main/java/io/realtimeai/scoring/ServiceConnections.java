@@ -111,7 +111,9 @@ public final class ServiceConnections implements AutoCloseable {
       return placeholder;
     }
     PredictionClient client = current == null ? null : current.client();
-    boolean sameKeys = current != null && keys.equals(current.keys()) && current.service().sslEnabled() == record.sslEnabled();
+    // A client keeps the labels it was answered once: another model (an update) needs a new client.
+    boolean sameKeys = current != null && keys.equals(current.keys()) && current.service().sslEnabled() == record.sslEnabled()
+        && java.util.Objects.equals(current.service().modelId(), record.modelId());
     if (client != null && sameKeys) {
       if (!addresses.equals(current.service().readyAddresses())) {
         client.updateAddresses(addresses);

@@ -10,7 +10,9 @@ import io.realtimeai.testing.ModelFolders;
 import io.realtimeai.testing.TestApp;
 import io.realtimeai.testing.TestImages;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -33,6 +35,7 @@ class HttpScoringTest {
   static TestApp app;
   static HttpScoringCalls calls;
   static String tinyModel;
+  static String renamedModel;
 
   @BeforeAll
   static void start() throws Exception {
@@ -41,10 +44,14 @@ class HttpScoringTest {
     calls = new HttpScoringCalls(app);
     tinyModel = calls.register("tiny", ModelFolders.tinyClassifier(dir.resolve("tiny")), dir);
     String multiModel = calls.register("multi", ModelFolders.tinyMulti(dir.resolve("multi")), dir);
-    String tiny = calls.create("tiny", tinyModel, "CPU");
-    String multi = calls.create("multi", multiModel, "CPU");
-    assertThat(calls.finished(tiny)).isEqualTo("Succeeded");
-    assertThat(calls.finished(multi)).isEqualTo("Succeeded");
+    Path renamed = ModelFolders.tinyClassifier(dir.resolve("renamed"));
+    Files.writeString(renamed.resolve("labels.txt"), Files.readString(renamed.resolve("labels.txt")).replace("class-1\n", "one\n"));
+    renamedModel = calls.register("tiny", renamed, dir);
+    List<String> operations = List.of(calls.create("tiny", tinyModel, "CPU"), calls.create("multi", multiModel, "CPU"),
+        calls.create("moving", tinyModel, "CPU"));
+    for (String operation : operations) {
+      assertThat(calls.finished(operation)).isEqualTo("Succeeded");
+    }
   }
 
   @AfterAll
@@ -126,6 +133,33 @@ class HttpScoringTest {
     assertThat(outputs.at("/output_alias/values")).hasSize(20);
     assertThat(outputs.at("/embedding/shape").toString()).isEqualTo("[2,3]");
     assertThat(outputs.at("/embedding/values")).hasSize(6);
+  }
+
+  @Test
+  void score_afterAnUpdateToAnotherModel_labelsWithTheNewModelsLabels() throws Exception {
+    assertThat(labels(calls.post("/api/services/moving/score?top=10&persist=false", "image/jpeg", TestImages.jpeg()).body()))
+        .contains("class-1");
+
+    TestApp.Answer accepted = app.put("/api/services/moving", Map.of("modelId", renamedModel));
+    assertThat(accepted.status()).as(accepted.text()).isEqualTo(202);
+    assertThat(calls.finished("/api/operations/" + accepted.body().get("id").asText())).isEqualTo("Succeeded");
+
+    // The service's record is read again within seconds; until then the old replicas may still answer.
+    JsonNode after = TestApp.await("an answer of the new model", Duration.ofSeconds(30), () -> {
+      try {
+        JsonNode body = calls.post("/api/services/moving/score?top=10&persist=false", "image/jpeg", TestImages.jpeg()).body();
+        return body.path("modelId").asText().equals(renamedModel) ? body : null;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThat(labels(after)).contains("one").doesNotContain("class-1");
+  }
+
+  private static List<String> labels(JsonNode answer) {
+    List<String> labels = new java.util.ArrayList<>();
+    answer.at("/predictions/0").forEach(p -> labels.add(p.get("label").asText()));
+    return labels;
   }
 
   @Test
