@@ -15,6 +15,8 @@ import io.realtimeai.packaging.PackageLimits;
 import io.realtimeai.registry.ModelDownloads;
 import io.realtimeai.registry.ModelRegistry;
 import io.realtimeai.registry.ModelUploads;
+import io.realtimeai.scoring.FolderScoring;
+import io.realtimeai.scoring.PredictBatcher;
 import io.realtimeai.scoring.ResultStore;
 import io.realtimeai.scoring.ServiceConnections;
 import io.realtimeai.storage.Storage;
@@ -45,6 +47,7 @@ public final class App {
   private final ReplicaSupervisor supervisor;
   private final ResultStore results;
   private final ServiceConnections connections;
+  private final FolderScoring folderScoring;
   private volatile EventRelay relay;
 
   private App(Storage storage, EventOutbox outbox, EventPublisher publisher) {
@@ -74,6 +77,10 @@ public final class App {
     this.results = new ResultStore(storage, outbox);
     this.connections = new ServiceConnections(deployments,
         Duration.ofSeconds(AppSettings.getInt("SCORING_DEADLINE_SECONDS", 30)), work.resolve("trust"), Clock.systemUTC());
+    this.folderScoring = new FolderScoring(storage, results, new PredictBatcher(
+        PredictBatcher.through(connections, FolderScoring.TOP),
+        Duration.ofMillis(AppSettings.getInt("SCORING_BATCH_WINDOW_MS", 10)),
+        AppSettings.getInt("SCORING_MAX_BATCH", 16)), Clock.systemUTC());
   }
 
   /** Where the app keeps temporary work: packages being checked, cached catalog models. */
@@ -203,6 +210,11 @@ public final class App {
   /** One channel per service, for the scoring functions. */
   public ServiceConnections connections() {
     return connections;
+  }
+
+  /** Drop-a-folder scoring: jobs from {@code images/{service}/…}, scored in batches per service. */
+  public FolderScoring folderScoring() {
+    return folderScoring;
   }
 
   /**

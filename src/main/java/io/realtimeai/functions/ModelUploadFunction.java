@@ -26,7 +26,7 @@ public final class ModelUploadFunction {
   }
 
   // The trigger's Properties binding holds the blob's properties, its ETag among them, as on Azure.
-  private static String etag(String properties) throws Exception {
+  static String etag(String properties) throws Exception {
     JsonNode node = Http.JSON.readTree(properties == null ? "{}" : properties);
     String etag = node.path("ETag").asText(node.path("etag").asText(null));
     if (etag == null || etag.isBlank()) {

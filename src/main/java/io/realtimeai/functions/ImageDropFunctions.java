@@ -1,0 +1,38 @@
+package io.realtimeai.functions;
+
+import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.annotation.BindingName;
+import com.microsoft.azure.functions.annotation.BlobTrigger;
+import com.microsoft.azure.functions.annotation.FunctionName;
+import com.microsoft.azure.functions.annotation.QueueTrigger;
+import io.realtimeai.app.App;
+import io.realtimeai.scoring.FolderScoring;
+import io.realtimeai.scoring.ScoringJob;
+import java.util.logging.Level;
+
+/** Drop-a-folder scoring: an image dropped into {@code images/{service}/…} becomes a job, and each job a result. */
+public final class ImageDropFunctions {
+  /** An image dropped (or overwritten): one small job per version on {@code scoring}; the scorer reads the bytes again. */
+  @FunctionName("ImageDrop")
+  public void drop(
+      @BlobTrigger(name = "image", path = "images/{service}/{path}", dataType = "binary",
+          connection = "AzureWebJobsStorage") byte[] image,
+      @BindingName("service") String service,
+      @BindingName("path") String path,
+      @BindingName("Properties") String properties,
+      ExecutionContext context) throws Exception {
+    ScoringJob job = new ScoringJob(service, path, ModelUploadFunction.etag(properties));
+    App.get().folderScoring().enqueue(job);
+    context.getLogger().fine(() -> job.image() + " version " + job.etag() + " queued for scoring");
+  }
+
+  /** A job of {@code scoring}: scored and recorded; throws (to be retried) only while the service cannot answer. */
+  @FunctionName("ScoringJob")
+  public void score(
+      @QueueTrigger(name = "job", queueName = "scoring", connection = "AzureWebJobsStorage") ScoringJob job,
+      ExecutionContext context) {
+    FolderScoring.Outcome outcome = App.get().folderScoring().score(job);
+    Level level = outcome.kind() == FolderScoring.Outcome.Kind.SCORED ? Level.FINE : Level.INFO;
+    context.getLogger().log(level, outcome.detail());
+  }
+}

@@ -1,0 +1,168 @@
+package io.realtimeai.scoring;
+
+import com.azure.core.util.Context;
+import com.azure.storage.blob.BlobClient;
+import com.azure.storage.blob.models.BlobRequestConditions;
+import com.azure.storage.blob.models.BlobStorageException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.realtimeai.error.NotFoundException;
+import io.realtimeai.error.PayloadTooLargeException;
+import io.realtimeai.error.RealtimeAiException;
+import io.realtimeai.error.UnavailableException;
+import io.realtimeai.error.UnprocessableException;
+import io.realtimeai.storage.Storage;
+import io.realtimeai.storage.StorageLayout;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Drop-a-folder scoring (DESIGN §1): an image dropped at {@code images/{service}/{path}} becomes a
+ * {@link ScoringJob} on the {@code scoring} queue, and each job ends in exactly one result per
+ * image version — {@code results/{service}/{path}.json}, its row and its event, through
+ * {@link ResultStore#record}. An image the service cannot take, or one dropped under a service
+ * that does not exist, gets a {@code Failed} result at once; a service that cannot answer now
+ * fails the job, so that the queue retries it and in the end parks it in {@code scoring-poison}.
+ */
+public final class FolderScoring {
+  /** The labelled classes kept per image: Brainwave's {@code top_k} default. */
+  public static final int TOP = 5;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Storage storage;
+  private final ResultStore results;
+  private final PredictBatcher batcher;
+  private final Clock clock;
+  private final AtomicLong attempts = new AtomicLong();
+
+  /**
+   * What became of a job.
+   *
+   * @param kind what happened
+   * @param detail why, in words, for the log
+   */
+  public record Outcome(Kind kind, String detail) {
+    /** The kinds of outcome. */
+    public enum Kind {
+      /** Scored: a result with predictions. */
+      SCORED,
+      /** Could not be scored: a result with the error. */
+      FAILED,
+      /** This version has a result already (the job ran before, or was sent twice). */
+      ALREADY_SCORED,
+      /** The image was overwritten or deleted since the job was sent: the job is dropped. */
+      SUPERSEDED
+    }
+  }
+
+  public FolderScoring(Storage storage, ResultStore results, PredictBatcher batcher, Clock clock) {
+    this.storage = storage;
+    this.results = results;
+    this.batcher = batcher;
+    this.clock = clock;
+  }
+
+  /** Puts {@code job} on the {@code scoring} queue (base64 on the wire, as the Functions host reads it). */
+  public void enqueue(ScoringJob job) {
+    try {
+      storage.queue(StorageLayout.SCORING_QUEUE).sendMessage(JSON.writeValueAsString(job));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the scoring job of " + job.image(), e);
+    }
+  }
+
+  /**
+   * Scores the image version {@code job} names and records its result, unless that version has
+   * one already or is no longer the image's current version.
+   *
+   * @throws UnavailableException when the service cannot answer now: the job is to be retried
+   */
+  public Outcome score(ScoringJob job) {
+    long start = System.nanoTime();
+    attempts.incrementAndGet();
+    if (results.has(job.service(), job.path(), job.etag())) {
+      return new Outcome(Outcome.Kind.ALREADY_SCORED, job.image() + " version " + job.etag() + " has its result already");
+    }
+    Optional<byte[]> image = read(job);
+    if (image.isEmpty()) {
+      return superseded(job);
+    }
+    ScoreResult result;
+    try {
+      PredictBatcher.Scored scored = batcher.predict(job.service(), image.get());
+      result = new ScoreResult(id(job), job.service(), scored.modelId(), job.path(), job.etag(), clock.instant(), "Scored",
+          scored.answer().predictions(), scored.answer().outputs(), null,
+          new ScoreResult.Timings(millisSince(start), scored.runtimeMs()));
+    } catch (UnprocessableException | PayloadTooLargeException | NotFoundException e) {
+      // Retrying cannot help a corrupt image or a service that does not exist: the error is the result.
+      result = failed(job, e, start);
+    }
+    // The image may have been overwritten while it was scored: a stale result must not replace its successor's.
+    if (!current(job)) {
+      return superseded(job);
+    }
+    ScoreResult recorded = results.record(result);
+    return recorded.scored()
+        ? new Outcome(Outcome.Kind.SCORED, job.image() + " scored by " + recorded.modelId())
+        : new Outcome(Outcome.Kind.FAILED, job.image() + " could not be scored: " + recorded.error().message());
+  }
+
+  /** Jobs taken so far, retries included (tests check that a job is not retried). */
+  long attempts() {
+    return attempts.get();
+  }
+
+  /** The batcher, for tests that check batches formed. */
+  PredictBatcher batcher() {
+    return batcher;
+  }
+
+  private ScoreResult failed(ScoringJob job, RealtimeAiException e, long start) {
+    return new ScoreResult(id(job), job.service(), null, job.path(), job.etag(), clock.instant(), "Failed", null, null,
+        new ScoreResult.Failure(e.code(), e.getMessage()), new ScoreResult.Timings(millisSince(start), 0));
+  }
+
+  // Exactly the version the job names: a 412 or 404 means it was overwritten or deleted since.
+  private Optional<byte[]> read(ScoringJob job) {
+    try {
+      return Optional.of(blob(job).downloadContentWithResponse(null, new BlobRequestConditions().setIfMatch(job.etag()),
+          null, Context.NONE).getValue().toBytes());
+    } catch (BlobStorageException e) {
+      if (e.getStatusCode() == 404 || e.getStatusCode() == 412) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  private boolean current(ScoringJob job) {
+    try {
+      blob(job).getPropertiesWithResponse(new BlobRequestConditions().setIfMatch(job.etag()), null, Context.NONE);
+      return true;
+    } catch (BlobStorageException e) {
+      if (e.getStatusCode() == 404 || e.getStatusCode() == 412) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private BlobClient blob(ScoringJob job) {
+    return storage.container(StorageLayout.IMAGES).getBlobClient(job.service() + "/" + job.path());
+  }
+
+  private static Outcome superseded(ScoringJob job) {
+    return new Outcome(Outcome.Kind.SUPERSEDED, job.image() + " is no longer version " + job.etag()
+        + " (overwritten or deleted): the job is dropped; a newer version has its own job");
+  }
+
+  private static String id(ScoringJob job) {
+    return ResultStore.resultId(job.service(), job.path(), job.etag());
+  }
+
+  private static double millisSince(long start) {
+    return (System.nanoTime() - start) / 1e6;
+  }
+}

@@ -1,0 +1,38 @@
+package io.realtimeai.scoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+class ScoringJobTest {
+  @Test
+  void etag_isQuotedAsOnTheWire() {
+    assertThat(new ScoringJob("svc", "a/b.jpg", "0x1D").etag()).isEqualTo("\"0x1D\"");
+    assertThat(new ScoringJob("svc", "a/b.jpg", "\"0x1D\"").etag()).isEqualTo("\"0x1D\"");
+  }
+
+  @Test
+  void jobWithoutAField_isRefusedNamingIt() {
+    assertThatThrownBy(() -> new ScoringJob("svc", " ", "0x1")).hasMessageContaining("path");
+    assertThatThrownBy(() -> new ScoringJob(null, "a.jpg", "0x1")).hasMessageContaining("service");
+    assertThatThrownBy(() -> new ScoringJob("svc", "a.jpg", null)).hasMessageContaining("etag");
+  }
+
+  @Test
+  void json_roundTripsAsTheQueueCarriesIt() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    ScoringJob job = new ScoringJob("svc", "batch/0001.jpg", "\"0x8DC\"");
+
+    String text = json.writeValueAsString(job);
+
+    assertThat(text).isEqualTo("{\"service\":\"svc\",\"path\":\"batch/0001.jpg\",\"etag\":\"\\\"0x8DC\\\"\"}");
+    assertThat(json.readValue(text, ScoringJob.class)).isEqualTo(job);
+  }
+
+  @Test
+  void image_namesTheBlob() {
+    assertThat(new ScoringJob("svc", "a/b.jpg", "0x1").image()).isEqualTo("images/svc/a/b.jpg");
+  }
+}
