@@ -10,6 +10,7 @@ import com.azure.data.tables.models.TableEntityUpdateMode;
 import com.azure.data.tables.models.TableServiceException;
 import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.models.BlobHttpHeaders;
+import com.azure.storage.blob.options.BlobParallelUploadOptions;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -121,8 +122,7 @@ public final class ResultStore {
         }
         throw e;
       }
-      document(result.service(), result.path()).upload(BinaryData.fromBytes(json(result)), true);
-      document(result.service(), result.path()).setHttpHeaders(new BlobHttpHeaders().setContentType("application/json"));
+      writeDocument(result);
       announce(result);
       return result;
     }
@@ -165,11 +165,16 @@ public final class ResultStore {
     return new Page(rows, page.getContinuationToken());
   }
 
+  // A run that crashed after the row may have left no document, or the previous version's.
   private void ensureDocument(ScoreResult result) {
-    BlobClient blob = document(result.service(), result.path());
-    if (!blob.exists()) {
-      blob.upload(BinaryData.fromBytes(json(result)), true);
+    if (find(result.service(), result.path()).filter(stored -> stored.etag().equals(result.etag())).isEmpty()) {
+      writeDocument(result);
     }
+  }
+
+  private void writeDocument(ScoreResult result) {
+    document(result.service(), result.path()).uploadWithResponse(new BlobParallelUploadOptions(BinaryData.fromBytes(json(result)))
+        .setHeaders(new BlobHttpHeaders().setContentType("application/json")), null, Context.NONE);
   }
 
   private void announce(ScoreResult result) {

@@ -3,7 +3,10 @@ package io.realtimeai.scoring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.realtimeai.app.App;
+import io.realtimeai.client.PredictionClient;
 import io.realtimeai.storage.StorageLayout;
 import io.realtimeai.testing.AzuriteExtension;
 import io.realtimeai.testing.ModelFolders;
@@ -48,7 +51,7 @@ class HttpScoringTest {
     Files.writeString(renamed.resolve("labels.txt"), Files.readString(renamed.resolve("labels.txt")).replace("class-1\n", "one\n"));
     renamedModel = calls.register("tiny", renamed, dir);
     List<String> operations = List.of(calls.create("tiny", tinyModel, "CPU"), calls.create("multi", multiModel, "CPU"),
-        calls.create("moving", tinyModel, "CPU"));
+        calls.create("moving", tinyModel, "CPU"), calls.create("rekeyed", tinyModel, "CPU"));
     for (String operation : operations) {
       assertThat(calls.finished(operation)).isEqualTo("Succeeded");
     }
@@ -160,6 +163,34 @@ class HttpScoringTest {
     List<String> labels = new java.util.ArrayList<>();
     answer.at("/predictions/0").forEach(p -> labels.add(p.get("label").asText()));
     return labels;
+  }
+
+  @Test
+  void score_afterKeyRegeneration_readsTheNewKeyAndGoesOnScoring() throws Exception {
+    String path = "/api/services/rekeyed/score?persist=false";
+    assertThat(calls.post(path, "image/jpeg", TestImages.jpeg()).status()).isEqualTo(200);
+    String old = app.get("/api/services/rekeyed/keys").body().get("primaryKey").asText();
+
+    assertThat(app.post("/api/services/rekeyed/regenerateKeys", Map.of("keyType", "Primary")).status()).isEqualTo(200);
+    JsonNode service = app.get("/api/services/rekeyed").body();
+    try (PredictionClient withOld = PredictionClient.builder(service.get("ipAddress").asText() + ":"
+        + service.get("port").asInt()).key(old).maxAttempts(1).build()) {
+      TestApp.await("the replica to refuse the old key", Duration.ofSeconds(30), () -> {
+        try {
+          withOld.predictImages(List.of(TestImages.jpeg()));
+          return null;
+        } catch (StatusRuntimeException e) {
+          return e.getStatus().getCode() == Status.Code.UNAUTHENTICATED ? true : null;
+        }
+      });
+    }
+
+    // The connection still holds the old key: the replica refuses it, the record is read again, the call goes through.
+    HttpScoringCalls.Answer after = calls.post(path, "image/jpeg", TestImages.jpeg());
+    assertThat(after.status()).as(after.text()).isEqualTo(200);
+    assertThat(App.get().connections().connection("rekeyed", false).keys().primaryKey())
+        .isEqualTo(app.get("/api/services/rekeyed/keys").body().get("primaryKey").asText())
+        .isNotEqualTo(old);
   }
 
   @Test
