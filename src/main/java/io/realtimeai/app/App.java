@@ -109,13 +109,6 @@ public final class App {
     return current;
   }
 
-  /** Stops the replica processes of the app, if it was built (host shutdown). */
-  public static synchronized void shutdown() {
-    if (instance != null) {
-      instance.close();
-    }
-  }
-
   /** Makes {@code app} the process's app (tests). */
   public static synchronized void install(App app) {
     instance = app;

@@ -181,7 +181,7 @@ public final class Benchmark {
   }
 
   /** A JPEG with gradients, shapes and mild noise: closer to a photo's entropy than a flat or random image. */
-  static byte[] photoLikeJpeg(int width, int height, long seed) throws IOException {
+  public static byte[] photoLikeJpeg(int width, int height, long seed) throws IOException {
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
     Graphics2D g = image.createGraphics();
     g.setPaint(new GradientPaint(0, 0, new Color(200, 120, 40), width, height, new Color(30, 60, 160)));

@@ -30,13 +30,29 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "The tiny model only (seconds instead of minutes).")
   boolean quick;
 
+  @Option(names = "--scoring", description = "Also measure the scoring functions on a stack of its own: HTTP score"
+      + " against gRPC, and drop-folder throughput against the runtime's saturated throughput.")
+  boolean scoring;
+
+  @Option(names = "--only-scoring", description = "Only the scoring measurements.")
+  boolean onlyScoring;
+
+  @Option(names = "--dropped", defaultValue = "200", description = "Images dropped for the throughput measurement (default: ${DEFAULT-VALUE}).")
+  int dropped;
+
   @Override
   public Integer call() throws Exception {
     Path work = Files.createTempDirectory("realtime-ai-bench-");
     try {
       List<ModelKind> models = quick ? List.of(ModelKind.TINY) : List.of(ModelKind.RESNET50_CLASSIFIER, ModelKind.TINY);
       Map<ModelKind, Integer> rounds = Map.of(ModelKind.RESNET50_CLASSIFIER, iterations, ModelKind.TINY, iterations * 25);
-      new Benchmark(new Benchmark.Settings(models, rounds, warmup, intraOpThreads, work), System.out).run();
+      if (!onlyScoring) {
+        new Benchmark(new Benchmark.Settings(models, rounds, warmup, intraOpThreads, work), System.out).run();
+      }
+      if (scoring || onlyScoring) {
+        new ScoringBench(System.out, work, Math.max(20, iterations), dropped)
+            .run(models, io.realtimeai.bench.Benchmark.photoLikeJpeg(224, 224, 1));
+      }
       return 0;
     } finally {
       PackageArchive.deleteTree(work);

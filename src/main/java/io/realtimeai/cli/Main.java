@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       UpCommand.class,
       UploadCommand.class,
+      DemoCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

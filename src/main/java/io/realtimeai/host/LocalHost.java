@@ -30,21 +30,32 @@ public final class LocalHost implements AutoCloseable {
    * @param blobPollInterval how often blob containers are scanned
    * @param hostId the id that keys blob receipts (one per app, as the Functions host's)
    * @param shutdownGrace how long a stop waits for invocations in flight
+   * @param localValues settings that override local.settings.json's (a stack on its own Azurite)
    */
-  public record Options(int httpPort, Duration blobPollInterval, String hostId, Duration shutdownGrace) {
+  public record Options(int httpPort, Duration blobPollInterval, String hostId, Duration shutdownGrace,
+      Map<String, String> localValues) {
+    public Options {
+      localValues = Map.copyOf(localValues);
+    }
+
     /** Port from local.settings.json, blobs scanned every second, 30 s to finish in-flight work. */
     public static Options defaults() {
-      return new Options(-1, Duration.ofSeconds(1), "realtime-ai-local", Duration.ofSeconds(30));
+      return new Options(-1, Duration.ofSeconds(1), "realtime-ai-local", Duration.ofSeconds(30), Map.of());
     }
 
     /** These options on another HTTP port. */
     public Options withHttpPort(int port) {
-      return new Options(port, blobPollInterval, hostId, shutdownGrace);
+      return new Options(port, blobPollInterval, hostId, shutdownGrace, localValues);
     }
 
     /** These options with another blob scan interval. */
     public Options withBlobPollInterval(Duration interval) {
-      return new Options(httpPort, interval, hostId, shutdownGrace);
+      return new Options(httpPort, interval, hostId, shutdownGrace, localValues);
+    }
+
+    /** These options with settings that override local.settings.json's. */
+    public Options withLocalValues(Map<String, String> values) {
+      return new Options(httpPort, blobPollInterval, hostId, shutdownGrace, values);
     }
   }
 
@@ -70,6 +81,7 @@ public final class LocalHost implements AutoCloseable {
     HostConfig config = HostConfig.read(appDir.resolve("host.json"));
     LocalSettings settings = LocalSettings.read(appDir.resolve("local.settings.json"));
     AppSettings.putLocal(settings.values());
+    AppSettings.putLocal(options.localValues());
     List<FunctionDescriptor> functions = FunctionIndex.load(appDir, LocalHost.class.getClassLoader());
     // The app's own storage first: its layout is created, and an unreachable account fails here, clearly.
     App.get();

@@ -1,0 +1,135 @@
+package io.realtimeai.cli;
+
+import io.realtimeai.app.App;
+import io.realtimeai.app.AppSettings;
+import io.realtimeai.app.ProjectPaths;
+import io.realtimeai.host.LocalHost;
+import io.realtimeai.host.LocalSettings;
+import io.realtimeai.storage.Azurite;
+import io.realtimeai.storage.Storage;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The whole app on this machine, in this process: Azurite (unless the storage setting points
+ * elsewhere, or an Azurite already listens) and the local Functions host with every function.
+ * What {@code up} runs until Ctrl-C, and what {@code demo} and {@code bench} start for themselves.
+ */
+final class LocalStack implements AutoCloseable {
+  private static final int[] STANDARD_PORTS = {10000, 10001, 10002};
+
+  private final Azurite azurite;
+  private final LocalHost host;
+  private final String storageDescription;
+  private final String connectionString;
+
+  private LocalStack(Azurite azurite, LocalHost host, String storageDescription, String connectionString) {
+    this.azurite = azurite;
+    this.host = host;
+    this.storageDescription = storageDescription;
+    this.connectionString = connectionString;
+  }
+
+  /**
+   * Starts the stack.
+   *
+   * @param httpPort the HTTP port (0 a free one, negative local.settings.json's)
+   * @param data where Azurite persists, or null for memory only
+   * @param freePorts Azurite on free ports rather than its standard ones (a stack of its own, beside any other)
+   */
+  static LocalStack start(int httpPort, Path data, boolean freePorts) throws Exception {
+    Path root = ProjectPaths.root();
+    Path app = ProjectPaths.functionApp();
+    if (!Files.isRegularFile(app.resolve("host.json"))) {
+      throw new IllegalStateException("no function app at " + app + ": build it with mvn package (./realtime-ai does)");
+    }
+    AppSettings.putLocal(LocalSettings.read(app.resolve("local.settings.json")).values());
+    String connection = AppSettings.get(AppSettings.STORAGE, "UseDevelopmentStorage=true");
+    boolean development = connection.replace(" ", "").equalsIgnoreCase("UseDevelopmentStorage=true");
+    Azurite azurite = null;
+    String description;
+    if (development && !freePorts && allListening()) {
+      Storage.connect(connection).blobs().getProperties();
+      description = "the Azurite already listening on 127.0.0.1:10000-10002 (not started, not stopped here)";
+    } else if (development) {
+      System.out.println("starting Azurite" + (freePorts ? " on free ports" : " on 127.0.0.1:10000-10002") + " …");
+      azurite = Azurite.start(root, freePorts ? new int[] {0, 0, 0} : STANDARD_PORTS, data);
+      connection = azurite.connectionString();
+      int[] ports = azurite.ports();
+      description = "Azurite on 127.0.0.1:" + ports[0] + " (blob), " + ports[1] + " (queue), " + ports[2] + " (table); "
+          + (data == null ? "in memory, nothing persists" : "data in " + relative(root, data));
+    } else {
+      description = "the storage account in AzureWebJobsStorage";
+    }
+    if (azurite != null && freePorts && System.getenv(AppSettings.STORAGE) != null) {
+      // Environment variables win over local values: this process could not be pointed at its own Azurite.
+      azurite.close();
+      throw new IllegalStateException("AzureWebJobsStorage is set in the environment; unset it to run a stack of its own");
+    }
+    System.out.println("starting the local Functions host …");
+    try {
+      LocalHost host = LocalHost.start(app, LocalHost.Options.defaults().withHttpPort(httpPort)
+          .withLocalValues(freePorts && azurite != null ? java.util.Map.of(AppSettings.STORAGE, connection) : java.util.Map.of()));
+      return new LocalStack(azurite, host, description, connection);
+    } catch (Exception e) {
+      if (azurite != null) {
+        azurite.close();
+      }
+      throw e;
+    }
+  }
+
+  /** The local host. */
+  LocalHost host() {
+    return host;
+  }
+
+  /** {@code http://localhost:<port>}. */
+  String baseUrl() {
+    return "http://localhost:" + host.httpPort();
+  }
+
+  /** The storage connection string the app runs on. */
+  String connectionString() {
+    return connectionString;
+  }
+
+  /** One line saying where storage is. */
+  String storageDescription() {
+    return storageDescription;
+  }
+
+  /** Stops the host (letting invocations finish), the replicas, then Azurite. */
+  @Override
+  public void close() {
+    try {
+      host.stop(Duration.ofSeconds(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    // Replica processes stop with the host; their services come back on the next start.
+    App.reset();
+    if (azurite != null) {
+      azurite.close();
+    }
+  }
+
+  private static boolean allListening() {
+    for (int port : STANDARD_PORTS) {
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      } catch (IOException e) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String relative(Path root, Path path) {
+    return path.startsWith(root) ? root.relativize(path).toString() : path.toString();
+  }
+}

@@ -1,0 +1,220 @@
+package io.realtimeai.cli;
+
+import com.azure.core.util.BinaryData;
+import com.azure.storage.blob.models.ListBlobsOptions;
+import io.realtimeai.bench.LatencyStats;
+import io.realtimeai.client.PredictionClient;
+import io.realtimeai.generate.ModelGenerator;
+import io.realtimeai.generate.ModelKind;
+import io.realtimeai.generate.OnnxGraphBuilder;
+import io.realtimeai.packaging.ModelPackager;
+import io.realtimeai.pipeline.AcceleratedCatalog;
+import io.realtimeai.storage.Storage;
+import io.realtimeai.storage.StorageLayout;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * The scoring part of the benchmark, on a stack of its own with one deployed service per model:
+ * an HTTP score call against a direct gRPC Predict on the same service (batch 1, interleaved),
+ * and drop-folder throughput (images dropped → results written) against the runtime's own
+ * saturated throughput (concurrent batched Predict calls).
+ */
+final class ScoringBench {
+  private final PrintStream out;
+  private final Path work;
+  private final int rounds;
+  private final int dropped;
+
+  ScoringBench(PrintStream out, Path work, int rounds, int dropped) {
+    this.out = out;
+    this.work = work;
+    this.rounds = rounds;
+    this.dropped = dropped;
+  }
+
+  void run(List<ModelKind> models, byte[] jpeg) throws Exception {
+    out.printf(Locale.ROOT, "%nscoring — starting a stack of its own (Azurite in memory, the local host, replicas) …%n");
+    try (LocalStack stack = LocalStack.start(0, null, true)) {
+      AppApi app = new AppApi(stack.baseUrl());
+      Storage storage = Storage.connect(stack.connectionString());
+      for (ModelKind kind : models) {
+        measure(kind, app, storage, jpeg);
+      }
+    }
+  }
+
+  private void measure(ModelKind kind, AppApi app, Storage storage, byte[] jpeg) throws Exception {
+    String name = kind.id().replace("resnet50-classifier", "resnet50");
+    out.printf(Locale.ROOT, "%n%s — registering and deploying (1 replica, CPU) …%n", name);
+    Path folder = work.resolve("scoring-" + name);
+    Files.createDirectories(folder);
+    OnnxGraphBuilder.write(ModelGenerator.generate(kind, 1), folder.resolve("model.onnx"));
+    int classes = kind == ModelKind.TINY ? 10 : 1000;
+    Files.writeString(folder.resolve("labels.txt"), IntStream.range(0, classes).mapToObj(i -> "class " + i)
+        .collect(Collectors.joining("\n")));
+    Files.writeString(folder.resolve("service_def.json"), """
+        { "pipeline": [ { "type": "image", "size": [224, 224], "shorter_side": 256,
+            "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225], "scale": 0.00392156862745098 },
+          { "type": "onnx", "model_path": "model.onnx" } ], "labels": "labels.txt" }""");
+    Path zip = work.resolve(name + ".zip");
+    ModelPackager.pack(folder, zip, AcceleratedCatalog.none());
+    storage.container("bench").createIfNotExists();
+    storage.container("bench").getBlobClient(name + ".zip").upload(BinaryData.fromFile(zip), true);
+    AppApi.Answer model = app.post("/api/models", Map.of("name", name, "blobPath", "bench/" + name + ".zip"));
+    if (model.status() != 200) {
+      throw new IllegalStateException("registering " + name + " failed: " + model.describe());
+    }
+    String service = "bench-" + name;
+    AppApi.Answer accepted = app.post("/api/services", Map.of("name", service, "modelId", model.body().path("id").asText(),
+        "computeType", "CPU", "numReplicas", 1));
+    String operation = accepted.response().headers().firstValue("Operation-Location").orElseThrow(
+        () -> new IllegalStateException("deploying " + service + " failed: " + accepted.describe()));
+    var done = app.await(operation, Duration.ofSeconds(300), "the deployment of " + service,
+        o -> !List.of("NotStarted", "Running").contains(o.path("state").asText()));
+    if (!"Succeeded".equals(done.path("state").asText())) {
+      throw new IllegalStateException("deploying " + service + " failed: " + done.path("error"));
+    }
+    var record = app.get("/api/services/" + service).body();
+    String address = record.path("ipAddress").asText() + ":" + record.path("port").asInt();
+    String key = app.get("/api/services/" + service + "/keys").body().path("primaryKey").asText();
+    try (PredictionClient grpc = PredictionClient.builder(address).key(key).maxAttempts(1)
+        .deadline(Duration.ofSeconds(60)).build()) {
+      latency(name, service, app, grpc, jpeg);
+      throughput(name, service, app, storage, grpc, jpeg);
+    }
+    app.delete("/api/services/" + service);
+  }
+
+  private void latency(String name, String service, AppApi app, PredictionClient grpc, byte[] jpeg) throws Exception {
+    int n = name.equals("tiny") ? rounds * 10 : rounds;
+    int warmup = Math.max(5, n / 5);
+    out.printf(Locale.ROOT, "%s — %d warm-up and %d timed rounds of gRPC, HTTP, HTTP+persist, batch 1 …%n", name, warmup, n);
+    String path = "/api/services/" + service + "/score?top=5";
+    List<Runnable> contenders = List.of(
+        () -> grpc.predictImages(List.of(jpeg)),
+        () -> call(app, path + "&persist=false", jpeg),
+        () -> call(app, path, jpeg));
+    long[][] nanos = new long[3][n];
+    long[] wall = new long[3];
+    for (int i = 0; i < warmup + n; i++) {
+      for (int c = 0; c < 3; c++) {
+        long t = System.nanoTime();
+        contenders.get(c).run();
+        long took = System.nanoTime() - t;
+        if (i >= warmup) {
+          nanos[c][i - warmup] = took;
+          wall[c] += took;
+        }
+      }
+    }
+    LatencyStats direct = new LatencyStats("gRPC Predict, direct to the replica", nanos[0], wall[0]);
+    LatencyStats http = new LatencyStats("HTTP score, persist=false", nanos[1], wall[1]);
+    LatencyStats persisted = new LatencyStats("HTTP score, result persisted", nanos[2], wall[2]);
+    out.println(direct.line());
+    out.println(http.line());
+    out.println(persisted.line());
+    out.printf(Locale.ROOT, "  HTTP adds %.3f ms at p50 over gRPC (%.3f ms with the result persisted)%n",
+        http.percentileMillis(0.5) - direct.percentileMillis(0.5),
+        persisted.percentileMillis(0.5) - direct.percentileMillis(0.5));
+  }
+
+  private void throughput(String name, String service, AppApi app, Storage storage, PredictionClient grpc, byte[] jpeg)
+      throws Exception {
+    int images = dropped;
+    double saturated = saturated(grpc, jpeg, images);
+    out.printf(Locale.ROOT, "%s — the runtime saturated (4 callers, batches of 16): %.1f images/s%n", name, saturated);
+    List<byte[]> pictures = new ArrayList<>();
+    SplittableRandom random = new SplittableRandom(3);
+    for (int i = 0; i < images; i++) {
+      pictures.add(io.realtimeai.bench.Benchmark.photoLikeJpeg(224, 224, random.nextLong()));
+    }
+    String prefix = service + "/run/";
+    out.printf(Locale.ROOT, "%s — dropping %d images into images/%s …%n", name, images, prefix);
+    long start = System.nanoTime();
+    ExecutorService uploads = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int i = 0; i < images; i++) {
+        int index = i;
+        done.add(uploads.submit(() -> storage.container(StorageLayout.IMAGES)
+            .getBlobClient(prefix + String.format("%05d.jpg", index)).upload(BinaryData.fromBytes(pictures.get(index)), true)));
+      }
+      for (Future<?> upload : done) {
+        upload.get();
+      }
+    } finally {
+      uploads.shutdown();
+    }
+    long count = 0;
+    long first = 0;
+    long firstCount = 0;
+    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+    while (count < images && System.nanoTime() < deadline) {
+      Thread.sleep(250);
+      count = storage.container(StorageLayout.RESULTS).listBlobs(new ListBlobsOptions().setPrefix(prefix), null).stream().count();
+      if (first == 0 && count > 0) {
+        first = System.nanoTime();
+        firstCount = count;
+      }
+    }
+    long end = System.nanoTime();
+    double seconds = (end - start) / 1e9;
+    double rate = count / seconds;
+    out.printf(Locale.ROOT, "  drop-folder: %d of %d results in %.1f s = %.1f images/s, %.0f%% of the runtime's saturated throughput%n",
+        count, images, seconds, rate, 100 * rate / saturated);
+    out.printf(Locale.ROOT, "  (the first result %.1f s after the first drop; from then on %.1f images/s)%n",
+        (first - start) / 1e9, (count - firstCount) / ((end - first) / 1e9));
+  }
+
+  private static double saturated(PredictionClient grpc, byte[] jpeg, int images) throws Exception {
+    List<byte[]> batch = java.util.Collections.nCopies(16, jpeg);
+    for (int i = 0; i < 2; i++) {
+      grpc.predictImages(batch);
+    }
+    int calls = Math.max(8, images / 16);
+    AtomicLong left = new AtomicLong(calls);
+    ExecutorService callers = Executors.newFixedThreadPool(4);
+    long start = System.nanoTime();
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        done.add(callers.submit(() -> {
+          while (left.getAndDecrement() > 0) {
+            grpc.predictImages(batch);
+          }
+        }));
+      }
+      for (Future<?> caller : done) {
+        caller.get();
+      }
+    } finally {
+      callers.shutdown();
+    }
+    return calls * 16 / ((System.nanoTime() - start) / 1e9);
+  }
+
+  private static void call(AppApi app, String path, byte[] jpeg) {
+    try {
+      AppApi.Answer answer = app.post(path, jpeg, "image/jpeg");
+      if (answer.status() != 200) {
+        throw new IllegalStateException("score failed: " + answer.describe());
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
