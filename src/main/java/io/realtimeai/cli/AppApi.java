@@ -21,6 +21,11 @@ final class AppApi {
     this.base = base;
   }
 
+  /** The app's address, {@code http://host:port}. */
+  String baseUrl() {
+    return base;
+  }
+
   /** A status, the answer's headers and its JSON body. */
   record Answer(int status, JsonNode body, HttpResponse<byte[]> response) {
     /** The {@code {"error": {"message"}}} of a failed call, or the body. */
