@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       UpCommand.class,
       UploadCommand.class,
+      DropCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -88,6 +88,7 @@ class FolderScoringTest {
     images.forEach((path, bytes) -> app.drop(StorageLayout.IMAGES, "tiny/" + path, bytes));
 
     awaitRows("tiny", "batch/", 200);
+    awaitQueueEmpty();
     assertThat(documents("tiny/batch/")).hasSize(200);
     List<RecordedEvent> scored = events("RealtimeAI.ImageScored", "/services/tiny/images/batch/");
     assertThat(scored).hasSize(200);
@@ -102,7 +103,6 @@ class FolderScoringTest {
     PredictBatcher.Stats after = batcher().stats();
     assertThat(after.largestBatch()).as("some Predict call carried several images").isGreaterThan(1);
     assertThat(after.calls() - before.calls()).as("fewer Predict calls than images").isLessThan(200);
-    awaitQueueEmpty();
   }
 
   @Test
@@ -145,6 +145,7 @@ class FolderScoringTest {
     paths.subList(100, 200).forEach(path -> app.drop(StorageLayout.IMAGES, "pair/" + path, images.get(path)));
 
     List<ResultStore.Row> rows = awaitRows("pair", "kill/", 200);
+    awaitQueueEmpty();
     assertThat(rows.stream().map(ResultStore.Row::path).collect(Collectors.toSet())).isEqualTo(images.keySet());
     assertThat(rows).allSatisfy(row -> assertThat(row.status()).isEqualTo("Scored"));
     assertThat(documents("pair/kill/")).hasSize(200);
@@ -152,7 +153,6 @@ class FolderScoringTest {
     assertThat(scored.stream().map(e -> e.event().id()).distinct()).hasSize(200);
     assertThat(scored.stream().map(e -> e.event().subject()).distinct()).hasSize(200);
     assertThat(scored).hasSize(200);
-    awaitQueueEmpty();
   }
 
   @Test
@@ -199,12 +199,12 @@ class FolderScoringTest {
 
     ScoreResult result = TestApp.await("the result of ghost/where.jpg", SCORE,
         () -> App.get().results().find("ghost", "where.jpg").orElse(null));
+    awaitQueueEmpty();
 
     assertThat(result.status()).isEqualTo("Failed");
     assertThat(result.error().code()).isEqualTo("NotFound");
     assertThat(result.error().message()).contains("service 'ghost' does not exist");
     assertThat(events("RealtimeAI.ImageScoringFailed", "/services/ghost/images/where.jpg")).hasSize(1);
-    awaitQueueEmpty();
   }
 
   @Test
@@ -228,6 +228,50 @@ class FolderScoringTest {
     assertThat(App.get().results().find("down", "waiting.jpg")).as("no result for a job that was not scored").isEmpty();
     app.storage().queue(StorageLayout.SCORING_QUEUE + "-poison").clearMessages();
     assertThat(app.delete("/api/services/down").status()).isEqualTo(202);
+  }
+
+  @Test
+  void dropCommand_dropsAFolderAndPrintsEachResult() throws Exception {
+    Path folder = dir.resolve("to-drop");
+    Files.createDirectories(folder.resolve("sub"));
+    Files.write(folder.resolve("a.jpg"), picture(11));
+    Files.write(folder.resolve("sub/b.jpg"), picture(12));
+    Files.write(folder.resolve("broken.jpg"), TestImages.truncatedJpeg());
+    String api = "http://localhost:" + app.host().httpPort();
+
+    Cli ok = cli("drop", "tiny", folder.resolve("a.jpg").toString(), folder.resolve("sub").toString(), "--folder", "cli",
+        "--api", api, "--connection", azurite.connectionString());
+    Cli bad = cli("drop", "tiny", folder.resolve("broken.jpg").toString(), "--folder", "cli", "--api", api,
+        "--connection", azurite.connectionString());
+    Cli missing = cli("drop", "tiny", folder.resolve("absent.jpg").toString(), "--api", api);
+
+    assertThat(ok.code()).as(ok.out()).isZero();
+    assertThat(ok.out()).contains("dropping 2 image(s) into images/tiny/cli/", "cli/a.jpg", "cli/b.jpg", "class-",
+        "2 result(s) in results/tiny/cli/");
+    assertThat(App.get().results().get("tiny", "cli/b.jpg").status()).isEqualTo("Scored");
+    assertThat(bad.code()).as(bad.out()).isEqualTo(1);
+    assertThat(bad.out()).contains("cli/broken.jpg", "Failed: input 'images'[0]: truncated or corrupt JPEG");
+    assertThat(missing.code()).isEqualTo(2);
+    assertThat(missing.err()).contains("no such file or folder: " + folder.resolve("absent.jpg"));
+    awaitQueueEmpty();
+  }
+
+  private record Cli(int code, String out, String err) {}
+
+  private static Cli cli(String... args) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream stdout = System.out;
+    java.io.PrintStream stderr = System.err;
+    System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      int code = io.realtimeai.cli.Main.execute(args);
+      return new Cli(code, out.toString(java.nio.charset.StandardCharsets.UTF_8), err.toString(java.nio.charset.StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(stdout);
+      System.setErr(stderr);
+    }
   }
 
   @Test
