@@ -149,6 +149,7 @@ final class ScoringBench {
     }
     String prefix = service + "/run/";
     out.printf(Locale.ROOT, "%s — dropping %d images into images/%s …%n", name, images, prefix);
+    var batchesBefore = io.realtimeai.app.App.get().folderScoring().batcher().stats();
     long start = System.nanoTime();
     ExecutorService uploads = Executors.newFixedThreadPool(4);
     try {
@@ -181,8 +182,10 @@ final class ScoringBench {
     double rate = count / seconds;
     out.printf(Locale.ROOT, "  drop-folder: %d of %d results in %.1f s = %.1f images/s, %.0f%% of the runtime's saturated throughput%n",
         count, images, seconds, rate, 100 * rate / saturated);
-    out.printf(Locale.ROOT, "  (the first result %.1f s after the first drop; from then on %.1f images/s)%n",
-        (first - start) / 1e9, (count - firstCount) / ((end - first) / 1e9));
+    var batches = io.realtimeai.app.App.get().folderScoring().batcher().stats();
+    out.printf(Locale.ROOT, "  (the first result %.1f s after the first drop; from then on %.1f images/s; %.1f images per Predict call)%n",
+        (first - start) / 1e9, (count - firstCount) / ((end - first) / 1e9),
+        (batches.images() - batchesBefore.images()) / (double) Math.max(1, batches.calls() - batchesBefore.calls()));
   }
 
   private static double saturated(PredictionClient grpc, byte[] jpeg, int images) throws Exception {

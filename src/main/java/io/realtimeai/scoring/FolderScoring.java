@@ -114,8 +114,8 @@ public final class FolderScoring {
     return attempts.get();
   }
 
-  /** The batcher, for tests that check batches formed. */
-  PredictBatcher batcher() {
+  /** The batcher, for tests and the benchmark, which look at the batches formed. */
+  public PredictBatcher batcher() {
     return batcher;
   }
 

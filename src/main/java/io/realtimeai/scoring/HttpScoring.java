@@ -60,7 +60,7 @@ public final class HttpScoring {
     ScoreResult result = new ScoreResult(id, scored.service().name(), scored.service().modelId(),
         options.persist() ? "http/" + id : null, options.persist() ? id : null, clock.instant(), "Scored",
         answer.predictions(), answer.outputs(), null, timings);
-    return options.persist() ? results.record(result) : result;
+    return options.persist() ? results.recordNew(result) : result;
   }
 
   /** The Predict answer of a batch, the labels it is read with, and how long the call took. */

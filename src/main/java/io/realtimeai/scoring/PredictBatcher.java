@@ -59,7 +59,7 @@ public final class PredictBatcher {
    * @param images images sent in them
    * @param largestBatch the most images one call carried
    */
-  record Stats(long calls, long images, int largestBatch) {}
+  public record Stats(long calls, long images, int largestBatch) {}
 
   private final Predict predict;
   private final long windowNanos;
@@ -129,7 +129,7 @@ public final class PredictBatcher {
   }
 
   /** A snapshot of what was sent so far (tests check that batches formed). */
-  Stats stats() {
+  public Stats stats() {
     return new Stats(calls.get(), images.get(), largestBatch.get());
   }
 

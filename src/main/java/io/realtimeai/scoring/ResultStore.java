@@ -45,6 +45,12 @@ import java.util.UUID;
  * a new result.
  */
 public final class ResultStore {
+  // Writes a caller waits for, beside the one on its own thread: a few, as daemons.
+  private static final java.util.concurrent.ExecutorService WRITERS = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+    Thread thread = new Thread(r, "result-writer");
+    thread.setDaemon(true);
+    return thread;
+  });
   private static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
 
@@ -127,6 +133,25 @@ public final class ResultStore {
       return result;
     }
     throw new IllegalStateException("the result of " + result.service() + "/" + result.path() + " kept changing; it will be recorded again");
+  }
+
+  /**
+   * Records the result of an image that cannot have one yet (an HTTP request's, under its own new
+   * id): no row to look up first, and the row and the document written at once, so that a caller
+   * waiting for the answer waits for the slower of the two writes rather than their sum; the event
+   * follows, once both are there.
+   */
+  public ScoreResult recordNew(ScoreResult result) {
+    java.util.concurrent.CompletableFuture<Void> document =
+        java.util.concurrent.CompletableFuture.runAsync(() -> writeDocument(result), WRITERS);
+    table.createEntity(row(result));
+    try {
+      document.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof RuntimeException cause ? cause : e;
+    }
+    announce(result);
+    return result;
   }
 
   /** The stored result document of an image. */
