@@ -73,6 +73,7 @@ final class DemoCommand implements Callable<Integer> {
   boolean keep;
 
   private long started;
+  private String deployed;
 
   @Override
   public Integer call() throws Exception {
@@ -95,7 +96,16 @@ final class DemoCommand implements Callable<Integer> {
         say("the app answers at " + stack.baseUrl() + "; " + stack.storageDescription());
       }
       Storage storage = Storage.connect(connection);
-      run(app, storage, work);
+      try {
+        run(app, storage, work);
+      } catch (Exception e) {
+        if (deployed != null) {
+          // A demo that stopped half way leaves nothing deployed behind it on a running app.
+          say("the demo failed; deleting " + deployed + " …");
+          app.delete("/api/services/" + deployed);
+        }
+        throw e;
+      }
       say("done in " + seconds(System.nanoTime() - started));
       return 0;
     } finally {
@@ -170,6 +180,7 @@ final class DemoCommand implements Callable<Integer> {
     if (accepted.status() != 202) {
       throw new IllegalStateException("the deployment was refused: " + accepted.describe());
     }
+    deployed = serviceName;
     String operation = accepted.response().headers().firstValue("Operation-Location").orElseThrow();
     say("202 Accepted; Operation-Location: " + operation + "; polling …");
     JsonNode done = app.await(operation, Duration.ofSeconds(300), "the deployment",
@@ -224,12 +235,14 @@ final class DemoCommand implements Callable<Integer> {
     say("the event outbox holds " + counts);
     if (keep) {
       say("--keep: " + serviceName + " stays deployed");
+      deployed = null;
       return;
     }
     AppApi.Answer deleting = app.delete("/api/services/" + serviceName);
     String deleteOperation = deleting.response().headers().firstValue("Operation-Location").orElseThrow();
     JsonNode deleted = app.await(deleteOperation, Duration.ofSeconds(120), "the deletion",
         o -> !List.of("NotStarted", "Running").contains(o.path("state").asText()));
+    deployed = null;
     say("DELETE " + serviceName + ": " + deleted.path("state").asText());
   }
 

@@ -113,11 +113,13 @@ final class DropCommand implements Callable<Integer> {
     Map<String, Path> images = new LinkedHashMap<>();
     for (Path source : sources) {
       if (Files.isRegularFile(source)) {
-        images.put(source.getFileName().toString(), source);
+        add(images, source.getFileName().toString(), source);
       } else if (Files.isDirectory(source)) {
         try (Stream<Path> walk = Files.walk(source)) {
-          walk.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith(".")).sorted()
-              .forEach(f -> images.put(source.relativize(f).toString().replace('\\', '/'), f));
+          for (Path file : walk.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith("."))
+              .sorted().toList()) {
+            add(images, source.relativize(file).toString().replace('\\', '/'), file);
+          }
         }
       } else {
         throw new CommandLine.ParameterException(spec.commandLine(), "no such file or folder: " + source);
@@ -127,6 +129,15 @@ final class DropCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "no files to drop under " + sources);
     }
     return images;
+  }
+
+  // Two files may not land on one blob: the second would replace the first without a word.
+  private void add(Map<String, Path> images, String name, Path file) {
+    Path other = images.putIfAbsent(name, file);
+    if (other != null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), other + " and " + file + " would both be dropped as '"
+          + name + "': drop them from different folders, or one at a time with --folder");
+    }
   }
 
   private static String encode(String path) {

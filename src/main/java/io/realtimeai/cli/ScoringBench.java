@@ -97,7 +97,15 @@ final class ScoringBench {
       latency(name, service, app, grpc, jpeg);
       throughput(name, service, app, storage, grpc, jpeg);
     }
-    app.delete("/api/services/" + service);
+    // The next model is measured on a quiet machine: its replica gone, not stopping.
+    app.delete("/api/services/" + service).response().headers().firstValue("Operation-Location").ifPresent(deleting -> {
+      try {
+        app.await(deleting, Duration.ofSeconds(120), "the deletion of " + service,
+            o -> !List.of("NotStarted", "Running").contains(o.path("state").asText()));
+      } catch (java.io.IOException | InterruptedException e) {
+        throw new IllegalStateException("deleting " + service + " failed: " + e.getMessage(), e);
+      }
+    });
   }
 
   private void latency(String name, String service, AppApi app, PredictionClient grpc, byte[] jpeg) throws Exception {

@@ -12,16 +12,20 @@ import java.util.logging.Level;
 
 /** Drop-a-folder scoring: an image dropped into {@code images/{service}/…} becomes a job, and each job a result. */
 public final class ImageDropFunctions {
-  /** An image dropped (or overwritten): one small job per version on {@code scoring}; the scorer reads the bytes again. */
+  /**
+   * An image dropped (or overwritten): one small job per version on {@code scoring}; the scorer
+   * reads the bytes again. The trigger binds the whole name and splits it here at the first
+   * folder, because the Functions host's placeholders are greedy ({@code {service}/{path}} would
+   * make every folder but the last the service).
+   */
   @FunctionName("ImageDrop")
   public void drop(
-      @BlobTrigger(name = "image", path = "images/{service}/{path}", dataType = "binary",
+      @BlobTrigger(name = "image", path = "images/{name}", dataType = "binary",
           connection = "AzureWebJobsStorage") byte[] image,
-      @BindingName("service") String service,
-      @BindingName("path") String path,
+      @BindingName("name") String name,
       @BindingName("Properties") String properties,
       ExecutionContext context) throws Exception {
-    ScoringJob job = new ScoringJob(service, path, ModelUploadFunction.etag(properties));
+    ScoringJob job = ScoringJob.of(name, ModelUploadFunction.etag(properties));
     App.get().folderScoring().enqueue(job);
     context.getLogger().fine(() -> job.image() + " version " + job.etag() + " queued for scoring");
   }

@@ -53,7 +53,8 @@ public final class ResultsFunctions {
       String since = query.get("since");
       Instant from = since == null || since.isBlank() ? null : instant(since);
       int top = Http.intParameter(request, "top", 100, 1, 1000);
-      ResultStore.Page page = App.get().results().list(service.strip(), from, top, query.get("continuation"));
+      ResultStore.Page page = App.get().results().list(service.strip(), from, top,
+          query.get("continuation") == null || query.get("continuation").isBlank() ? null : query.get("continuation"));
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("value", page.value());
       body.put("nextLink", page.continuation() == null ? null : "/api/results?service=" + encode(service.strip())

@@ -82,7 +82,7 @@ public final class FolderScoring {
   public Outcome score(ScoringJob job) {
     long start = System.nanoTime();
     attempts.incrementAndGet();
-    if (results.has(job.service(), job.path(), job.etag())) {
+    if (results.settled(job.service(), job.path(), job.etag())) {
       return new Outcome(Outcome.Kind.ALREADY_SCORED, job.image() + " version " + job.etag() + " has its result already");
     }
     Optional<byte[]> image = read(job);

@@ -45,8 +45,8 @@ import java.util.UUID;
  * a new result.
  */
 public final class ResultStore {
-  // Writes a caller waits for, beside the one on its own thread: a few, as daemons.
-  private static final java.util.concurrent.ExecutorService WRITERS = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+  // Writes a caller waits for, beside the one on its own thread: as many as callers (the HTTP host bounds them).
+  private static final java.util.concurrent.ExecutorService WRITERS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
     Thread thread = new Thread(r, "result-writer");
     thread.setDaemon(true);
     return thread;
@@ -95,9 +95,24 @@ public final class ResultStore {
     return UUID.nameUUIDFromBytes((service + "\n" + path + "\n" + etag).getBytes(StandardCharsets.UTF_8)).toString();
   }
 
-  /** True when this image version has a result already. */
+  /** True when this image version has a result row already. */
   public boolean has(String service, String path, String etag) {
     return entity(service, path).map(e -> etag.equals(e.getProperty("Etag"))).orElse(false);
+  }
+
+  /**
+   * True when this image version's result is recorded whole: its row and its document. Its event
+   * is recorded again on the way (idempotent), since a run may have stopped just before it. False
+   * when the row is there without the document: the caller records the result again, which
+   * completes it.
+   */
+  public boolean settled(String service, String path, String etag) {
+    if (!has(service, path, etag)) {
+      return false;
+    }
+    Optional<ScoreResult> stored = find(service, path).filter(result -> etag.equals(result.etag()));
+    stored.ifPresent(this::announce);
+    return stored.isPresent();
   }
 
   /**
@@ -177,7 +192,8 @@ public final class ResultStore {
   public Page list(String service, Instant since, int top, String continuation) {
     StringBuilder filter = new StringBuilder("PartitionKey eq '").append(service.replace("'", "''")).append("'");
     if (since != null) {
-      filter.append(" and ScoredAt ge datetime'").append(since).append("'");
+      // Table Storage keeps seven fractional digits at most: microseconds, rounded down, lose no row.
+      filter.append(" and ScoredAt ge datetime'").append(since.truncatedTo(java.time.temporal.ChronoUnit.MICROS)).append("'");
     }
     Iterator<PagedResponse<TableEntity>> pages = table.listEntities(new ListEntitiesOptions().setFilter(filter.toString())
         .setTop(top), null, null).iterableByPage(continuation).iterator();

@@ -20,6 +20,20 @@ public record ScoringJob(String service, String path, String etag) {
     etag = etag.startsWith("\"") ? etag : "\"" + etag + "\"";
   }
 
+  /**
+   * The job for a blob named {@code {service}/{path}} in {@code images}.
+   *
+   * @throws IllegalArgumentException when the name has no service folder
+   */
+  public static ScoringJob of(String blobName, String etag) {
+    int slash = blobName.indexOf('/');
+    if (slash <= 0 || slash == blobName.length() - 1) {
+      throw new IllegalArgumentException("images/" + blobName + " is not under a service's folder: drop images at"
+          + " images/{service}/{path}, where {service} is the name of a deployed service");
+    }
+    return new ScoringJob(blobName.substring(0, slash), blobName.substring(slash + 1), etag);
+  }
+
   private static void require(String field, String value) {
     if (value == null || value.isBlank()) {
       throw new IllegalArgumentException("a scoring job needs " + field + ": {\"service\", \"path\", \"etag\"}");

@@ -102,13 +102,21 @@ public final class ServiceConnections implements AutoCloseable {
     if (current != null && current != stale && clock.instant().isBefore(current.readAt().plus(FRESH))) {
       return current;
     }
-    ServiceRecord record = deployments.get(service);
+    ServiceRecord record;
+    try {
+      record = deployments.get(service);
+    } catch (NotFoundException e) {
+      // Deleted: its channel goes too, rather than keep reconnecting to ports that are closed.
+      forget(service);
+      throw e;
+    }
     ServiceKeys keys = deployments.keys(record.id());
     List<String> addresses = record.readyAddresses();
     if (addresses.isEmpty()) {
-      Connection placeholder = new Connection(record, keys, current == null ? null : current.client(), clock.instant());
-      byName.put(service, placeholder);
-      return placeholder;
+      // No client while no replica is ready: the next one is built from the record as it is then,
+      // with its keys and its model's labels, not from whatever the service was before.
+      closeLater(current == null ? null : current.client());
+      return remember(new Connection(record, keys, null, clock.instant()));
     }
     PredictionClient client = current == null ? null : current.client();
     // A client keeps the labels it was answered once: another model (an update) needs a new client.
@@ -123,20 +131,26 @@ public final class ServiceConnections implements AutoCloseable {
       if (record.sslEnabled()) {
         builder.trustCertificate(trustedCertificate(record)).authority("localhost");
       }
-      PredictionClient previous = client;
+      closeLater(client);
       client = builder.build();
-      if (previous != null) {
-        // A client on old keys is closed off the calling thread: closing waits for its channel.
-        Thread closer = new Thread(previous::close, "close-service-client");
-        closer.setDaemon(true);
-        closer.start();
-      }
     }
-    Connection connection = new Connection(record, keys, client, clock.instant());
-    byName.put(service, connection);
-    byName.put(record.id(), connection);
-    byName.put(record.name(), connection);
+    return remember(new Connection(record, keys, client, clock.instant()));
+  }
+
+  // Under every name a caller may use: the service's id and its name.
+  private Connection remember(Connection connection) {
+    byName.put(connection.service().id(), connection);
+    byName.put(connection.service().name(), connection);
     return connection;
+  }
+
+  // A client on old keys or an old model is closed off the calling thread: closing waits for its channel.
+  private static void closeLater(PredictionClient client) {
+    if (client != null) {
+      Thread closer = new Thread(client::close, "close-service-client");
+      closer.setDaemon(true);
+      closer.start();
+    }
   }
 
   private Path trustedCertificate(ServiceRecord record) {
@@ -169,9 +183,9 @@ public final class ServiceConnections implements AutoCloseable {
   /** Forgets a service's connection (it was deleted). */
   public void forget(String service) {
     Connection gone = byName.remove(service);
-    if (gone != null && gone.client() != null) {
+    if (gone != null) {
       byName.values().removeIf(c -> c == gone);
-      gone.client().close();
+      closeLater(gone.client());
     }
   }
 

@@ -194,6 +194,55 @@ class FolderScoringTest {
   }
 
   @Test
+  void runThatStoppedAfterTheRow_isCompletedByTheJobsNextDelivery() throws Exception {
+    app.drop(StorageLayout.IMAGES, "tiny/crash/dog.jpg", picture(21));
+    String version = etag("tiny/crash/dog.jpg");
+    awaitVersion("crash/dog.jpg", version);
+    awaitQueueEmpty();
+    // As if the scorer had stopped after the row, before the document: the row stands alone.
+    app.storage().container(StorageLayout.RESULTS).getBlobClient("tiny/crash/dog.jpg.json").delete();
+    assertThat(App.get().results().find("tiny", "crash/dog.jpg")).isEmpty();
+
+    App.get().folderScoring().enqueue(new ScoringJob("tiny", "crash/dog.jpg", version));
+    ScoreResult completed = TestApp.await("the document of tiny/crash/dog.jpg again", SCORE,
+        () -> App.get().results().find("tiny", "crash/dog.jpg").orElse(null));
+    awaitQueueEmpty();
+
+    assertThat(completed.etag()).isEqualTo(version);
+    assertThat(completed.status()).isEqualTo("Scored");
+    assertThat(completed.id()).isEqualTo(ResultStore.resultId("tiny", "crash/dog.jpg", version));
+    assertThat(events("RealtimeAI.ImageScored", "/services/tiny/images/crash/dog.jpg")).hasSize(1);
+  }
+
+  @Test
+  void nestedFolders_belongToTheFirstFolder() throws Exception {
+    app.drop(StorageLayout.IMAGES, "tiny/2026/11/21/deep cat #1.jpg", picture(33));
+
+    ScoreResult result = TestApp.await("the result of tiny/2026/11/21/deep cat #1.jpg", SCORE,
+        () -> App.get().results().find("tiny", "2026/11/21/deep cat #1.jpg").orElse(null));
+    awaitQueueEmpty();
+
+    assertThat(result.status()).isEqualTo("Scored");
+    assertThat(result.service()).isEqualTo("tiny");
+    TestApp.Answer read = app.get("/api/results/tiny/2026/11/21/deep%20cat%20%231.jpg");
+    assertThat(read.status()).as(read.text()).isEqualTo(200);
+    assertThat(read.body().get("path").asText()).isEqualTo("2026/11/21/deep cat #1.jpg");
+  }
+
+  @Test
+  void imageUnderNoServiceFolder_isParkedInBlobPoisonWithTheReason() throws Exception {
+    app.drop(StorageLayout.IMAGES, "loose.jpg", picture(5));
+
+    List<String> poison = TestApp.await("images/loose.jpg in " + StorageLayout.BLOB_POISON_QUEUE, SCORE,
+        () -> poisoned(StorageLayout.BLOB_POISON_QUEUE).isEmpty() ? null : poisoned(StorageLayout.BLOB_POISON_QUEUE));
+    JsonNode parked = new com.fasterxml.jackson.databind.ObjectMapper().readTree(poison.get(0));
+    assertThat(parked.get("FunctionId").asText()).isEqualTo("Host.Functions.ImageDrop");
+    assertThat(parked.get("BlobName").asText()).isEqualTo("loose.jpg");
+    assertThat(parked.get("Reason").asText()).contains("images/loose.jpg is not under a service's folder");
+    app.storage().queue(StorageLayout.BLOB_POISON_QUEUE).clearMessages();
+  }
+
+  @Test
   void imageUnderAnUnknownService_getsAFailedResultNamingTheService() throws Exception {
     app.drop(StorageLayout.IMAGES, "ghost/where.jpg", picture(3));
 

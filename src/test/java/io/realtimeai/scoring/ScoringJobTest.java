@@ -32,6 +32,14 @@ class ScoringJobTest {
   }
 
   @Test
+  void of_splitsTheBlobNameAtTheFirstFolder() {
+    assertThat(ScoringJob.of("svc/2024/06/cat.jpg", "0x1")).isEqualTo(new ScoringJob("svc", "2024/06/cat.jpg", "0x1"));
+    assertThat(ScoringJob.of("svc/cat.jpg", "0x1").service()).isEqualTo("svc");
+    assertThatThrownBy(() -> ScoringJob.of("cat.jpg", "0x1")).hasMessageContaining("images/cat.jpg is not under a service's folder");
+    assertThatThrownBy(() -> ScoringJob.of("svc/", "0x1")).hasMessageContaining("not under a service's folder");
+  }
+
+  @Test
   void image_namesTheBlob() {
     assertThat(new ScoringJob("svc", "a/b.jpg", "0x1").image()).isEqualTo("images/svc/a/b.jpg");
   }

@@ -12,12 +12,11 @@ import java.util.regex.Pattern;
  * The {@code path} of a blob trigger, {@code container/blob-pattern}: which blobs start the
  * function and what each {@code {placeholder}} captured, for {@code @BindingName} parameters.
  *
- * <p>Like the Functions host, a placeholder is greedy, so {@code {name}.{ext}} splits at the last
- * dot and a trailing {@code {name}} takes every slash after the prefix. Unlike it, a placeholder
- * followed by {@code /} takes exactly one path segment: in {@code images/{service}/{path}} the
- * service is the first folder and the path all the rest (the real host's greedy match would hand
- * the service every folder but the last, which no caller of DESIGN §3's layout wants).
- * {@code {{} and {@code }}} are literal braces.
+ * <p>As in the Functions host (WebJobs' {@code BindingTemplateSource}, one {@code (?<name>.*)}
+ * per placeholder), every placeholder is greedy and may take slashes: {@code {name}.{ext}} splits
+ * at the last dot, and in {@code images/{service}/{path}} the service takes every folder but the
+ * last. A function that wants the first folder binds the whole name and splits it itself.
+ * Placeholders match at least one character. {@code {{} and {@code }}} are literal braces.
  */
 public final class BlobPathPattern {
   private final String path;
@@ -80,8 +79,7 @@ public final class BlobPathPattern {
           literal.setLength(0);
         }
         placeholders.add(name);
-        boolean segment = close + 1 < blob.length() && blob.charAt(close + 1) == '/';
-        regex.append(segment ? "([^/]+)" : "(.+)");
+        regex.append("(.+)");
         i = close + 1;
       } else if (c == '}') {
         throw new IllegalArgumentException("blob trigger path '" + path + "': '}' at " + (slash + 1 + i) + " closes nothing");

@@ -103,8 +103,9 @@ class BlobTriggerListenerTest {
 
     await("the image ran", () -> BlobFunctions.IMAGES.size() == 1);
 
+    // Greedy, as on the Functions host: the first placeholder takes every folder but the last.
     assertThat(BlobFunctions.IMAGES.peek())
-        .isEqualTo(new BlobFunctions.Image("resnet", "2024/06/cat.jpg", "not really a jpeg"));
+        .isEqualTo(new BlobFunctions.Image("resnet/2024/06", "cat.jpg", "not really a jpeg"));
   }
 
   @Test
