@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -34,6 +35,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Persisted results: one JSON document per image in {@code results/{service}/{path}.json}, a row
@@ -46,7 +51,7 @@ import java.util.UUID;
  */
 public final class ResultStore {
   // Writes a caller waits for, beside the one on its own thread: as many as callers (the HTTP host bounds them).
-  private static final java.util.concurrent.ExecutorService WRITERS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+  private static final ExecutorService WRITERS = Executors.newCachedThreadPool(r -> {
     Thread thread = new Thread(r, "result-writer");
     thread.setDaemon(true);
     return thread;
@@ -157,12 +162,12 @@ public final class ResultStore {
    * follows, once both are there.
    */
   public ScoreResult recordNew(ScoreResult result) {
-    java.util.concurrent.CompletableFuture<Void> document =
-        java.util.concurrent.CompletableFuture.runAsync(() -> writeDocument(result), WRITERS);
+    CompletableFuture<Void> document =
+        CompletableFuture.runAsync(() -> writeDocument(result), WRITERS);
     table.createEntity(row(result));
     try {
       document.join();
-    } catch (java.util.concurrent.CompletionException e) {
+    } catch (CompletionException e) {
       throw e.getCause() instanceof RuntimeException cause ? cause : e;
     }
     announce(result);
@@ -193,7 +198,7 @@ public final class ResultStore {
     StringBuilder filter = new StringBuilder("PartitionKey eq '").append(service.replace("'", "''")).append("'");
     if (since != null) {
       // Table Storage keeps seven fractional digits at most: microseconds, rounded down, lose no row.
-      filter.append(" and ScoredAt ge datetime'").append(since.truncatedTo(java.time.temporal.ChronoUnit.MICROS)).append("'");
+      filter.append(" and ScoredAt ge datetime'").append(since.truncatedTo(ChronoUnit.MICROS)).append("'");
     }
     Iterator<PagedResponse<TableEntity>> pages = table.listEntities(new ListEntitiesOptions().setFilter(filter.toString())
         .setTop(top), null, null).iterableByPage(continuation).iterator();
