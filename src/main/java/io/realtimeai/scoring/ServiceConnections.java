@@ -20,26 +20,36 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
  * How the scoring functions talk to services: one channel per service, spread round-robin over
  * its ready replicas, the key from the service record, a deadline per call, {@code UNAVAILABLE}
- * retried with backoff; a fast 503 when no replica is ready; the record read again (without
- * holding up calls) every few seconds, at once after a refused key (keys were regenerated) or
+ * retried with backoff; a fast 503 when no replica is ready; the record read again (in the
+ * background, without holding up calls) every few seconds, at once after a refused key (keys were regenerated) or
  * when every replica stopped answering (they restarted elsewhere).
  */
 public final class ServiceConnections implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ServiceConnections.class.getName());
   private static final Duration FRESH = Duration.ofSeconds(2);
+  // Reads service records again off the callers' threads; one at a time is plenty.
+  private static final ExecutorService REFRESHER = Executors.newSingleThreadExecutor(r -> {
+    Thread thread = new Thread(r, "service-connections-refresh");
+    thread.setDaemon(true);
+    return thread;
+  });
 
   private final Deployments deployments;
   private final Duration deadline;
   private final Path trustDir;
   private final Clock clock;
   private final Map<String, Connection> byName = new ConcurrentHashMap<>();
+  private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
 
   /**
    * A live connection to one service.
@@ -85,16 +95,41 @@ public final class ServiceConnections implements AutoCloseable {
     }
   }
 
-  /** The connection to a service, made or refreshed as needed. */
+  /**
+   * The connection to a service, made or refreshed as needed. A stale connection that still has
+   * a client serves this call while the record is read again in the background, so that no
+   * caller waits for that read; without a client (no replica was ready), the caller reads it.
+   */
   public Connection connection(String service, boolean refresh) {
     Connection current = byName.get(service);
-    if (current == null || refresh || clock.instant().isAfter(current.readAt().plus(FRESH))) {
+    if (current == null || refresh) {
       current = refresh(service, current);
+    } else if (clock.instant().isAfter(current.readAt().plus(FRESH))) {
+      if (current.client() == null) {
+        current = refresh(service, current);
+      } else {
+        refreshInBackground(service, current);
+      }
     }
     if (current.service().readyAddresses().isEmpty()) {
       throw notReady(current.service());
     }
     return current;
+  }
+
+  private void refreshInBackground(String service, Connection stale) {
+    if (refreshing.add(service)) {
+      REFRESHER.execute(() -> {
+        try {
+          refresh(service, stale);
+        } catch (RuntimeException e) {
+          // The next call that needs the record reads it itself, and answers with what it finds.
+          LOG.fine(() -> "could not refresh the connection to service '" + service + "': " + e.getMessage());
+        } finally {
+          refreshing.remove(service);
+        }
+      });
+    }
   }
 
   private synchronized Connection refresh(String service, Connection stale) {
