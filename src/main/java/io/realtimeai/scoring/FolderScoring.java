@@ -2,6 +2,7 @@ package io.realtimeai.scoring;
 
 import com.azure.core.util.Context;
 import com.azure.storage.blob.BlobClient;
+import com.azure.storage.blob.models.BlobRange;
 import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -13,6 +14,7 @@ import io.realtimeai.error.UnavailableException;
 import io.realtimeai.error.UnprocessableException;
 import io.realtimeai.storage.Storage;
 import io.realtimeai.storage.StorageLayout;
+import java.io.ByteArrayOutputStream;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -85,12 +87,12 @@ public final class FolderScoring {
     if (results.settled(job.service(), job.path(), job.etag())) {
       return new Outcome(Outcome.Kind.ALREADY_SCORED, job.image() + " version " + job.etag() + " has its result already");
     }
-    Optional<byte[]> image = read(job);
-    if (image.isEmpty()) {
-      return superseded(job);
-    }
     ScoreResult result;
     try {
+      Optional<byte[]> image = read(job);
+      if (image.isEmpty()) {
+        return superseded(job);
+      }
       PredictBatcher.Scored scored = batcher.predict(job.service(), image.get());
       result = new ScoreResult(id(job), job.service(), scored.modelId(), job.path(), job.etag(), clock.instant(), "Scored",
           scored.answer().predictions(), scored.answer().outputs(), null,
@@ -124,17 +126,33 @@ public final class FolderScoring {
         new ScoreResult.Failure(e.code(), e.getMessage()), new ScoreResult.Timings(millisSince(start), 0));
   }
 
-  // Exactly the version the job names: a 412 or 404 means it was overwritten or deleted since.
+  /**
+   * Exactly the version the job names (a 412 or 404 means it was overwritten or deleted since), and
+   * at most one byte more than an image may have: enough to know that one is too large without
+   * holding all of it.
+   *
+   * @throws PayloadTooLargeException when the image is above {@link ImageRequests#MAX_BYTES}
+   */
   private Optional<byte[]> read(ScoringJob job) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try {
-      return Optional.of(blob(job).downloadContentWithResponse(null, new BlobRequestConditions().setIfMatch(job.etag()),
-          null, Context.NONE).getValue().toBytes());
+      blob(job).downloadStreamWithResponse(bytes, new BlobRange(0, ImageRequests.MAX_BYTES + 1), null,
+          new BlobRequestConditions().setIfMatch(job.etag()), false, null, Context.NONE);
     } catch (BlobStorageException e) {
       if (e.getStatusCode() == 404 || e.getStatusCode() == 412) {
         return Optional.empty();
       }
+      if (e.getStatusCode() == 416) {
+        // An empty blob has no byte 0 to start a range at: it is an empty image, which the runtime refuses by name.
+        return Optional.of(new byte[0]);
+      }
       throw e;
     }
+    if (bytes.size() > ImageRequests.MAX_BYTES) {
+      throw new PayloadTooLargeException(job.image() + " is larger than " + (ImageRequests.MAX_BYTES >> 20)
+          + " MiB, the most a scoring service takes in one image");
+    }
+    return Optional.of(bytes.toByteArray());
   }
 
   private boolean current(ScoringJob job) {

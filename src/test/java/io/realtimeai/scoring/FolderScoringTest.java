@@ -130,6 +130,28 @@ class FolderScoringTest {
   }
 
   @Test
+  void emptyAndOversizedImages_getFailedResultsAndAreNotRetried() throws Exception {
+    long attemptsBefore = App.get().folderScoring().attempts();
+    byte[] huge = new byte[(int) ImageRequests.MAX_BYTES + 1];
+    System.arraycopy(picture(8), 0, huge, 0, 100);
+    app.drop(StorageLayout.IMAGES, "tiny/limits/empty.jpg", new byte[0]);
+    app.drop(StorageLayout.IMAGES, "tiny/limits/huge.jpg", huge);
+
+    awaitRows("tiny", "limits/", 2);
+    awaitQueueEmpty();
+
+    assertThat(App.get().folderScoring().attempts() - attemptsBefore).as("one attempt per job").isEqualTo(2);
+    ScoreResult empty = App.get().results().get("tiny", "limits/empty.jpg");
+    assertThat(empty.status()).isEqualTo("Failed");
+    assertThat(empty.error().code()).isEqualTo("UnprocessableEntity");
+    ScoreResult tooLarge = App.get().results().get("tiny", "limits/huge.jpg");
+    assertThat(tooLarge.status()).isEqualTo("Failed");
+    assertThat(tooLarge.error().code()).isEqualTo("PayloadTooLarge");
+    assertThat(tooLarge.error().message()).contains("images/tiny/limits/huge.jpg is larger than 64 MiB");
+    assertThat(events("RealtimeAI.ImageScoringFailed", "/services/tiny/images/limits/")).hasSize(2);
+  }
+
+  @Test
   void replicaKilledWhileScoring_losesNothingAndScoresNothingTwice() throws Exception {
     Map<String, byte[]> images = pictures("kill", 200);
     List<String> paths = new ArrayList<>(images.keySet());
