@@ -51,7 +51,7 @@ class HttpScoringTest {
     Files.writeString(renamed.resolve("labels.txt"), Files.readString(renamed.resolve("labels.txt")).replace("class-1\n", "one\n"));
     renamedModel = calls.register("tiny", renamed, dir);
     List<String> operations = List.of(calls.create("tiny", tinyModel, "CPU"), calls.create("multi", multiModel, "CPU"),
-        calls.create("moving", tinyModel, "CPU"), calls.create("rekeyed", tinyModel, "CPU"));
+        calls.create("moving", tinyModel, "CPU"), calls.create("rekeyed", tinyModel, "CPU"), calls.create("restarted", tinyModel, "CPU"));
     for (String operation : operations) {
       assertThat(calls.finished(operation)).isEqualTo("Succeeded");
     }
@@ -191,6 +191,35 @@ class HttpScoringTest {
     assertThat(App.get().connections().connection("rekeyed", false).keys().primaryKey())
         .isEqualTo(app.get("/api/services/rekeyed/keys").body().get("primaryKey").asText())
         .isNotEqualTo(old);
+  }
+
+  @Test
+  void score_afterItsReplicaRestartedWithKeysRegeneratedMeanwhile_answersWithTheNewKey() throws Exception {
+    String path = "/api/services/restarted/score?persist=false";
+    assertThat(calls.post(path, "image/jpeg", TestImages.jpeg()).status()).isEqualTo(200);
+    JsonNode service = app.get("/api/services/restarted").body();
+    Path replica = dir.resolve("replicas").resolve(service.get("id").asText())
+        .resolve(service.get("replicas").get(0).get("id").asText());
+    ProcessHandle process = ProcessHandle.of(Long.parseLong(Files.readString(replica.resolve("pid")).strip())).orElseThrow();
+
+    process.destroyForcibly();
+    process.onExit().get();
+    String key = app.post("/api/services/restarted/regenerateKeys", Map.of("keyType", "Primary")).body()
+        .get("primaryKey").asText();
+
+    // Calls go on while the supervisor restarts the replica: 503 while none is ready, then answers on the new key.
+    List<Integer> statuses = new java.util.ArrayList<>();
+    TestApp.await("the restarted replica to answer", Duration.ofSeconds(60), () -> {
+      try {
+        int status = calls.post(path, "image/jpeg", TestImages.jpeg()).status();
+        statuses.add(status);
+        return status == 200 ? true : null;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThat(statuses).as("nothing but 503 before the answer").allMatch(status -> status == 503 || status == 200);
+    assertThat(App.get().connections().connection("restarted", false).keys().primaryKey()).isEqualTo(key);
   }
 
   @Test
