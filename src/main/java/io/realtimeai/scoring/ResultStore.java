@@ -125,6 +125,17 @@ public final class ResultStore {
    * the row, then the document, then the event, each safe to write again.
    */
   public ScoreResult record(ScoreResult result) {
+    // Most images are new: their row is created without being looked up first.
+    try {
+      table.createEntity(row(result));
+      writeDocument(result);
+      announce(result);
+      return result;
+    } catch (TableServiceException e) {
+      if (e.getResponse().getStatusCode() != 409) {
+        throw e;
+      }
+    }
     for (int attempt = 0; attempt < 10; attempt++) {
       Optional<TableEntity> existing = entity(result.service(), result.path());
       if (existing.isPresent() && result.etag().equals(existing.get().getProperty("Etag"))) {

@@ -4,8 +4,10 @@ import com.azure.core.util.BinaryData;
 import com.azure.core.util.Context;
 import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.models.BlobLeaseRequestConditions;
 import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.options.BlobAcquireLeaseOptions;
 import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
 import com.azure.storage.blob.specialized.BlobLeaseClient;
 import com.azure.storage.blob.specialized.BlobLeaseClientBuilder;
@@ -60,34 +62,40 @@ final class BlobReceipts {
   /** Tries to take the right to run one blob version. */
   Claim claim(String container, String blobName, String etag) {
     BlobClient receipt = hostContainer.getBlobClient(name(hostId, functionName, etag, container, blobName));
-    Map<String, String> metadata = readMetadata(receipt);
-    if (metadata == null) {
-      createIfAbsent(receipt);
-    } else if (isSettled(metadata)) {
-      return Claim.SETTLED;
+    Receipt seen = read(receipt);
+    if (seen == null) {
+      seen = createIfAbsent(receipt);
     }
+    if (seen == null) {
+      // Created by another listener a moment ago: read what it wrote.
+      seen = read(receipt);
+    }
+    if (seen == null || isSettled(seen.metadata())) {
+      return seen == null ? Claim.BUSY : Claim.SETTLED;
+    }
+    // If-Match the receipt as read: a lease on it means nobody settled it since, so what it said
+    // still holds (leasing does not change a blob's ETag; settling does).
     BlobLeaseClient lease = new BlobLeaseClientBuilder().blobClient(receipt).buildClient();
     try {
-      lease.acquireLease(LEASE_SECONDS);
+      lease.acquireLeaseWithResponse(new BlobAcquireLeaseOptions(LEASE_SECONDS)
+          .setRequestConditions(new BlobLeaseRequestConditions().setIfMatch(seen.etag())), null, Context.NONE);
     } catch (BlobStorageException e) {
-      if (e.getStatusCode() == 409) {
+      if (e.getStatusCode() == 409 || e.getStatusCode() == 412) {
+        // Held by someone else now, or changed since it was read: the next scan looks again.
         return Claim.BUSY;
       }
       throw e;
     }
-    // Under the lease nobody else can write the receipt, so what it says now holds until we settle it;
-    // it is read again because another holder may have settled it just before we took the lease.
-    Map<String, String> current = caseInsensitive(receipt.getProperties().getMetadata());
-    if (isSettled(current)) {
-      release(lease);
-      return Claim.SETTLED;
-    }
-    return new Claim(receipt, lease, attempts(current));
+    return new Claim(receipt, lease, attempts(seen.metadata()));
   }
 
-  private static Map<String, String> readMetadata(BlobClient receipt) {
+  /** A receipt's metadata and the ETag it had when read. */
+  private record Receipt(Map<String, String> metadata, String etag) {}
+
+  private static Receipt read(BlobClient receipt) {
     try {
-      return caseInsensitive(receipt.getProperties().getMetadata());
+      var properties = receipt.getProperties();
+      return new Receipt(caseInsensitive(properties.getMetadata()), properties.getETag());
     } catch (BlobStorageException e) {
       if (e.getStatusCode() == 404) {
         return null;
@@ -97,17 +105,21 @@ final class BlobReceipts {
   }
 
   // If-None-Match *: of two listeners creating the same receipt, one creates it and neither overwrites it.
-  private static void createIfAbsent(BlobClient receipt) {
+  // Answers the receipt as created, or null when another listener created it first.
+  private static Receipt createIfAbsent(BlobClient receipt) {
+    Map<String, String> metadata = Map.of(ATTEMPTS, "0", STATUS, "Pending");
     try {
-      receipt.getBlockBlobClient().uploadWithResponse(
+      String created = receipt.getBlockBlobClient().uploadWithResponse(
           new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(new byte[0]))
-              .setMetadata(Map.of(ATTEMPTS, "0", STATUS, "Pending"))
+              .setMetadata(metadata)
               .setRequestConditions(new BlobRequestConditions().setIfNoneMatch("*")),
-          null, Context.NONE);
+          null, Context.NONE).getValue().getETag();
+      return new Receipt(caseInsensitive(metadata), created);
     } catch (BlobStorageException e) {
       if (e.getStatusCode() != 409 && e.getStatusCode() != 412) {
         throw e;
       }
+      return null;
     }
   }
 
