@@ -18,6 +18,7 @@ import java.awt.GradientPaint;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -249,7 +250,7 @@ final class DemoCommand implements Callable<Integer> {
   private static String sha(AppApi app, JsonNode upload) {
     try {
       return app.get("/api/models/" + upload.path("modelId").asText()).body().path("sha256").asText();
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return "";
     }
   }
@@ -267,7 +268,7 @@ final class DemoCommand implements Callable<Integer> {
     return String.format(Locale.ROOT, "%.1f s", nanos / 1e9);
   }
 
-  private static byte[] picture(int seed) throws java.io.IOException {
+  private static byte[] picture(int seed) throws IOException {
     BufferedImage image = new BufferedImage(320, 240, BufferedImage.TYPE_3BYTE_BGR);
     Graphics2D g = image.createGraphics();
     g.setPaint(new GradientPaint(0, 0, new Color(40 * seed, 120, 200), 320, 240, new Color(200, 60 * seed, 40)));

@@ -1,16 +1,20 @@
 package io.realtimeai.cli;
 
 import com.azure.core.util.BinaryData;
+import com.azure.core.util.Context;
+import com.azure.storage.blob.options.BlobParallelUploadOptions;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.realtimeai.app.AppSettings;
 import io.realtimeai.app.ProjectPaths;
 import io.realtimeai.host.LocalSettings;
 import io.realtimeai.storage.Storage;
 import io.realtimeai.storage.StorageLayout;
+import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,11 +23,11 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code realtime-ai drop}: drops images into {@code images/{service}/{folder}/} with the Azure
@@ -76,8 +80,8 @@ final class DropCommand implements Callable<Integer> {
     for (Map.Entry<String, Path> image : images.entrySet()) {
       String path = prefix + image.getKey();
       String etag = container.getBlobClient(service + "/" + path).uploadWithResponse(
-          new com.azure.storage.blob.options.BlobParallelUploadOptions(BinaryData.fromFile(image.getValue())), null,
-          com.azure.core.util.Context.NONE).getValue().getETag();
+          new BlobParallelUploadOptions(BinaryData.fromFile(image.getValue())), null,
+          Context.NONE).getValue().getETag();
       versions.put(path, etag.replace("\"", ""));
     }
     if (noWait) {
@@ -89,7 +93,7 @@ final class DropCommand implements Callable<Integer> {
     for (Map.Entry<String, String> version : versions.entrySet()) {
       String path = version.getKey();
       long left = Math.max(1, timeoutSeconds - (System.nanoTime() - start) / 1_000_000_000L);
-      JsonNode result = app.await("/api/results/" + encode(service) + "/" + encode(path), java.time.Duration.ofSeconds(left),
+      JsonNode result = app.await("/api/results/" + encode(service) + "/" + encode(path), Duration.ofSeconds(left),
           "the result of " + path + " (is ./realtime-ai up running at " + api + "?)",
           r -> r.path("etag").asText().replace("\"", "").equals(version.getValue()));
       if ("Scored".equals(result.path("status").asText())) {
@@ -109,7 +113,7 @@ final class DropCommand implements Callable<Integer> {
   }
 
   /** The images to drop, by their path under the folder: a file by its name, a folder's files by their relative path. */
-  private Map<String, Path> images() throws java.io.IOException {
+  private Map<String, Path> images() throws IOException {
     Map<String, Path> images = new LinkedHashMap<>();
     for (Path source : sources) {
       if (Files.isRegularFile(source)) {

@@ -2,6 +2,9 @@ package io.realtimeai.cli;
 
 import com.azure.core.util.BinaryData;
 import com.azure.storage.blob.models.ListBlobsOptions;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.realtimeai.app.App;
+import io.realtimeai.bench.Benchmark;
 import io.realtimeai.bench.LatencyStats;
 import io.realtimeai.client.PredictionClient;
 import io.realtimeai.generate.ModelGenerator;
@@ -11,11 +14,17 @@ import io.realtimeai.packaging.ModelPackager;
 import io.realtimeai.pipeline.AcceleratedCatalog;
 import io.realtimeai.storage.Storage;
 import io.realtimeai.storage.StorageLayout;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,7 +43,7 @@ import java.util.stream.IntStream;
  * saturated throughput (concurrent batched Predict calls).
  */
 final class ScoringBench {
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper();
   private final PrintStream out;
   private final Path work;
   private final int rounds;
@@ -102,7 +111,7 @@ final class ScoringBench {
       try {
         app.await(deleting, Duration.ofSeconds(120), "the deletion of " + service,
             o -> !List.of("NotStarted", "Running").contains(o.path("state").asText()));
-      } catch (java.io.IOException | InterruptedException e) {
+      } catch (IOException | InterruptedException e) {
         throw new IllegalStateException("deleting " + service + " failed: " + e.getMessage(), e);
       }
     });
@@ -153,11 +162,11 @@ final class ScoringBench {
     List<byte[]> pictures = new ArrayList<>();
     SplittableRandom random = new SplittableRandom(3);
     for (int i = 0; i < images; i++) {
-      pictures.add(io.realtimeai.bench.Benchmark.photoLikeJpeg(224, 224, random.nextLong()));
+      pictures.add(Benchmark.photoLikeJpeg(224, 224, random.nextLong()));
     }
     String prefix = service + "/run/";
     out.printf(Locale.ROOT, "%s — dropping %d images into images/%s …%n", name, images, prefix);
-    var batchesBefore = io.realtimeai.app.App.get().folderScoring().batcher().stats();
+    var batchesBefore = App.get().folderScoring().batcher().stats();
     long start = System.nanoTime();
     ExecutorService uploads = Executors.newFixedThreadPool(4);
     try {
@@ -190,14 +199,14 @@ final class ScoringBench {
     double rate = count / seconds;
     out.printf(Locale.ROOT, "  drop-folder: %d of %d results in %.1f s = %.1f images/s, %.0f%% of the runtime's saturated throughput%n",
         count, images, seconds, rate, 100 * rate / saturated);
-    var batches = io.realtimeai.app.App.get().folderScoring().batcher().stats();
+    var batches = App.get().folderScoring().batcher().stats();
     out.printf(Locale.ROOT, "  (the first result %.1f s after the first drop; from then on %.1f images/s; %.1f images per Predict call)%n",
         (first - start) / 1e9, (count - firstCount) / ((end - first) / 1e9),
         (batches.images() - batchesBefore.images()) / (double) Math.max(1, batches.calls() - batchesBefore.calls()));
   }
 
   private static double saturated(PredictionClient grpc, byte[] jpeg, int images) throws Exception {
-    List<byte[]> batch = java.util.Collections.nCopies(16, jpeg);
+    List<byte[]> batch = Collections.nCopies(16, jpeg);
     for (int i = 0; i < 2; i++) {
       grpc.predictImages(batch);
     }
@@ -226,7 +235,7 @@ final class ScoringBench {
   // A blocking HTTP/1.1 client on a kept-alive connection, as curl or a scoring script would call.
   private static double call(AppApi app, String path, byte[] jpeg) {
     try {
-      java.net.HttpURLConnection connection = (java.net.HttpURLConnection) java.net.URI.create(app.baseUrl() + path).toURL()
+      HttpURLConnection connection = (HttpURLConnection) URI.create(app.baseUrl() + path).toURL()
           .openConnection();
       connection.setRequestMethod("POST");
       connection.setDoOutput(true);
@@ -239,13 +248,13 @@ final class ScoringBench {
       try (var answer = status == 200 ? connection.getInputStream() : connection.getErrorStream()) {
         byte[] text = answer.readAllBytes();
         if (status != 200) {
-          throw new IllegalStateException("score failed: " + status + " " + new String(text, java.nio.charset.StandardCharsets.UTF_8));
+          throw new IllegalStateException("score failed: " + status + " " + new String(text, StandardCharsets.UTF_8));
         }
         var timings = JSON.readTree(text).path("timings");
         return timings.path("totalMs").asDouble() - timings.path("runtimeMs").asDouble();
       }
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 }

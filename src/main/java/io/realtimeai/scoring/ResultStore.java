@@ -23,6 +23,7 @@ import io.realtimeai.events.EventType;
 import io.realtimeai.events.Subjects;
 import io.realtimeai.storage.Storage;
 import io.realtimeai.storage.StorageLayout;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -193,7 +194,7 @@ public final class ResultStore {
     }
     try {
       return Optional.of(JSON.readValue(blob.downloadContent().toBytes(), ScoreResult.class));
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalStateException("unreadable result document " + blob.getBlobName(), e);
     }
   }

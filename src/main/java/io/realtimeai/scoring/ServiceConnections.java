@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -156,7 +157,7 @@ public final class ServiceConnections implements AutoCloseable {
     PredictionClient client = current == null ? null : current.client();
     // A client keeps the labels it was answered once: another model (an update) needs a new client.
     boolean sameKeys = current != null && keys.equals(current.keys()) && current.service().sslEnabled() == record.sslEnabled()
-        && java.util.Objects.equals(current.service().modelId(), record.modelId());
+        && Objects.equals(current.service().modelId(), record.modelId());
     if (client != null && sameKeys) {
       if (!addresses.equals(current.service().readyAddresses())) {
         client.updateAddresses(addresses);
