@@ -1,5 +1,8 @@
 package io.realtimeai.catalog;
 
+import static io.realtimeai.storage.TableValues.instant;
+import static io.realtimeai.storage.TableValues.json;
+
 import com.azure.data.tables.models.TableEntity;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -8,7 +11,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.HexFormat;
@@ -122,21 +124,6 @@ final class CatalogRows {
   private static String string(TableEntity row, String column) {
     Object value = row.getProperty(column);
     return value == null ? null : value.toString();
-  }
-
-  private static Instant instant(Object value) {
-    if (value instanceof OffsetDateTime time) {
-      return time.toInstant();
-    }
-    return value == null ? null : OffsetDateTime.parse(value.toString()).toInstant();
-  }
-
-  private static String json(Object value) {
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write " + value + " as JSON", e);
-    }
   }
 
   private static <T> List<T> read(String json, TypeReference<List<T>> type) {

@@ -1,5 +1,10 @@
 package io.realtimeai.deployment;
 
+import static io.realtimeai.storage.TableValues.instant;
+import static io.realtimeai.storage.TableValues.json;
+import static io.realtimeai.storage.TableValues.parse;
+import static io.realtimeai.storage.TableValues.utc;
+
 import com.azure.core.util.Context;
 import com.azure.data.tables.TableClient;
 import com.azure.data.tables.models.ListEntitiesOptions;
@@ -9,15 +14,11 @@ import com.azure.data.tables.models.TableServiceException;
 import com.azure.data.tables.models.TableTransactionAction;
 import com.azure.data.tables.models.TableTransactionActionType;
 import com.azure.data.tables.models.TableTransactionFailedException;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.realtimeai.registry.ModelRegistry;
 import io.realtimeai.storage.Storage;
 import io.realtimeai.storage.StorageLayout;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -33,7 +34,6 @@ import java.util.Optional;
 final class DeploymentStore {
   static final String PARTITION = "services";
   private static final String OPERATIONS_PARTITION = "operations";
-  private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
   /** Error codes of a transaction that lost a race: something was created, changed or removed meanwhile. */
   private static final List<String> CONFLICTS = List.of("EntityAlreadyExists", "UpdateConditionNotSatisfied",
       "ConditionNotMet", "ResourceNotFound", "EntityNotFound");
@@ -330,35 +330,5 @@ final class DeploymentStore {
     // A query rather than a point read: an absent row is an empty answer, not an exception.
     return table.listEntities(new ListEntitiesOptions().setFilter("PartitionKey eq '" + partition + "' and RowKey eq '"
         + row.replace("'", "''") + "'"), null, null).stream().findFirst();
-  }
-
-  private static OffsetDateTime utc(Instant instant) {
-    return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
-  }
-
-  private static Instant instant(Object value) {
-    if (value instanceof OffsetDateTime time) {
-      return time.toInstant();
-    }
-    return value == null ? null : OffsetDateTime.parse(value.toString()).toInstant();
-  }
-
-  private static String json(Object value) {
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static <T> T parse(String json, TypeReference<T> type) {
-    if (json == null || json.isBlank()) {
-      return null;
-    }
-    try {
-      return JSON.readValue(json, type);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("unreadable deployment state: " + e.getOriginalMessage(), e);
-    }
   }
 }

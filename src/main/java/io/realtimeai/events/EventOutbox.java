@@ -1,5 +1,8 @@
 package io.realtimeai.events;
 
+import static io.realtimeai.storage.TableValues.instant;
+import static io.realtimeai.storage.TableValues.utc;
+
 import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.rest.Response;
 import com.azure.core.util.Context;
@@ -19,7 +22,6 @@ import io.realtimeai.storage.StorageLayout;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -353,17 +355,6 @@ public final class EventOutbox {
   private static int attempts(TableEntity row) {
     Object attempts = row.getProperty(Columns.ATTEMPTS);
     return attempts instanceof Number n ? n.intValue() : 0;
-  }
-
-  private static OffsetDateTime utc(Instant instant) {
-    return instant.atOffset(ZoneOffset.UTC);
-  }
-
-  private static Instant instant(Object value) {
-    if (value instanceof OffsetDateTime time) {
-      return time.toInstant();
-    }
-    return Instant.parse(String.valueOf(value));
   }
 
   // The continuation token is the last row key of the page, opaque to callers; decoding checks its

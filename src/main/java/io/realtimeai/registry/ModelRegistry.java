@@ -1,5 +1,8 @@
 package io.realtimeai.registry;
 
+import static io.realtimeai.storage.TableValues.json;
+import static io.realtimeai.storage.TableValues.parse;
+
 import com.azure.core.http.rest.PagedResponse;
 import com.azure.core.util.Context;
 import com.azure.data.tables.TableClient;
@@ -12,9 +15,7 @@ import com.azure.data.tables.models.TableTransactionActionType;
 import com.azure.data.tables.models.TableTransactionFailedException;
 import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.models.BlobHttpHeaders;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.realtimeai.error.ConflictException;
 import io.realtimeai.error.NotFoundException;
 import io.realtimeai.events.EventOutbox;
@@ -53,7 +54,6 @@ import java.util.Optional;
  * afterwards; a step re-run after a crash finds its claimed version and finishes it.
  */
 public final class ModelRegistry {
-  private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
   private static final String VERSION_PREFIX = "v";
   private static final String UPLOAD_PREFIX = "upload-";
   private static final int MAX_CLAIM_ATTEMPTS = 100;
@@ -334,25 +334,6 @@ public final class ModelRegistry {
     data.put("sha256", model.sha256());
     data.put("url", model.url());
     return data;
-  }
-
-  private static String json(Object value) {
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static <T> T parse(String json, TypeReference<T> type) {
-    if (json == null || json.isBlank()) {
-      return null;
-    }
-    try {
-      return JSON.readValue(json, type);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("unreadable registry column: " + e.getOriginalMessage(), e);
-    }
   }
 
   static String sha256Hex(String text) {

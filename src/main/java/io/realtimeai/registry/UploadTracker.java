@@ -1,5 +1,8 @@
 package io.realtimeai.registry;
 
+import static io.realtimeai.storage.TableValues.instant;
+import static io.realtimeai.storage.TableValues.utc;
+
 import com.azure.core.util.Context;
 import com.azure.data.tables.TableClient;
 import com.azure.data.tables.models.ListEntitiesOptions;
@@ -11,9 +14,6 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.realtimeai.storage.Storage;
 import io.realtimeai.storage.StorageLayout;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 
@@ -95,17 +95,6 @@ final class UploadTracker {
         list((String) row.getProperty("Reasons")), (String) row.getProperty("Source"),
         (String) row.getProperty("UploadKey"), instant(row.getProperty("PendingSince")),
         instant(row.getProperty("UpdatedAt")));
-  }
-
-  private static Instant instant(Object value) {
-    if (value instanceof OffsetDateTime time) {
-      return time.toInstant();
-    }
-    return value == null ? null : OffsetDateTime.parse(value.toString()).toInstant();
-  }
-
-  private static OffsetDateTime utc(Instant instant) {
-    return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
   }
 
   private static String json(List<String> values) {

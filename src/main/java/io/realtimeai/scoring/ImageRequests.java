@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.realtimeai.error.BadRequestException;
 import io.realtimeai.error.PayloadTooLargeException;
 import io.realtimeai.error.UnsupportedMediaTypeException;
+import io.realtimeai.pipeline.image.ImagePreprocessor;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -111,31 +112,11 @@ public final class ImageRequests {
     if (bytes.length == 0) {
       throw new BadRequestException("no image in the request: send " + ACCEPTED);
     }
-    if (!isImage(bytes)) {
+    if (!ImagePreprocessor.isImage(bytes)) {
       throw new UnsupportedMediaTypeException("the body" + (type.isEmpty() ? " (no Content-Type)" : " (" + type + ")")
           + " is not a JPEG, PNG, BMP or GIF image (it starts with 0x" + hex(bytes) + "): send " + ACCEPTED);
     }
     return bytes;
-  }
-
-  /** True when {@code bytes} start like a JPEG, PNG, BMP or GIF file. */
-  static boolean isImage(byte[] bytes) {
-    return startsWith(bytes, 0xFF, 0xD8, 0xFF)
-        || startsWith(bytes, 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n')
-        || startsWith(bytes, 'G', 'I', 'F', '8')
-        || startsWith(bytes, 'B', 'M');
-  }
-
-  private static boolean startsWith(byte[] bytes, int... magic) {
-    if (bytes.length < magic.length) {
-      return false;
-    }
-    for (int i = 0; i < magic.length; i++) {
-      if ((bytes[i] & 0xFF) != magic[i]) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private List<byte[]> multipart(String boundary, byte[] body) {

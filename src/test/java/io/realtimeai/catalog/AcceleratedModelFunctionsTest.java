@@ -12,6 +12,7 @@ import io.realtimeai.events.EventPublisher;
 import io.realtimeai.functions.AcceleratedModelFunctions;
 import io.realtimeai.generate.ModelKind;
 import io.realtimeai.host.InvocationContext;
+import io.realtimeai.host.http.HttpRequests;
 import io.realtimeai.testing.AzuriteExtension;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -54,7 +55,7 @@ class AcceleratedModelFunctionsTest {
   /** {@code GET /api/accelerated-models}, checked to be a JSON 200. */
   private JsonNode list() throws Exception {
     HttpResponseMessage response =
-        functions.list(FakeHttpRequest.get("/api/accelerated-models"), new InvocationContext("AcceleratedModels"));
+        functions.list(HttpRequests.get("/api/accelerated-models"), new InvocationContext("AcceleratedModels"));
     assertThat(response.getStatusCode()).isEqualTo(200);
     assertThat(response.getHeader("Content-Type")).startsWith("application/json");
     return JSON.readTree((String) response.getBody());
@@ -113,9 +114,9 @@ class AcceleratedModelFunctionsTest {
     byte[] featurizer = model(ModelKind.TINY_FEATURIZER, 42);
     trigger("tiny", "1", featurizer, blobs.dropModel("tiny", "1", featurizer));
 
-    HttpResponseMessage found = functions.get(FakeHttpRequest.get("/api/accelerated-models/tiny/1"), "tiny", "1",
+    HttpResponseMessage found = functions.get(HttpRequests.get("/api/accelerated-models/tiny/1"), "tiny", "1",
         new InvocationContext("AcceleratedModel"));
-    HttpResponseMessage missing = functions.get(FakeHttpRequest.get("/api/accelerated-models/tiny/2"), "tiny", "2",
+    HttpResponseMessage missing = functions.get(HttpRequests.get("/api/accelerated-models/tiny/2"), "tiny", "2",
         new InvocationContext("AcceleratedModel"));
 
     assertThat(found.getStatusCode()).isEqualTo(200);

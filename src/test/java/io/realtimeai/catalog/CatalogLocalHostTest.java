@@ -7,23 +7,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.realtimeai.app.App;
 import io.realtimeai.app.AppSettings;
-import io.realtimeai.app.ProjectPaths;
 import io.realtimeai.generate.ModelKind;
 import io.realtimeai.host.LocalHost;
 import io.realtimeai.testing.AzuriteExtension;
+import io.realtimeai.testing.TestApp;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -53,20 +50,7 @@ class CatalogLocalHostTest {
 
   /** A copy of the generated app's host.json and function.json files, its settings pointed at this test's Azurite. */
   private Path app() throws Exception {
-    Path generated = ProjectPaths.functionApp();
-    Path copy = Files.createDirectories(dir.resolve("app"));
-    Files.copy(generated.resolve("host.json"), copy.resolve("host.json"));
-    try (Stream<Path> folders = Files.list(generated)) {
-      for (Path folder : folders.filter(f -> Files.isRegularFile(f.resolve("function.json"))).toList()) {
-        Path target = Files.createDirectories(copy.resolve(folder.getFileName()));
-        Files.copy(folder.resolve("function.json"), target.resolve("function.json"));
-      }
-    }
-    Map<String, Object> values = new LinkedHashMap<>();
-    values.put("AzureWebJobsStorage", azurite.connectionString());
-    values.put("FUNCTIONS_WORKER_RUNTIME", "java");
-    JSON.writeValue(copy.resolve("local.settings.json").toFile(), Map.of("IsEncrypted", false, "Values", values));
-    return copy;
+    return TestApp.copy(dir.resolve("app"), azurite.connectionString(), Map.of());
   }
 
   private HttpResponse<String> get(String path) throws Exception {

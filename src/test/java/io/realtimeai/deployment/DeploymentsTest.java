@@ -7,11 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.realtimeai.client.PredictionClient;
-import io.realtimeai.events.RecordedEvent;
-import io.realtimeai.app.App;
-import io.realtimeai.packaging.ModelPackager;
-import io.realtimeai.pipeline.AcceleratedCatalog;
-import io.realtimeai.storage.StorageLayout;
 import io.realtimeai.testing.AzuriteExtension;
 import io.realtimeai.testing.ModelFolders;
 import io.realtimeai.testing.TestApp;
@@ -53,31 +48,15 @@ class DeploymentsTest {
   static void start() throws Exception {
     app = TestApp.start(azurite, dir, Map.of("REPLICA_STATE_DIR", dir.resolve("replicas").toString(),
         "RUNTIME_JAR", System.getProperty("project.jar", "target/realtime-ai.jar"), "ACCELERATOR_QUOTA", "4"));
-    model = register("tiny", ModelFolders.tinyClassifier(dir.resolve("tiny")));
+    model = app.register("tiny", ModelFolders.tinyClassifier(dir.resolve("tiny")), dir);
     Path other = ModelFolders.tinyClassifier(dir.resolve("tiny-two"));
     Files.writeString(other.resolve("labels.txt"), Files.readString(other.resolve("labels.txt")).replace("class-1", "one"));
-    otherModel = register("tiny", other);
+    otherModel = app.register("tiny", other, dir);
   }
 
   @AfterAll
   static void stop() throws Exception {
     app.close();
-  }
-
-  private static String register(String name, Path folder) throws Exception {
-    Path zip = dir.resolve(folder.getFileName() + ".zip");
-    ModelPackager.pack(folder, zip, AcceleratedCatalog.none());
-    app.drop("incoming", folder.getFileName() + ".zip", Files.readAllBytes(zip));
-    TestApp.Answer answer = app.post("/api/models", Map.of("name", name, "blobPath", "incoming/" + folder.getFileName() + ".zip"));
-    assertThat(answer.status()).as(answer.text()).isEqualTo(200);
-    return answer.body().get("id").asText();
-  }
-
-  /** POSTs a service and answers the operation path from Operation-Location. */
-  private static String create(Map<String, Object> body) throws Exception {
-    TestApp.Answer accepted = app.post("/api/services", body);
-    assertThat(accepted.status()).as(accepted.text()).isEqualTo(202);
-    return "/api/operations/" + accepted.body().get("id").asText();
   }
 
   private static JsonNode finished(String operation) throws InterruptedException {
@@ -119,18 +98,18 @@ class DeploymentsTest {
     try (PredictionClient client = client(service, primary)) {
       assertThat(client.classify(List.of(TestImages.jpeg()), 3).get(0)).hasSize(3);
     }
-    assertThat(events("RealtimeAI.ServiceDeployed", "/services/walkthrough")).hasSize(1);
+    assertThat(TestApp.events("RealtimeAI.ServiceDeployed", "/services/walkthrough")).hasSize(1);
 
     delete("walkthrough");
 
     assertThat(app.get("/api/services/walkthrough").status()).isEqualTo(404);
     assertThat(listening(port)).as("the replica's port is closed").isFalse();
-    assertThat(events("RealtimeAI.ServiceDeleted", "/services/walkthrough")).hasSize(1);
+    assertThat(TestApp.events("RealtimeAI.ServiceDeleted", "/services/walkthrough")).hasSize(1);
   }
 
   @Test
   void threeReplicas_runAsThreeProcessesAndCallsSpreadOverAllThree() throws Exception {
-    assertThat(finished(create(Map.of("name", "three", "modelId", model, "computeType", "CPU", "numReplicas", 3)))
+    assertThat(finished(app.createService(Map.of("name", "three", "modelId", model, "computeType", "CPU", "numReplicas", 3)))
         .get("state").asText()).isEqualTo("Succeeded");
     JsonNode service = service("three");
     List<String> addresses = new java.util.ArrayList<>();
@@ -150,7 +129,7 @@ class DeploymentsTest {
 
   @Test
   void regeneratedKey_refusesTheOldKeyAndTakesTheNewOneWithoutARestart() throws Exception {
-    finished(create(Map.of("name", "keys", "modelId", model, "computeType", "CPU")));
+    finished(app.createService(Map.of("name", "keys", "modelId", model, "computeType", "CPU")));
     JsonNode service = service("keys");
     String old = app.get("/api/services/keys/keys").body().get("primaryKey").asText();
 
@@ -179,19 +158,19 @@ class DeploymentsTest {
 
   @Test
   void runtimeThatCannotStart_failsTheOperationWithTheRuntimesOwnReason() throws Exception {
-    JsonNode done = finished(create(Map.of("name", "no-gpu", "modelId", model, "computeType", "GPU")));
+    JsonNode done = finished(app.createService(Map.of("name", "no-gpu", "modelId", model, "computeType", "GPU")));
 
     assertThat(done.get("state").asText()).isEqualTo("Failed");
     assertThat(done.at("/error/code").asText()).isEqualTo("RuntimeFailed");
     assertThat(done.at("/error/details").toString()).contains("CUDA was asked for but this ONNX Runtime build offers only");
     assertThat(service("no-gpu").get("state").asText()).isEqualTo("Failed");
-    assertThat(events("RealtimeAI.ServiceDeploymentFailed", "/services/no-gpu")).hasSize(1);
+    assertThat(TestApp.events("RealtimeAI.ServiceDeploymentFailed", "/services/no-gpu")).hasSize(1);
     delete("no-gpu");
   }
 
   @Test
   void killedReplica_isRestartedAndTheServiceComesBackToSucceeded() throws Exception {
-    finished(create(Map.of("name", "phoenix", "modelId", model, "computeType", "CPU")));
+    finished(app.createService(Map.of("name", "phoenix", "modelId", model, "computeType", "CPU")));
     String replica = service("phoenix").get("replicas").get(0).get("id").asText();
     String serviceId = service("phoenix").get("id").asText();
     long pid = Long.parseLong(Files.readString(dir.resolve("replicas").resolve(serviceId).resolve(replica).resolve("pid")).strip());
@@ -214,7 +193,7 @@ class DeploymentsTest {
 
   @Test
   void update_movesToAnotherModelWithNewReplicasAndStopsTheOldOnes() throws Exception {
-    finished(create(Map.of("name", "moving", "modelId", model, "computeType", "CPU")));
+    finished(app.createService(Map.of("name", "moving", "modelId", model, "computeType", "CPU")));
     JsonNode before = service("moving");
     int oldPort = before.get("port").asInt();
 
@@ -235,7 +214,7 @@ class DeploymentsTest {
 
   @Test
   void deletingAModelADeployedServiceRuns_isAConflict() throws Exception {
-    finished(create(Map.of("name", "in-use", "modelId", model, "computeType", "CPU")));
+    finished(app.createService(Map.of("name", "in-use", "modelId", model, "computeType", "CPU")));
 
     TestApp.Answer refused = app.delete("/api/models/" + model);
 
@@ -271,7 +250,7 @@ class DeploymentsTest {
 
   @Test
   void aServiceNameIsUnique() throws Exception {
-    String operation = create(Map.of("name", "twin", "modelId", model, "computeType", "CPU"));
+    String operation = app.createService(Map.of("name", "twin", "modelId", model, "computeType", "CPU"));
 
     assertError(app.post("/api/services", Map.of("name", "twin", "modelId", model, "computeType", "CPU")), 409,
         "service name 'twin' is in use");
@@ -287,7 +266,7 @@ class DeploymentsTest {
   @Test
   void tlsService_servesClientsThatTrustItsCertificate() throws Exception {
     TestCertificates.Pem pem = TestCertificates.selfSigned(dir.resolve("tls-ok"));
-    finished(create(Map.of("name", "secure", "modelId", model, "computeType", "CPU", "sslEnabled", true,
+    finished(app.createService(Map.of("name", "secure", "modelId", model, "computeType", "CPU", "sslEnabled", true,
         "sslCertificate", Files.readString(pem.certificate()), "sslKey", Files.readString(pem.key()))));
     JsonNode service = service("secure");
     assertThat(service.get("sslEnabled").asBoolean()).isTrue();
@@ -297,11 +276,6 @@ class DeploymentsTest {
       assertThat(client.predictImages(List.of(TestImages.jpeg())).getOutputsCount()).isEqualTo(1);
     }
     delete("secure");
-  }
-
-  private static List<RecordedEvent> events(String type, String subject) {
-    return App.get().events().list(null, 1000, null).events().stream()
-        .filter(e -> e.event().eventType().equals(type) && e.event().subject().equals(subject)).toList();
   }
 
   private static void assertError(TestApp.Answer answer, int status, String message) {

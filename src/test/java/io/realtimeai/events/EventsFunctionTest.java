@@ -10,6 +10,7 @@ import io.realtimeai.app.AppSettings;
 import io.realtimeai.functions.EventRelayFunction;
 import io.realtimeai.functions.EventsFunction;
 import io.realtimeai.host.InvocationContext;
+import io.realtimeai.host.http.HttpRequests;
 import io.realtimeai.testing.AzuriteExtension;
 import io.realtimeai.testing.EventGridReceiver;
 import java.nio.file.Path;
@@ -145,7 +146,7 @@ class EventsFunctionTest {
   }
 
   private HttpResponseMessage get(String pathAndQuery) {
-    return function.run(FakeHttpRequest.get(pathAndQuery), new InvocationContext("Events"));
+    return function.run(HttpRequests.get(pathAndQuery), new InvocationContext("Events"));
   }
 
   private static void assertBadRequest(HttpResponseMessage response, String parameter) throws Exception {

@@ -13,6 +13,7 @@ import io.realtimeai.events.Event;
 import io.realtimeai.events.EventType;
 import io.realtimeai.events.Subjects;
 import io.realtimeai.testing.AzuriteExtension;
+import io.realtimeai.testing.TestApp;
 import io.realtimeai.testing.EventGridReceiver;
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -58,22 +59,7 @@ class LocalHostTest {
 
   /** A copy of the generated app's configuration and function.json files, its local settings pointed at this test's Azurite. */
   private Path app(Map<String, String> settings) throws IOException {
-    Path generated = ProjectPaths.functionApp();
-    Path copy = dir.resolve("app");
-    Files.createDirectories(copy);
-    Files.copy(generated.resolve("host.json"), copy.resolve("host.json"));
-    try (Stream<Path> folders = Files.list(generated)) {
-      for (Path folder : folders.filter(f -> Files.isRegularFile(f.resolve("function.json"))).toList()) {
-        Files.createDirectories(copy.resolve(folder.getFileName()));
-        Files.copy(folder.resolve("function.json"), copy.resolve(folder.getFileName()).resolve("function.json"));
-      }
-    }
-    Map<String, Object> values = new java.util.LinkedHashMap<>();
-    values.put("AzureWebJobsStorage", azurite.connectionString());
-    values.put("FUNCTIONS_WORKER_RUNTIME", "java");
-    values.putAll(settings);
-    JSON.writeValue(copy.resolve("local.settings.json").toFile(), Map.of("IsEncrypted", false, "Values", values));
-    return copy;
+    return TestApp.copy(dir.resolve("app"), azurite.connectionString(), settings);
   }
 
   private HttpResponse<String> get(String path) throws Exception {

@@ -96,11 +96,6 @@ class ModelUploadsTest {
     return ModelPackager.pack(folder, dir.resolve(folder.getFileName() + "-expected.zip"), AcceleratedCatalog.none()).sha256();
   }
 
-  private static List<RecordedEvent> events(String type, String subject) {
-    return App.get().events().list(null, 1000, null).events().stream()
-        .filter(e -> e.event().eventType().equals(type) && e.event().subject().equals(subject)).toList();
-  }
-
   @Test
   void folderDroppedDefinitionLast_registersVersionOneWithItsPackagesSha256() throws Exception {
     Path folder = ModelFolders.tinyClassifier(dir.resolve("tiny-last"));
@@ -115,7 +110,7 @@ class ModelUploadsTest {
     assertThat(model.get("mimeType").asText()).isEqualTo("application/zip");
     assertThat(model.get("url").asText()).isEqualTo("models/tiny-last/1/model.zip");
     assertThat(model.get("stages")).extracting(s -> s.get("type").asText()).containsExactly("image", "onnx");
-    assertThat(events("RealtimeAI.ModelRegistered", "/models/tiny-last/versions/1")).hasSize(1);
+    assertThat(TestApp.events("RealtimeAI.ModelRegistered", "/models/tiny-last/versions/1")).hasSize(1);
   }
 
   @Test
@@ -256,7 +251,7 @@ class ModelUploadsTest {
       assertThat(status.get("state").asText()).as(refusal.getKey()).isEqualTo("Rejected");
       assertThat(status.get("reasons").toString()).as(refusal.getKey()).contains(refusal.getValue());
       assertThat(app.get("/api/models/" + refusal.getKey()).status()).as("not registered").isEqualTo(404);
-      List<RecordedEvent> rejected = events("RealtimeAI.ModelRejected", "/models/" + refusal.getKey());
+      List<RecordedEvent> rejected = TestApp.events("RealtimeAI.ModelRejected", "/models/" + refusal.getKey());
       assertThat(rejected).as(refusal.getKey() + " ModelRejected").hasSize(1);
       assertThat(rejected.get(0).event().data().get("reasons").toString()).contains(refusal.getValue());
     }
@@ -292,7 +287,7 @@ class ModelUploadsTest {
         .extracting(stage -> stage.get("type").asText()).containsExactly("image", "accelerated", "onnx");
     assertThat(refused.get("reasons").get(0).asText()).isEqualTo("pipeline[1].output_tensor_dims: [1, 1, 2048] does not"
         + " match output 'features' [batch, 8] of accelerated model 'tinyfeat/1' (the batch dimension is free)");
-    assertThat(events("RealtimeAI.ModelRejected", "/models/wrong-dims")).hasSize(1);
+    assertThat(TestApp.events("RealtimeAI.ModelRejected", "/models/wrong-dims")).hasSize(1);
   }
 
   @Test
@@ -353,7 +348,7 @@ class ModelUploadsTest {
 
     assertThat(app.delete("/api/models/api:1").status()).isEqualTo(204);
     assertThat(app.get("/api/models/api:1").status()).isEqualTo(404);
-    assertThat(events("RealtimeAI.ModelDeleted", "/models/api/versions/1")).hasSize(1);
+    assertThat(TestApp.events("RealtimeAI.ModelDeleted", "/models/api/versions/1")).hasSize(1);
   }
 
   @Test

@@ -8,8 +8,6 @@ import io.realtimeai.app.App;
 import io.realtimeai.client.Prediction;
 import io.realtimeai.client.PredictionClient;
 import io.realtimeai.events.RecordedEvent;
-import io.realtimeai.packaging.ModelPackager;
-import io.realtimeai.pipeline.AcceleratedCatalog;
 import io.realtimeai.storage.StorageLayout;
 import io.realtimeai.testing.AzuriteExtension;
 import io.realtimeai.testing.Fixtures;
@@ -55,13 +53,13 @@ class FolderScoringTest {
   static void start() throws Exception {
     app = TestApp.start(azurite, dir, Map.of("REPLICA_STATE_DIR", dir.resolve("replicas").toString(),
         "RUNTIME_JAR", System.getProperty("project.jar", "target/realtime-ai.jar")));
-    String tiny = register("tiny", ModelFolders.tinyClassifier(dir.resolve("tiny")));
+    String tiny = app.register("tiny", ModelFolders.tinyClassifier(dir.resolve("tiny")), dir);
     List<String> operations = new ArrayList<>();
-    operations.add(create(Map.of("name", "tiny", "modelId", tiny, "computeType", "CPU", "numReplicas", 1)));
-    operations.add(create(Map.of("name", "pair", "modelId", tiny, "computeType", "CPU", "numReplicas", 2)));
+    operations.add(app.createService(Map.of("name", "tiny", "modelId", tiny, "computeType", "CPU", "numReplicas", 1)));
+    operations.add(app.createService(Map.of("name", "pair", "modelId", tiny, "computeType", "CPU", "numReplicas", 2)));
     if (Fixtures.available()) {
-      String mobilenet = register("mobilenet", Fixtures.mobilenetFolder(dir.resolve("mobilenet")));
-      operations.add(create(Map.of("name", "mobilenet", "modelId", mobilenet, "computeType", "CPU")));
+      String mobilenet = app.register("mobilenet", Fixtures.mobilenetFolder(dir.resolve("mobilenet")), dir);
+      operations.add(app.createService(Map.of("name", "mobilenet", "modelId", mobilenet, "computeType", "CPU")));
     }
     for (String operation : operations) {
       JsonNode done = app.awaitJson(operation, DEPLOY, body -> !List.of("NotStarted", "Running").contains(body.get("state").asText()));
@@ -90,7 +88,7 @@ class FolderScoringTest {
     awaitRows("tiny", "batch/", 200);
     awaitQueueEmpty();
     assertThat(documents("tiny/batch/")).hasSize(200);
-    List<RecordedEvent> scored = events("RealtimeAI.ImageScored", "/services/tiny/images/batch/");
+    List<RecordedEvent> scored = TestApp.eventsUnder("RealtimeAI.ImageScored", "/services/tiny/images/batch/");
     assertThat(scored).hasSize(200);
     assertThat(scored.stream().map(e -> e.event().id()).distinct()).hasSize(200);
     Map<String, List<Prediction>> expected = referenceAnswers("tiny", images);
@@ -121,9 +119,9 @@ class FolderScoringTest {
     assertThat(corrupt.error().code()).isEqualTo("UnprocessableEntity");
     assertThat(corrupt.error().message()).contains("input 'images'");
     assertThat(corrupt.predictions()).isNull();
-    assertThat(events("RealtimeAI.ImageScoringFailed", "/services/tiny/images/mixed/")).singleElement()
+    assertThat(TestApp.eventsUnder("RealtimeAI.ImageScoringFailed", "/services/tiny/images/mixed/")).singleElement()
         .satisfies(e -> assertThat(e.event().subject()).isEqualTo("/services/tiny/images/mixed/corrupt.jpg"));
-    assertThat(events("RealtimeAI.ImageScored", "/services/tiny/images/mixed/")).hasSize(8);
+    assertThat(TestApp.eventsUnder("RealtimeAI.ImageScored", "/services/tiny/images/mixed/")).hasSize(8);
     for (String path : good.keySet()) {
       assertThat(App.get().results().get("tiny", path).status()).as(path).isEqualTo("Scored");
     }
@@ -148,7 +146,7 @@ class FolderScoringTest {
     assertThat(tooLarge.status()).isEqualTo("Failed");
     assertThat(tooLarge.error().code()).isEqualTo("PayloadTooLarge");
     assertThat(tooLarge.error().message()).contains("images/tiny/limits/huge.jpg is larger than 64 MiB");
-    assertThat(events("RealtimeAI.ImageScoringFailed", "/services/tiny/images/limits/")).hasSize(2);
+    assertThat(TestApp.eventsUnder("RealtimeAI.ImageScoringFailed", "/services/tiny/images/limits/")).hasSize(2);
   }
 
   @Test
@@ -171,7 +169,7 @@ class FolderScoringTest {
     assertThat(rows.stream().map(ResultStore.Row::path).collect(Collectors.toSet())).isEqualTo(images.keySet());
     assertThat(rows).allSatisfy(row -> assertThat(row.status()).isEqualTo("Scored"));
     assertThat(documents("pair/kill/")).hasSize(200);
-    List<RecordedEvent> scored = events("RealtimeAI.ImageScored", "/services/pair/images/kill/");
+    List<RecordedEvent> scored = TestApp.eventsUnder("RealtimeAI.ImageScored", "/services/pair/images/kill/");
     assertThat(scored.stream().map(e -> e.event().id()).distinct()).hasSize(200);
     assertThat(scored.stream().map(e -> e.event().subject()).distinct()).hasSize(200);
     assertThat(scored).hasSize(200);
@@ -204,7 +202,7 @@ class FolderScoringTest {
     awaitQueueEmpty();
 
     assertThat(versionsAnnounced("versions/cat.jpg")).containsExactlyInAnyOrder(v1, v2, v3);
-    assertThat(events("RealtimeAI.ImageScored", "/services/tiny/images/versions/").stream().map(e -> e.event().id())
+    assertThat(TestApp.eventsUnder("RealtimeAI.ImageScored", "/services/tiny/images/versions/").stream().map(e -> e.event().id())
         .distinct()).hasSize(3);
     assertThat(App.get().results().list("tiny", null, 1000, null).value().stream()
         .filter(row -> row.path().equals("versions/cat.jpg"))).singleElement()
@@ -233,7 +231,7 @@ class FolderScoringTest {
     assertThat(completed.etag()).isEqualTo(version);
     assertThat(completed.status()).isEqualTo("Scored");
     assertThat(completed.id()).isEqualTo(ResultStore.resultId("tiny", "crash/dog.jpg", version));
-    assertThat(events("RealtimeAI.ImageScored", "/services/tiny/images/crash/dog.jpg")).hasSize(1);
+    assertThat(TestApp.eventsUnder("RealtimeAI.ImageScored", "/services/tiny/images/crash/dog.jpg")).hasSize(1);
   }
 
   @Test
@@ -275,7 +273,7 @@ class FolderScoringTest {
     assertThat(result.status()).isEqualTo("Failed");
     assertThat(result.error().code()).isEqualTo("NotFound");
     assertThat(result.error().message()).contains("service 'ghost' does not exist");
-    assertThat(events("RealtimeAI.ImageScoringFailed", "/services/ghost/images/where.jpg")).hasSize(1);
+    assertThat(TestApp.eventsUnder("RealtimeAI.ImageScoringFailed", "/services/ghost/images/where.jpg")).hasSize(1);
   }
 
   @Test
@@ -283,7 +281,7 @@ class FolderScoringTest {
     // A CPU-only ONNX Runtime cannot start a GPU replica: the service exists but never has a ready replica.
     TestApp.Answer model = app.get("/api/models?name=tiny");
     String modelId = model.body().get("value").get(0).get("id").asText();
-    JsonNode failed = app.awaitJson(create(Map.of("name", "down", "modelId", modelId, "computeType", "GPU")), DEPLOY,
+    JsonNode failed = app.awaitJson(app.createService(Map.of("name", "down", "modelId", modelId, "computeType", "GPU")), DEPLOY,
         body -> !List.of("NotStarted", "Running").contains(body.get("state").asText()));
     assertThat(failed.get("state").asText()).isEqualTo("Failed");
 
@@ -362,21 +360,6 @@ class FolderScoringTest {
     });
     assertThat(App.get().results().get("mobilenet", "photos/imagenet_finch.jpeg").predictions().get(0).get(0).label())
         .isEqualTo("house finch");
-  }
-
-  private static String register(String name, Path folder) throws Exception {
-    Path zip = dir.resolve(name + ".zip");
-    ModelPackager.pack(folder, zip, AcceleratedCatalog.none());
-    app.drop("incoming", name + ".zip", Files.readAllBytes(zip));
-    TestApp.Answer answer = app.post("/api/models", Map.of("name", name, "blobPath", "incoming/" + name + ".zip"));
-    assertThat(answer.status()).as(answer.text()).isEqualTo(200);
-    return answer.body().get("id").asText();
-  }
-
-  private static String create(Map<String, Object> body) throws Exception {
-    TestApp.Answer accepted = app.post("/api/services", body);
-    assertThat(accepted.status()).as(accepted.text()).isEqualTo(202);
-    return "/api/operations/" + accepted.body().get("id").asText();
   }
 
   private static PredictBatcher batcher() {
@@ -464,7 +447,7 @@ class FolderScoringTest {
 
   /** The versions of an image that got an {@code ImageScored} event. */
   private static List<String> versionsAnnounced(String path) {
-    return events("RealtimeAI.ImageScored", "/services/tiny/images/" + path).stream()
+    return TestApp.eventsUnder("RealtimeAI.ImageScored", "/services/tiny/images/" + path).stream()
         .map(e -> e.event().data().get("etag").asText()).toList();
   }
 
@@ -486,17 +469,5 @@ class FolderScoringTest {
         .listBlobs(new com.azure.storage.blob.models.ListBlobsOptions().setPrefix(prefix), null)
         .forEach(blob -> names.add(blob.getName()));
     return List.copyOf(names);
-  }
-
-  private static List<RecordedEvent> events(String type, String subjectPrefix) {
-    List<RecordedEvent> found = new ArrayList<>();
-    String continuation = null;
-    do {
-      var page = App.get().events().list(null, 1000, continuation);
-      page.events().stream().filter(e -> e.event().eventType().equals(type) && e.event().subject().startsWith(subjectPrefix))
-          .forEach(found::add);
-      continuation = page.continuation();
-    } while (continuation != null);
-    return found;
   }
 }

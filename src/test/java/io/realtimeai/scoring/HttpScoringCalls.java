@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.realtimeai.app.App;
-import io.realtimeai.events.RecordedEvent;
-import io.realtimeai.packaging.ModelPackager;
-import io.realtimeai.pipeline.AcceleratedCatalog;
 import io.realtimeai.testing.TestApp;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -15,7 +11,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
@@ -107,19 +102,12 @@ final class HttpScoringCalls {
 
   /** Packages {@code folder}, registers it as {@code name} and answers the model id. */
   String register(String name, Path folder, Path work) throws Exception {
-    Path zip = work.resolve(folder.getFileName() + ".zip");
-    ModelPackager.pack(folder, zip, AcceleratedCatalog.none());
-    app.drop("incoming", zip.getFileName().toString(), Files.readAllBytes(zip));
-    TestApp.Answer answer = app.post("/api/models", Map.of("name", name, "blobPath", "incoming/" + zip.getFileName()));
-    assertThat(answer.status()).as(answer.text()).isEqualTo(200);
-    return answer.body().get("id").asText();
+    return app.register(name, folder, work);
   }
 
-  /** POSTs a CPU service and answers its operation's path. */
+  /** POSTs a service and answers its operation's path. */
   String create(String name, String modelId, String computeType) throws Exception {
-    TestApp.Answer accepted = app.post("/api/services", Map.of("name", name, "modelId", modelId, "computeType", computeType));
-    assertThat(accepted.status()).as(accepted.text()).isEqualTo(202);
-    return "/api/operations/" + accepted.body().get("id").asText();
+    return app.createService(Map.of("name", name, "modelId", modelId, "computeType", computeType));
   }
 
   /** Waits for an operation to end and answers its state. */
@@ -133,11 +121,5 @@ final class HttpScoringCalls {
     TestApp.Answer accepted = app.delete("/api/services/" + service);
     assertThat(accepted.status()).as(accepted.text()).isEqualTo(202);
     finished("/api/operations/" + accepted.body().get("id").asText());
-  }
-
-  /** The recorded events of a type and subject. */
-  static List<RecordedEvent> events(String type, String subject) {
-    return App.get().events().list(null, 1000, null).events().stream()
-        .filter(e -> e.event().eventType().equals(type) && e.event().subject().equals(subject)).toList();
   }
 }

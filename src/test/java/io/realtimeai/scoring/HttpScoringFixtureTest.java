@@ -106,7 +106,7 @@ class HttpScoringFixtureTest {
       assertThat(row.get("resultId").asText()).isEqualTo(id);
       assertThat(row.get("label").asText()).isEqualTo("house finch");
     });
-    assertThat(HttpScoringCalls.events("RealtimeAI.ImageScored", "/services/mobilenet/images/http/" + id))
+    assertThat(TestApp.events("RealtimeAI.ImageScored", "/services/mobilenet/images/http/" + id))
         .singleElement().satisfies(e -> assertThat(e.event().data().get("label").asText()).isEqualTo("house finch"));
   }
 
@@ -118,7 +118,7 @@ class HttpScoringFixtureTest {
     assertThat(app.get("/api/results/mobilenet/http/" + id).status()).isEqualTo(404);
     assertThat(App.get().storage().container(StorageLayout.RESULTS).listBlobs().stream()
         .map(b -> b.getName()).filter(n -> n.contains(id))).isEmpty();
-    assertThat(HttpScoringCalls.events("RealtimeAI.ImageScored", "/services/mobilenet/images/http/" + id)).isEmpty();
+    assertThat(TestApp.events("RealtimeAI.ImageScored", "/services/mobilenet/images/http/" + id)).isEmpty();
   }
 
   private static void assertTopClasses(JsonNode body) {

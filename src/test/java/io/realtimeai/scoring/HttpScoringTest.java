@@ -312,7 +312,7 @@ class HttpScoringTest {
     assertThat(row.get("status").asText()).isEqualTo("Scored");
     assertThat(row.get("label").asText()).isEqualTo(answer.body().at("/predictions/0/0/label").asText());
     assertThat(row.get("resultId").asText()).isEqualTo(id);
-    assertThat(HttpScoringCalls.events("RealtimeAI.ImageScored", "/services/tiny/images/http/" + id)).hasSize(1);
+    assertThat(TestApp.events("RealtimeAI.ImageScored", "/services/tiny/images/http/" + id)).hasSize(1);
   }
 
   @Test

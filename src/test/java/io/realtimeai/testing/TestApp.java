@@ -1,11 +1,16 @@
 package io.realtimeai.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.realtimeai.app.App;
 import io.realtimeai.app.AppSettings;
 import io.realtimeai.app.ProjectPaths;
+import io.realtimeai.events.RecordedEvent;
 import io.realtimeai.host.LocalHost;
+import io.realtimeai.packaging.ModelPackager;
+import io.realtimeai.pipeline.AcceleratedCatalog;
 import io.realtimeai.storage.Storage;
 import java.io.IOException;
 import java.net.URI;
@@ -15,7 +20,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -66,6 +73,41 @@ public final class TestApp implements AutoCloseable {
     values.putAll(settings);
     JSON.writeValue(target.resolve("local.settings.json").toFile(), Map.of("IsEncrypted", false, "Values", values));
     return target;
+  }
+
+  /** Packages {@code folder} in {@code work}, drops the zip into {@code incoming}, registers it as {@code name}, and answers the model id. */
+  public String register(String name, Path folder, Path work) throws Exception {
+    Path zip = work.resolve(folder.getFileName() + ".zip");
+    ModelPackager.pack(folder, zip, AcceleratedCatalog.none());
+    drop("incoming", zip.getFileName().toString(), Files.readAllBytes(zip));
+    Answer answer = post("/api/models", Map.of("name", name, "blobPath", "incoming/" + zip.getFileName()));
+    assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+    return answer.body().get("id").asText();
+  }
+
+  /** POSTs {@code body} to {@code /api/services}, expects 202, and answers the operation's path. */
+  public String createService(Map<String, ?> body) throws Exception {
+    Answer accepted = post("/api/services", body);
+    assertThat(accepted.status()).as(accepted.text()).isEqualTo(202);
+    return "/api/operations/" + accepted.body().get("id").asText();
+  }
+
+  /** The recorded events of {@code type} about exactly {@code subject}. */
+  public static List<RecordedEvent> events(String type, String subject) {
+    return eventsUnder(type, subject).stream().filter(e -> e.event().subject().equals(subject)).toList();
+  }
+
+  /** The recorded events of {@code type} whose subject starts with {@code subjectPrefix}, from every page of the outbox. */
+  public static List<RecordedEvent> eventsUnder(String type, String subjectPrefix) {
+    List<RecordedEvent> found = new ArrayList<>();
+    String continuation = null;
+    do {
+      var page = App.get().events().list(null, 1000, continuation);
+      page.events().stream().filter(e -> e.event().eventType().equals(type) && e.event().subject().startsWith(subjectPrefix))
+          .forEach(found::add);
+      continuation = page.continuation();
+    } while (continuation != null);
+    return found;
   }
 
   /** The host. */

@@ -1,5 +1,7 @@
 package io.realtimeai.host.triggers;
 
+import static io.realtimeai.storage.TableValues.json;
+
 import com.azure.core.util.Context;
 import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobContainerClient;
@@ -9,8 +11,6 @@ import com.azure.storage.blob.models.BlobListDetails;
 import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.models.ListBlobsOptions;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.realtimeai.host.Binding;
 import io.realtimeai.host.FunctionInvoker;
 import io.realtimeai.host.HostConfig;
@@ -46,7 +46,6 @@ import java.util.logging.Logger;
  */
 public final class BlobTriggerListener implements TriggerListener {
   private static final Logger LOG = Logger.getLogger(BlobTriggerListener.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final FunctionInvoker function;
   private final Storage storage;
@@ -299,13 +298,5 @@ public final class BlobTriggerListener implements TriggerListener {
 
   private String where(String blobName) {
     return pattern.container() + "/" + blobName;
-  }
-
-  private static String json(Object value) {
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write " + value + " as JSON", e);
-    }
   }
 }

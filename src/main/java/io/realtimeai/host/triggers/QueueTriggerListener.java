@@ -1,10 +1,11 @@
 package io.realtimeai.host.triggers;
 
+import static io.realtimeai.storage.TableValues.json;
+
 import com.azure.storage.queue.QueueClient;
 import com.azure.storage.queue.QueueClientBuilder;
 import com.azure.storage.queue.models.QueueMessageItem;
 import com.azure.storage.queue.models.QueueStorageException;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.realtimeai.host.Binding;
 import io.realtimeai.host.FunctionInvoker;
@@ -339,14 +340,6 @@ public final class QueueTriggerListener implements TriggerListener {
     metadata.put("NextVisibleTime", String.valueOf(item.getTimeNextVisible()));
     metadata.put("PopReceipt", item.getPopReceipt());
     return metadata;
-  }
-
-  private static String json(Object value) {
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write " + value + " as JSON", e);
-    }
   }
 
   /** A message that cannot even be decoded: fails, and is retried and poisoned, like any other failure. */

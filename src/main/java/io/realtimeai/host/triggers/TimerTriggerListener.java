@@ -1,7 +1,7 @@
 package io.realtimeai.host.triggers;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import static io.realtimeai.storage.TableValues.json;
+
 import io.realtimeai.host.Binding;
 import io.realtimeai.host.FunctionInvoker;
 import io.realtimeai.host.InvocationContext;
@@ -23,7 +23,6 @@ import java.util.logging.Logger;
  */
 public final class TimerTriggerListener implements TriggerListener {
   private static final Logger LOG = Logger.getLogger(TimerTriggerListener.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper();
   /** Later than this past its occurrence, a run reports {@code IsPastDue}. */
   private static final Duration PAST_DUE = Duration.ofSeconds(1);
 
@@ -156,14 +155,6 @@ public final class TimerTriggerListener implements TriggerListener {
     } finally {
       invocation.end();
       current = null;
-    }
-  }
-
-  private static String json(Object value) {
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write " + value + " as JSON", e);
     }
   }
 }

@@ -17,6 +17,11 @@ public final class ImagePreprocessor {
   /** The pixel budget an image may not exceed unless configured otherwise (a 40 MP photo decodes to 120 MB). */
   public static final long DEFAULT_MAX_PIXELS = 40_000_000L;
 
+  /** True when {@code bytes} start like a JPEG, PNG, BMP or GIF file: a format this stage decodes. */
+  public static boolean isImage(byte[] bytes) {
+    return ImageDecoder.Format.sniff(bytes) != null;
+  }
+
   private final ImageStage stage;
   private final ElementType elementType;
   private final long maxPixels;
