@@ -147,7 +147,11 @@ public final class Benchmark {
   }
 
   /** Runs the contenders in turn, round after round, so drift in the machine hits all of them alike. */
-  private LatencyStats[] interleaved(int warmup, int iterations, String[] names, Runnable[] contenders) {
+  /**
+   * Times {@code contenders} in interleaved rounds (each runs once per round, in turn), after
+   * {@code warmup} untimed rounds, so that every one sees the same machine.
+   */
+  public static LatencyStats[] interleaved(int warmup, int iterations, String[] names, Runnable[] contenders) {
     for (int w = 0; w < warmup; w++) {
       for (Runnable contender : contenders) {
         contender.run();
@@ -171,7 +175,8 @@ public final class Benchmark {
     return stats;
   }
 
-  private static OnnxTensor readyTensor(OrtEnvironment env) throws ai.onnxruntime.OrtException {
+  /** A ready 1×3×224×224 float input: the raw engine call's input, no decoding in the timing. */
+  public static OnnxTensor readyTensor(OrtEnvironment env) throws ai.onnxruntime.OrtException {
     float[] values = new float[3 * 224 * 224];
     SplittableRandom random = new SplittableRandom(7);
     for (int i = 0; i < values.length; i++) {

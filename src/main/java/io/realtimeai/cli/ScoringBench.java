@@ -1,5 +1,9 @@
 package io.realtimeai.cli;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
 import com.azure.core.util.BinaryData;
 import com.azure.storage.blob.models.ListBlobsOptions;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,6 +16,8 @@ import io.realtimeai.generate.ModelKind;
 import io.realtimeai.generate.OnnxGraphBuilder;
 import io.realtimeai.packaging.ModelPackager;
 import io.realtimeai.pipeline.AcceleratedCatalog;
+import io.realtimeai.pipeline.Pipeline;
+import io.realtimeai.pipeline.PipelineOptions;
 import io.realtimeai.storage.Storage;
 import io.realtimeai.storage.StorageLayout;
 import java.io.IOException;
@@ -103,7 +109,7 @@ final class ScoringBench {
     String key = app.get("/api/services/" + service + "/keys").body().path("primaryKey").asText();
     try (PredictionClient grpc = PredictionClient.builder(address).key(key).maxAttempts(1)
         .deadline(Duration.ofSeconds(60)).build()) {
-      latency(name, service, app, grpc, jpeg);
+      latency(name, service, app, grpc, jpeg, folder.resolve("model.onnx"));
       throughput(name, service, app, storage, grpc, jpeg);
     }
     // The next model is measured on a quiet machine: its replica gone, not stopping.
@@ -117,41 +123,46 @@ final class ScoringBench {
     });
   }
 
-  private void latency(String name, String service, AppApi app, PredictionClient grpc, byte[] jpeg) throws Exception {
+  private void latency(String name, String service, AppApi app, PredictionClient grpc, byte[] jpeg, Path model)
+      throws Exception {
     int n = name.equals("tiny") ? rounds * 10 : rounds;
     int warmup = Math.max(5, n / 5);
-    out.printf(Locale.ROOT, "%s — %d warm-up and %d timed rounds of gRPC, HTTP, HTTP+persist, batch 1 …%n", name, warmup, n);
+    out.printf(Locale.ROOT, "%s — %d warm-up and %d timed rounds of the raw engine, gRPC, HTTP, HTTP+persist, batch 1 …%n",
+        name, warmup, n);
     String path = "/api/services/" + service + "/score?top=5";
     // What the function spends beside its gRPC call (its totalMs less its runtimeMs), per HTTP call.
     List<Double> inFunction = new ArrayList<>();
-    List<Runnable> contenders = List.of(
-        () -> grpc.predictImages(List.of(jpeg)),
-        () -> inFunction.add(call(app, path + "&persist=false", jpeg)),
-        () -> call(app, path, jpeg));
-    long[][] nanos = new long[3][n];
-    long[] wall = new long[3];
-    for (int i = 0; i < warmup + n; i++) {
-      for (int c = 0; c < 3; c++) {
-        long t = System.nanoTime();
-        contenders.get(c).run();
-        long took = System.nanoTime() - t;
-        if (i >= warmup) {
-          nanos[c][i - warmup] = took;
-          wall[c] += took;
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    // The floor: the same model file, with the session options the replica's pipeline uses, on a ready tensor.
+    try (OrtSession.SessionOptions options = Pipeline.sessionOptions(PipelineOptions.serving());
+        OrtSession session = env.createSession(model.toString(), options);
+        OnnxTensor ready = Benchmark.readyTensor(env)) {
+      Map<String, OnnxTensor> feed = Map.of(session.getInputNames().iterator().next(), ready);
+      Runnable raw = () -> {
+        try (OrtSession.Result ignored = session.run(feed)) {
+          // the engine alone
+        } catch (OrtException e) {
+          throw new IllegalStateException(e);
         }
+      };
+      LatencyStats[] stats = Benchmark.interleaved(warmup, n,
+          new String[] {"raw OrtSession.run, ready tensor", "gRPC Predict, direct to the replica", "HTTP score, persist=false",
+              "HTTP score, result persisted"},
+          new Runnable[] {raw, () -> grpc.predictImages(List.of(jpeg)),
+              () -> inFunction.add(call(app, path + "&persist=false", jpeg)), () -> call(app, path, jpeg)});
+      for (LatencyStats stat : stats) {
+        out.println(stat.line());
       }
+      double engine = stats[0].percentileMillis(0.5);
+      double direct = stats[1].percentileMillis(0.5);
+      double http = stats[2].percentileMillis(0.5);
+      double persisted = stats[3].percentileMillis(0.5);
+      out.printf(Locale.ROOT, "  p50 against the raw engine: gRPC %.2f×, HTTP %.2f×, HTTP+persist %.2f×%n",
+          direct / engine, http / engine, persisted / engine);
+      out.printf(Locale.ROOT, "  HTTP adds %.3f ms at p50 over gRPC (%.3f ms with the result persisted);"
+          + " of it, the function's own work beside its gRPC call: %.3f ms at p50%n", http - direct, persisted - direct,
+          inFunction.stream().sorted().skip(inFunction.size() / 2).findFirst().orElse(0.0));
     }
-    LatencyStats direct = new LatencyStats("gRPC Predict, direct to the replica", nanos[0], wall[0]);
-    LatencyStats http = new LatencyStats("HTTP score, persist=false", nanos[1], wall[1]);
-    LatencyStats persisted = new LatencyStats("HTTP score, result persisted", nanos[2], wall[2]);
-    out.println(direct.line());
-    out.println(http.line());
-    out.println(persisted.line());
-    out.printf(Locale.ROOT, "  HTTP adds %.3f ms at p50 over gRPC (%.3f ms with the result persisted);"
-        + " of it, the function's own work beside its gRPC call: %.3f ms at p50%n",
-        http.percentileMillis(0.5) - direct.percentileMillis(0.5),
-        persisted.percentileMillis(0.5) - direct.percentileMillis(0.5),
-        inFunction.stream().sorted().skip(inFunction.size() / 2).findFirst().orElse(0.0));
   }
 
   private void throughput(String name, String service, AppApi app, Storage storage, PredictionClient grpc, byte[] jpeg)
