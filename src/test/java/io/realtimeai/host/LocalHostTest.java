@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import io.realtimeai.app.App;
 import io.realtimeai.app.AppSettings;
@@ -15,12 +14,7 @@ import io.realtimeai.events.Subjects;
 import io.realtimeai.testing.AzuriteExtension;
 import io.realtimeai.testing.TestApp;
 import io.realtimeai.testing.EventGridReceiver;
-import java.io.IOException;
 import java.lang.reflect.Method;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,7 +24,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -43,74 +36,50 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("integration")
 class LocalHostTest {
   @RegisterExtension static AzuriteExtension azurite = new AzuriteExtension();
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
-  private LocalHost host;
-
-  @AfterEach
-  void stop() throws Exception {
-    if (host != null) {
-      host.stop(Duration.ofSeconds(5));
-    }
-    App.reset();
-    AppSettings.clearLocal();
-  }
-
-  /** A copy of the generated app's configuration and function.json files, its local settings pointed at this test's Azurite. */
-  private Path app(Map<String, String> settings) throws IOException {
-    return TestApp.copy(dir.resolve("app"), azurite.connectionString(), settings);
-  }
-
-  private HttpResponse<String> get(String path) throws Exception {
-    return HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create("http://localhost:" + host.httpPort() + path)).build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
 
   @Test
   void start_servesExactlyTheFunctionsTheCodeAnnotates() throws Exception {
-    host = LocalHost.start(app(Map.of()), LocalHost.Options.defaults().withHttpPort(0));
+    try (TestApp app = TestApp.start(azurite, dir, Map.of())) {
+      Set<String> served = new TreeSet<>(app.host().functions().stream().map(FunctionDescriptor::name).toList());
 
-    Set<String> served = new TreeSet<>(host.functions().stream().map(FunctionDescriptor::name).toList());
-
-    assertThat(served).isEqualTo(annotatedFunctions()).isNotEmpty();
+      assertThat(served).isEqualTo(annotatedFunctions()).isNotEmpty();
+    }
   }
 
   @Test
   void health_answersThroughTheHost() throws Exception {
-    host = LocalHost.start(app(Map.of()), LocalHost.Options.defaults().withHttpPort(0));
+    try (TestApp app = TestApp.start(azurite, dir, Map.of())) {
+      TestApp.Answer response = app.get("/api/health");
 
-    HttpResponse<String> response = get("/api/health");
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    JsonNode body = JSON.readTree(response.body());
-    assertThat(body.get("status").asText()).isEqualTo("Healthy");
-    assertThat(body.at("/storage/reachable").asBoolean()).isTrue();
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.body().get("status").asText()).isEqualTo("Healthy");
+      assertThat(response.body().at("/storage/reachable").asBoolean()).isTrue();
+    }
   }
 
   @Test
   void unknownRoute_isAJson404() throws Exception {
-    host = LocalHost.start(app(Map.of()), LocalHost.Options.defaults().withHttpPort(0));
+    try (TestApp app = TestApp.start(azurite, dir, Map.of())) {
+      TestApp.Answer response = app.get("/api/nothing-here");
 
-    HttpResponse<String> response = get("/api/nothing-here");
-
-    assertThat(response.statusCode()).isEqualTo(404);
-    assertThat(JSON.readTree(response.body()).at("/error/code").asText()).isEqualTo("NotFound");
+      assertThat(response.status()).isEqualTo(404);
+      assertThat(response.body().at("/error/code").asText()).isEqualTo("NotFound");
+    }
   }
 
   @Test
   void events_areListedOverHttpAndRelayedByTheTimerToEventGrid() throws Exception {
-    try (EventGridReceiver receiver = EventGridReceiver.start(dir.resolve("certificates"))) {
-      host = LocalHost.start(app(Map.of(
-          "EVENTGRID_TOPIC_ENDPOINT", receiver.endpoint(),
-          "EVENTGRID_TOPIC_KEY", "topic-key",
-          "EVENTGRID_TRUSTED_CERTIFICATE", receiver.certificate().toString())),
-          LocalHost.Options.defaults().withHttpPort(0));
+    try (EventGridReceiver receiver = EventGridReceiver.start(dir.resolve("certificates"));
+        TestApp app = TestApp.start(azurite, dir, Map.of(
+            "EVENTGRID_TOPIC_ENDPOINT", receiver.endpoint(),
+            "EVENTGRID_TOPIC_KEY", "topic-key",
+            "EVENTGRID_TRUSTED_CERTIFICATE", receiver.certificate().toString()))) {
       Event event = App.get().events().record(EventType.MODEL_REGISTERED, Subjects.model("tiny", "1"),
           Map.of("modelId", "tiny:1"), "tiny:1");
 
-      JsonNode listed = JSON.readTree(get("/api/events").body()).get("value");
+      JsonNode listed = app.get("/api/events").body().get("value");
       List<JsonNode> received = receiver.await(events -> !events.isEmpty(), Duration.ofSeconds(20));
 
       assertThat(listed).extracting(e -> e.get("id").asText()).contains(event.id());
@@ -121,14 +90,19 @@ class LocalHostTest {
 
   @Test
   void start_refusesAFunctionJsonThatDisagreesWithItsAnnotations() throws Exception {
-    Path app = app(Map.of());
+    Path app = TestApp.copy(dir.resolve("app"), azurite.connectionString(), Map.of());
     Path health = app.resolve("Health/function.json");
     Files.writeString(health, Files.readString(health).replace("\"health\"", "\"healthz\""));
 
-    assertThatThrownBy(() -> LocalHost.start(app, LocalHost.Options.defaults().withHttpPort(0)))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("function.json and annotations disagree")
-        .hasMessageContaining("Health");
+    try {
+      assertThatThrownBy(() -> LocalHost.start(app, LocalHost.Options.defaults().withHttpPort(0)))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("function.json and annotations disagree")
+          .hasMessageContaining("Health");
+    } finally {
+      App.reset();
+      AppSettings.clearLocal();
+    }
   }
 
   /** Every {@code @FunctionName} in the compiled functions package. */
