@@ -52,8 +52,6 @@ public final class FolderScoring {
       SCORED,
       /** Could not be scored: a result with the error. */
       FAILED,
-      /** This version has a result already (the job ran before, or was sent twice). */
-      ALREADY_SCORED,
       /** The image was overwritten or deleted since the job was sent: the job is dropped. */
       SUPERSEDED
     }
@@ -76,17 +74,15 @@ public final class FolderScoring {
   }
 
   /**
-   * Scores the image version {@code job} names and records its result, unless that version has
-   * one already or is no longer the image's current version.
+   * Scores the image version {@code job} names and records its result. A version keeps the
+   * result it has (a job delivered twice is scored again but records nothing new: rare enough that
+   * the common job is spared a lookup), and a version overwritten or deleted since is dropped.
    *
    * @throws UnavailableException when the service cannot answer now: the job is to be retried
    */
   public Outcome score(ScoringJob job) {
     long start = System.nanoTime();
     attempts.incrementAndGet();
-    if (results.settled(job.service(), job.path(), job.etag())) {
-      return new Outcome(Outcome.Kind.ALREADY_SCORED, job.image() + " version " + job.etag() + " has its result already");
-    }
     ScoreResult result;
     try {
       Optional<byte[]> image = read(job);
@@ -102,10 +98,11 @@ public final class FolderScoring {
       result = failed(job, e, start);
     }
     // The image may have been overwritten while it was scored: a stale result must not replace its successor's.
-    if (!current(job)) {
+    Optional<ScoreResult> stands = results.record(result, () -> current(job));
+    if (stands.isEmpty()) {
       return superseded(job);
     }
-    ScoreResult recorded = results.record(result);
+    ScoreResult recorded = stands.get();
     return recorded.scored()
         ? new Outcome(Outcome.Kind.SCORED, job.image() + " scored by " + recorded.modelId())
         : new Outcome(Outcome.Kind.FAILED, job.image() + " could not be scored: " + recorded.error().message());

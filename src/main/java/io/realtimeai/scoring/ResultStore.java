@@ -40,6 +40,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 
 /**
  * Persisted results: one JSON document per image in {@code results/{service}/{path}.json}, a row
@@ -107,31 +108,19 @@ public final class ResultStore {
   }
 
   /**
-   * True when this image version's result is recorded whole: its row and its document. Its event
-   * is recorded again on the way (idempotent), since a run may have stopped just before it. False
-   * when the row is there without the document: the caller records the result again, which
-   * completes it.
+   * Records a result unless its image version has one, and answers the result that stands for
+   * that version. Writes the row, then the document, then the event, each safe to write again.
+   * A row of another version is replaced only while {@code current} holds: empty when it does not
+   * (the image was overwritten or deleted while this version was scored, and its successor's
+   * result must stand).
    */
-  public boolean settled(String service, String path, String etag) {
-    if (!has(service, path, etag)) {
-      return false;
-    }
-    Optional<ScoreResult> stored = find(service, path).filter(result -> etag.equals(result.etag()));
-    stored.ifPresent(this::announce);
-    return stored.isPresent();
-  }
-
-  /**
-   * Records a result unless its image version has one; answers the result that stands. Writes
-   * the row, then the document, then the event, each safe to write again.
-   */
-  public ScoreResult record(ScoreResult result) {
+  public Optional<ScoreResult> record(ScoreResult result, BooleanSupplier current) {
     // Most images are new: their row is created without being looked up first.
     try {
       table.createEntity(row(result));
       writeDocument(result);
       announce(result);
-      return result;
+      return Optional.of(result);
     } catch (TableServiceException e) {
       if (e.getResponse().getStatusCode() != 409) {
         throw e;
@@ -143,12 +132,14 @@ public final class ResultStore {
         // This version was recorded (maybe by a run that crashed before the document or event).
         ensureDocument(result);
         announce(result);
-        return find(result.service(), result.path()).orElse(result);
+        return Optional.of(find(result.service(), result.path()).orElse(result));
       }
       TableEntity row = row(result);
       try {
         if (existing.isEmpty()) {
           table.createEntity(row);
+        } else if (!current.getAsBoolean()) {
+          return Optional.empty();
         } else {
           row.addProperty("odata.etag", existing.get().getETag());
           table.updateEntityWithResponse(row, TableEntityUpdateMode.REPLACE, true, null, Context.NONE);
@@ -162,7 +153,7 @@ public final class ResultStore {
       }
       writeDocument(result);
       announce(result);
-      return result;
+      return Optional.of(result);
     }
     throw new IllegalStateException("the result of " + result.service() + "/" + result.path() + " kept changing; it will be recorded again");
   }

@@ -62,12 +62,10 @@ final class BlobReceipts {
   /** Tries to take the right to run one blob version. */
   Claim claim(String container, String blobName, String etag) {
     BlobClient receipt = hostContainer.getBlobClient(name(hostId, functionName, etag, container, blobName));
-    Receipt seen = read(receipt);
+    // Created first, since most versions a scan hands over are new: one request instead of a lookup and a create.
+    Receipt seen = createIfAbsent(receipt);
     if (seen == null) {
-      seen = createIfAbsent(receipt);
-    }
-    if (seen == null) {
-      // Created by another listener a moment ago: read what it wrote.
+      // There already (tried before, or created by another listener a moment ago): read what it says.
       seen = read(receipt);
     }
     if (seen == null || isSettled(seen.metadata())) {

@@ -1,0 +1,82 @@
+package io.realtimeai.scoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.realtimeai.client.Prediction;
+import io.realtimeai.events.EventOutbox;
+import io.realtimeai.events.Subjects;
+import io.realtimeai.storage.Storage;
+import io.realtimeai.testing.AzuriteExtension;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Results on a real Azurite: one per image version, and a stale version never replaces its successor's. */
+@Tag("integration")
+class ResultStoreTest {
+  @RegisterExtension static AzuriteExtension azurite = new AzuriteExtension();
+
+  EventOutbox events;
+  ResultStore results;
+
+  @BeforeEach
+  void setUp() {
+    Storage storage = azurite.storage().ensureLayout();
+    events = new EventOutbox(storage);
+    results = new ResultStore(storage, events);
+  }
+
+  private static ScoreResult scored(String service, String etag, String label) {
+    return new ScoreResult(ResultStore.resultId(service, "cat.jpg", etag), service, "tiny:1", "cat.jpg", etag,
+        Instant.now(), "Scored", List.of(List.of(new Prediction(3, label, 0.9f))), null, null,
+        new ScoreResult.Timings(2.0, 1.0));
+  }
+
+  private long announced(String service) {
+    return events.list(null, 1000, null).events().stream()
+        .filter(e -> e.event().subject().equals(Subjects.image(service, "cat.jpg"))).count();
+  }
+
+  @Test
+  void sameVersionRecordedTwice_keepsOneResultAndOneEvent() {
+    AtomicInteger lookups = new AtomicInteger();
+
+    Optional<ScoreResult> first = results.record(scored("twice", "\"v1\"", "tabby"), () -> lookups.incrementAndGet() > 0);
+    Optional<ScoreResult> again = results.record(scored("twice", "\"v1\"", "tiger"), () -> lookups.incrementAndGet() > 0);
+
+    assertThat(first).get().extracting(r -> r.predictions().get(0).get(0).label()).isEqualTo("tabby");
+    assertThat(again).get().extracting(r -> r.predictions().get(0).get(0).label()).isEqualTo("tabby");
+    assertThat(results.get("twice", "cat.jpg").predictions().get(0).get(0).label()).isEqualTo("tabby");
+    assertThat(announced("twice")).isEqualTo(1);
+    assertThat(lookups).as("a new image, and its own version, need no look at the image").hasValue(0);
+  }
+
+  @Test
+  void staleVersion_doesNotReplaceItsSuccessorsResult() {
+    results.record(scored("stale", "\"v2\"", "tabby"), () -> true);
+
+    Optional<ScoreResult> stale = results.record(scored("stale", "\"v1\"", "tiger"), () -> false);
+
+    assertThat(stale).isEmpty();
+    assertThat(results.get("stale", "cat.jpg").etag()).isEqualTo("\"v2\"");
+    assertThat(results.has("stale", "cat.jpg", "\"v2\"")).isTrue();
+    assertThat(announced("stale")).isEqualTo(1);
+  }
+
+  @Test
+  void newerVersion_replacesTheResultBeforeIt() {
+    results.record(scored("newer", "\"v1\"", "tabby"), () -> true);
+
+    Optional<ScoreResult> newer = results.record(scored("newer", "\"v2\"", "tiger"), () -> true);
+
+    assertThat(newer).get().extracting(ScoreResult::etag).isEqualTo("\"v2\"");
+    assertThat(results.get("newer", "cat.jpg").predictions().get(0).get(0).label()).isEqualTo("tiger");
+    assertThat(results.has("newer", "cat.jpg", "\"v2\"")).isTrue();
+    assertThat(announced("newer")).isEqualTo(2);
+  }
+}
