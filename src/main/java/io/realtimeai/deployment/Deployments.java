@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -265,8 +266,10 @@ public final class Deployments {
     if (idOrName == null || idOrName.isBlank()) {
       throw new NotFoundException("service '' does not exist");
     }
-    String id = idOrName.startsWith("svc-") ? idOrName : store.idOfName(idOrName).orElse(idOrName);
-    return store.service(id).orElseThrow(() -> new NotFoundException("service '" + idOrName + "' does not exist"));
+    // An id first (ids are "svc-" and ten hex digits), then a name, which may look like an id too.
+    Optional<DeploymentStore.ServiceRow> byId = idOrName.startsWith("svc-") ? store.service(idOrName) : Optional.empty();
+    return byId.or(() -> store.idOfName(idOrName).flatMap(store::service))
+        .orElseThrow(() -> new NotFoundException("service '" + idOrName + "' does not exist"));
   }
 
   /** Sends a step of an operation to the orchestrator, visible after {@code delay}. */

@@ -264,6 +264,21 @@ class DeploymentsTest {
   }
 
   @Test
+  void aNameThatLooksLikeAnId_isFoundByNameAndTheServiceByItsId() throws Exception {
+    String operation = app.createService(Map.of("name", "svc-named", "modelId", model, "computeType", "CPU"));
+
+    JsonNode byName = service("svc-named");
+    JsonNode byId = service(byName.get("id").asText());
+
+    assertThat(byName.get("name").asText()).isEqualTo("svc-named");
+    assertThat(byName.get("id").asText()).startsWith("svc-").isNotEqualTo("svc-named");
+    assertThat(byId.get("name").asText()).isEqualTo("svc-named");
+    assertError(app.get("/api/services/svc-0000000000"), 404, "service 'svc-0000000000' does not exist");
+    finished(operation);
+    delete("svc-named");
+  }
+
+  @Test
   void tlsService_servesClientsThatTrustItsCertificate() throws Exception {
     TestCertificates.Pem pem = TestCertificates.selfSigned(dir.resolve("tls-ok"));
     finished(app.createService(Map.of("name", "secure", "modelId", model, "computeType", "CPU", "sslEnabled", true,
