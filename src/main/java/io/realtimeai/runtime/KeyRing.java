@@ -11,6 +11,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -45,6 +46,11 @@ public final class KeyRing {
   /** True when calls must carry a key. */
   public boolean required() {
     return !current().keys().isEmpty() || file != null;
+  }
+
+  /** One of the keys accepted now, if there is any: what the runtime's own warm-up call presents. */
+  Optional<String> anyKey() {
+    return current().keys().stream().findFirst().map(key -> new String(key, StandardCharsets.UTF_8));
   }
 
   /**

@@ -26,8 +26,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One scoring service: a gRPC server for TensorFlow Serving's Predict API in front of a pipeline.
- * It listens first (so its port is known at once), then loads and warms up the pipeline, and
- * only then reports SERVING on {@code grpc.health.v1.Health}.
+ * It listens first (so its port is known at once), then loads and warms up the pipeline and its
+ * own gRPC path, and only then reports SERVING on {@code grpc.health.v1.Health}.
  */
 public final class ScoringRuntime implements AutoCloseable {
   /** The response header naming the replica that answered, when the runtime was given a replica id. */
@@ -63,10 +63,14 @@ public final class ScoringRuntime implements AutoCloseable {
     return this;
   }
 
-  /** Warms up {@code loaded} and serves it; health turns SERVING, then the ready file is written. */
+  /**
+   * Warms up {@code loaded} and serves it: the pipeline runs once, the runtime calls its own port
+   * once ({@link FirstCall}), health turns SERVING, then the ready file is written.
+   */
   public void serve(Pipeline loaded) {
     loaded.warmUp();
     pipeline = loaded;
+    FirstCall.make(port(), settings);
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
     if (settings.readyFile() != null) {
       Map<String, Object> ready = new LinkedHashMap<>();

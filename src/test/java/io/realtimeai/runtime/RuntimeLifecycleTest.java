@@ -62,6 +62,47 @@ class RuntimeLifecycleTest {
     }
   }
 
+  /** Records each call that passed the key check: its method, its status, and whether start() had returned. */
+  private static final class CallRecorder implements ServerInterceptor {
+    final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    volatile boolean started;
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+      String method = call.getMethodDescriptor().getBareMethodName();
+      boolean before = !started;
+      return next.startCall(new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+        @Override
+        public void close(Status status, Metadata trailers) {
+          calls.add(method + " " + status.getCode() + (before ? " before SERVING" : " after"));
+          super.close(status, trailers);
+        }
+      }, headers);
+    }
+  }
+
+  @Test
+  void start_callsItsOwnPortOnceBeforeServing_withItsKeyAndOverItsTls() throws Exception {
+    TestCertificates.Pem pem = TestCertificates.selfSigned(dir.resolve("first-call-tls"));
+    for (RuntimeSettings settings : List.of(
+        new RuntimeSettings("tiny", 0, null, KeyRing.of(List.of("the-key")), null, null,
+            RuntimeSettings.DEFAULT_MAX_INBOUND_MESSAGE_BYTES, null),
+        new RuntimeSettings("tiny", 0, null, KeyRing.of(List.of("the-key")), pem.certificate(), pem.key(),
+            RuntimeSettings.DEFAULT_MAX_INBOUND_MESSAGE_BYTES, null))) {
+      CallRecorder recorder = new CallRecorder();
+
+      ScoringRuntime runtime = new ScoringRuntime(settings, List.of(recorder)).start(RuntimeHarness.loader(folder));
+      recorder.started = true;
+
+      try {
+        assertThat(recorder.calls).as(settings.tls() ? "over TLS" : "plaintext")
+            .containsExactly("GetModelMetadata OK before SERVING");
+      } finally {
+        runtime.stop();
+      }
+    }
+  }
+
   @Test
   void stop_finishesInFlightCallsAndRefusesNewOnes() throws Exception {
     CountDownLatch inFlight = new CountDownLatch(1);
