@@ -72,11 +72,12 @@ public final class App {
         AppSettings.getInt("ACCELERATOR_QUOTA", 4),
         Duration.ofSeconds(AppSettings.getInt("DEPLOYMENT_TIMEOUT_SECONDS", 300)),
         Duration.ofSeconds(1)));
-    this.orchestrator = new DeploymentOrchestrator(deployments, registry, provider, outbox, Clock.systemUTC());
-    this.supervisor = new ReplicaSupervisor(deployments, orchestrator, provider, Clock.systemUTC());
-    this.results = new ResultStore(storage, outbox);
     this.connections = new ServiceConnections(deployments,
         Duration.ofSeconds(AppSettings.getInt("SCORING_DEADLINE_SECONDS", 30)), work.resolve("trust"), Clock.systemUTC());
+    this.orchestrator = new DeploymentOrchestrator(deployments, registry, provider, outbox, Clock.systemUTC(),
+        connections::prime);
+    this.supervisor = new ReplicaSupervisor(deployments, orchestrator, provider, Clock.systemUTC());
+    this.results = new ResultStore(storage, outbox);
     this.folderScoring = new FolderScoring(storage, results, new PredictBatcher(
         PredictBatcher.through(connections, FolderScoring.TOP),
         Duration.ofMillis(AppSettings.getInt("SCORING_BATCH_WINDOW_MS", 10)),

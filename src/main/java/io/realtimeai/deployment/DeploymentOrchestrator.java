@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
@@ -43,15 +44,21 @@ public final class DeploymentOrchestrator {
   private final ReplicaProvider provider;
   private final EventOutbox events;
   private final Clock clock;
+  private final Consumer<String> deployed;
 
+  /**
+   * @param deployed told the id of each service a create or an update has just brought to
+   *     {@code Succeeded} (the scoring side opens its connection then); must not block
+   */
   public DeploymentOrchestrator(Deployments deployments, ModelRegistry registry, ReplicaProvider provider,
-      EventOutbox events, Clock clock) {
+      EventOutbox events, Clock clock, Consumer<String> deployed) {
     this.deployments = deployments;
     this.store = deployments.store();
     this.registry = registry;
     this.provider = provider;
     this.events = events;
     this.clock = clock;
+    this.deployed = deployed;
   }
 
   /** Runs the step {@code message} asks for, if the operation is still at it. */
@@ -186,6 +193,7 @@ public final class DeploymentOrchestrator {
     DeploymentStore.ServiceRow done = store.service(service.id()).orElse(service);
     events.record(EventType.SERVICE_DEPLOYED, Subjects.service(done.name()), eventData(done, operation), operation.id() + ":deployed");
     finish(operation, "Succeeded", null);
+    deployed.accept(done.id());
   }
 
   private void fail(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service) {

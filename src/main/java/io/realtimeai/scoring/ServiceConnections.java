@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -116,6 +117,26 @@ public final class ServiceConnections implements AutoCloseable {
       throw notReady(current.service());
     }
     return current;
+  }
+
+  /**
+   * Opens the connection to a service that was just deployed or updated, off the caller's
+   * thread, and asks for its labels: the first score call then finds a channel ready.
+   */
+  public void prime(String service) {
+    REFRESHER.execute(() -> {
+      try {
+        connection(service, true).client().labels();
+      } catch (RuntimeException e) {
+        // The first score call opens it then, and answers with what it finds.
+        LOG.fine(() -> "could not open the connection to service '" + service + "' ahead of its first call: " + e.getMessage());
+      }
+    });
+  }
+
+  /** The connection made so far to a service (by id or name), if any. */
+  public Optional<Connection> existing(String service) {
+    return Optional.ofNullable(byName.get(service));
   }
 
   private void refreshInBackground(String service, Connection stale) {

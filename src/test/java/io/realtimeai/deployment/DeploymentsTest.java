@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.realtimeai.app.App;
 import io.realtimeai.client.PredictionClient;
+import io.realtimeai.scoring.ServiceConnections;
 import io.realtimeai.testing.AzuriteExtension;
 import io.realtimeai.testing.ModelFolders;
 import io.realtimeai.testing.TestApp;
@@ -93,6 +95,10 @@ class DeploymentsTest {
     assertThat(service.get("state").asText()).isEqualTo("Succeeded");
     assertThat(service.get("accelerator").asText()).isEqualTo("CPU");
     assertThat(service.get("computeEnvironmentType").asText()).isEqualTo("FPGA");
+    // The app opened its own connection as the deployment finished, before any score call.
+    ServiceConnections.Connection primed = TestApp.await("the app's connection to walkthrough", DEPLOY,
+        () -> App.get().connections().existing("walkthrough").filter(c -> c.client() != null).orElse(null));
+    assertThat(primed.service().id()).isEqualTo(service.get("id").asText());
     String primary = app.get("/api/services/walkthrough/keys").body().get("primaryKey").asText();
     int port = service.get("port").asInt();
     try (PredictionClient client = client(service, primary)) {
