@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtSession;
 import com.azure.core.util.BinaryData;
 import com.azure.storage.blob.models.ListBlobsOptions;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import io.realtimeai.app.App;
 import io.realtimeai.bench.Benchmark;
 import io.realtimeai.bench.LatencyStats;
@@ -24,6 +25,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -127,9 +129,8 @@ final class ScoringBench {
       throws Exception {
     int n = name.equals("tiny") ? rounds * 10 : rounds;
     int warmup = Math.max(5, n / 5);
-    out.printf(Locale.ROOT, "%s — %d warm-up and %d timed rounds of the raw engine, gRPC, HTTP, HTTP+persist, batch 1 …%n",
+    out.printf(Locale.ROOT, "%s — %d warm-up and %d timed rounds of the raw engine, gRPC, HTTP, HTTP+persist, bare HTTP, batch 1 …%n",
         name, warmup, n);
-    String path = "/api/services/" + service + "/score?top=5";
     // What the function spends beside its gRPC call (its totalMs less its runtimeMs), per HTTP call.
     List<Double> inFunction = new ArrayList<>();
     OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -145,11 +146,31 @@ final class ScoringBench {
           throw new IllegalStateException(e);
         }
       };
-      LatencyStats[] stats = Benchmark.interleaved(warmup, n,
-          new String[] {"raw OrtSession.run, ready tensor", "gRPC Predict, direct to the replica", "HTTP score, persist=false",
-              "HTTP score, result persisted"},
-          new Runnable[] {raw, () -> grpc.predictImages(List.of(jpeg)),
-              () -> inFunction.add(call(app, path + "&persist=false", jpeg)), () -> call(app, path, jpeg)});
+      // The floor of any HTTP hop on this machine: the same client and body, a JDK HttpServer with nothing behind it.
+      HttpServer bare = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      ExecutorService bareWorkers = Executors.newFixedThreadPool(2);
+      bare.setExecutor(bareWorkers);
+      bare.createContext("/", exchange -> {
+        exchange.getRequestBody().readAllBytes();
+        byte[] answer = "{\"timings\":{\"totalMs\":0,\"runtimeMs\":0}}".getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(200, answer.length);
+        exchange.getResponseBody().write(answer);
+        exchange.close();
+      });
+      bare.start();
+      String url = app.baseUrl() + "/api/services/" + service + "/score?top=5";
+      String bareUrl = "http://127.0.0.1:" + bare.getAddress().getPort() + "/";
+      LatencyStats[] stats;
+      try {
+        stats = Benchmark.interleaved(warmup, n,
+            new String[] {"raw OrtSession.run, ready tensor", "gRPC Predict, direct to the replica", "HTTP score, persist=false",
+                "HTTP score, result persisted", "HTTP to a server doing nothing"},
+            new Runnable[] {raw, () -> grpc.predictImages(List.of(jpeg)),
+                () -> inFunction.add(call(url + "&persist=false", jpeg)), () -> call(url, jpeg), () -> call(bareUrl, jpeg)});
+      } finally {
+        bare.stop(0);
+        bareWorkers.shutdown();
+      }
       for (LatencyStats stat : stats) {
         out.println(stat.line());
       }
@@ -162,6 +183,8 @@ final class ScoringBench {
       out.printf(Locale.ROOT, "  HTTP adds %.3f ms at p50 over gRPC (%.3f ms with the result persisted);"
           + " of it, the function's own work beside its gRPC call: %.3f ms at p50%n", http - direct, persisted - direct,
           inFunction.stream().sorted().skip(inFunction.size() / 2).findFirst().orElse(0.0));
+      out.printf(Locale.ROOT, "  one HTTP round trip with nothing behind it (the same client and body, a bare JDK HttpServer)"
+          + " takes %.3f ms at p50 here: the floor of the HTTP hop on this machine%n", stats[4].percentileMillis(0.5));
     }
   }
 
@@ -244,10 +267,9 @@ final class ScoringBench {
   }
 
   // A blocking HTTP/1.1 client on a kept-alive connection, as curl or a scoring script would call.
-  private static double call(AppApi app, String path, byte[] jpeg) {
+  private static double call(String url, byte[] jpeg) {
     try {
-      HttpURLConnection connection = (HttpURLConnection) URI.create(app.baseUrl() + path).toURL()
-          .openConnection();
+      HttpURLConnection connection = (HttpURLConnection) URI.create(url).toURL().openConnection();
       connection.setRequestMethod("POST");
       connection.setDoOutput(true);
       connection.setRequestProperty("Content-Type", "image/jpeg");
