@@ -52,6 +52,8 @@ public final class FolderScoring {
       SCORED,
       /** Could not be scored: a result with the error. */
       FAILED,
+      /** This version has its result already (the job was delivered twice). */
+      ALREADY_SCORED,
       /** The image was overwritten or deleted since the job was sent: the job is dropped. */
       SUPERSEDED
     }
@@ -76,9 +78,12 @@ public final class FolderScoring {
   /**
    * Scores the image version {@code job} names and records its result. A version keeps the
    * result it has (a job delivered twice is scored again but records nothing new: rare enough that
-   * the common job is spared a lookup), and a version overwritten or deleted since is dropped.
+   * the common job is spared a lookup; while the service cannot answer, a job whose version has
+   * its result is settled rather than retried), and a version overwritten or deleted since is
+   * dropped.
    *
-   * @throws UnavailableException when the service cannot answer now: the job is to be retried
+   * @throws UnavailableException when the service cannot answer now and the version has no
+   *     result: the job is to be retried
    */
   public Outcome score(ScoringJob job) {
     long start = System.nanoTime();
@@ -96,6 +101,12 @@ public final class FolderScoring {
     } catch (UnprocessableException | PayloadTooLargeException | NotFoundException e) {
       // Retrying cannot help a corrupt image or a service that does not exist: the error is the result.
       result = failed(job, e, start);
+    } catch (UnavailableException e) {
+      // A second delivery of a job that was recorded (a host stopped before deleting its message) needs no retry.
+      if (results.has(job.service(), job.path(), job.etag())) {
+        return new Outcome(Outcome.Kind.ALREADY_SCORED, job.image() + " version " + job.etag() + " has its result already");
+      }
+      throw e;
     }
     // The image may have been overwritten while it was scored: a stale result must not replace its successor's.
     Optional<ScoreResult> stands = results.record(result, () -> current(job));

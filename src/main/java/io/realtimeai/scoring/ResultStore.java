@@ -110,11 +110,14 @@ public final class ResultStore {
   /**
    * Records a result unless its image version has one, and answers the result that stands for
    * that version. Writes the row, then the document, then the event, each safe to write again.
-   * A row of another version is replaced only while {@code current} holds: empty when it does not
-   * (the image was overwritten or deleted while this version was scored, and its successor's
-   * result must stand).
+   * Empty, with nothing written, when {@code current} says the version is no longer the image's
+   * (it was overwritten or deleted while it was scored: its successor's result must stand);
+   * asked before the first write, and again before a row of another version is replaced.
    */
   public Optional<ScoreResult> record(ScoreResult result, BooleanSupplier current) {
+    if (!current.getAsBoolean()) {
+      return Optional.empty();
+    }
     // Most images are new: their row is created without being looked up first.
     try {
       table.createEntity(row(result));
@@ -129,10 +132,15 @@ public final class ResultStore {
     for (int attempt = 0; attempt < 10; attempt++) {
       Optional<TableEntity> existing = entity(result.service(), result.path());
       if (existing.isPresent() && result.etag().equals(existing.get().getProperty("Etag"))) {
-        // This version was recorded (maybe by a run that crashed before the document or event).
-        ensureDocument(result);
-        announce(result);
-        return Optional.of(find(result.service(), result.path()).orElse(result));
+        // This version was recorded (maybe by a run that crashed before the document or event): what
+        // was recorded stands and is what is announced, even where this run's answer differs.
+        ScoreResult stands = find(result.service(), result.path()).filter(stored -> stored.etag().equals(result.etag()))
+            .orElseGet(() -> {
+              writeDocument(result);
+              return result;
+            });
+        announce(stands);
+        return Optional.of(stands);
       }
       TableEntity row = row(result);
       try {
@@ -212,13 +220,6 @@ public final class ResultStore {
     List<Row> rows = new ArrayList<>();
     page.getValue().forEach(e -> rows.add(rowOf(e)));
     return new Page(rows, page.getContinuationToken());
-  }
-
-  // A run that crashed after the row may have left no document, or the previous version's.
-  private void ensureDocument(ScoreResult result) {
-    if (find(result.service(), result.path()).filter(stored -> stored.etag().equals(result.etag())).isEmpty()) {
-      writeDocument(result);
-    }
   }
 
   private void writeDocument(ScoreResult result) {

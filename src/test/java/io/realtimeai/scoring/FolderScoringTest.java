@@ -296,6 +296,18 @@ class FolderScoringTest {
     assertThat(parked.get("body").asText()).contains("\"path\":\"waiting.jpg\"");
     assertThat(App.get().results().find("down", "waiting.jpg")).as("no result for a job that was not scored").isEmpty();
     app.storage().queue(StorageLayout.SCORING_QUEUE + "-poison").clearMessages();
+
+    // A job delivered again for a version that has its result (a host stopped before deleting the
+    // message) is settled while the service cannot answer, not retried into poison.
+    app.drop(StorageLayout.IMAGES, "down/recorded.jpg", picture(8));
+    String version = etag("down/recorded.jpg");
+    App.get().results().record(new ScoreResult(ResultStore.resultId("down", "recorded.jpg", version), "down", modelId,
+        "recorded.jpg", version, java.time.Instant.now(), "Scored", List.of(List.of(new Prediction(1, "one", 0.9f))), null,
+        null, new ScoreResult.Timings(1, 1)), () -> true);
+    assertThat(App.get().folderScoring().score(new ScoringJob("down", "recorded.jpg", version)).kind())
+        .isEqualTo(FolderScoring.Outcome.Kind.ALREADY_SCORED);
+    awaitQueueEmpty();
+    assertThat(poisoned(StorageLayout.SCORING_QUEUE + "-poison")).isEmpty();
     assertThat(app.delete("/api/services/down").status()).isEqualTo(202);
   }
 

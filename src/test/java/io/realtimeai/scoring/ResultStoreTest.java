@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Results on a real Azurite: one per image version, and a stale version never replaces its successor's. */
+/** Results on a real Azurite: one per image version, what was recorded first stands, and a stale version records nothing. */
 @Tag("integration")
 class ResultStoreTest {
   @RegisterExtension static AzuriteExtension azurite = new AzuriteExtension();
@@ -42,27 +42,60 @@ class ResultStoreTest {
         .filter(e -> e.event().subject().equals(Subjects.image(service, "cat.jpg"))).count();
   }
 
+  private static ScoreResult failed(String service, String etag) {
+    return new ScoreResult(ResultStore.resultId(service, "cat.jpg", etag), service, null, "cat.jpg", etag,
+        Instant.now(), "Failed", null, null, new ScoreResult.Failure("NotFound", "service '" + service + "' does not exist"),
+        new ScoreResult.Timings(2.0, 0));
+  }
+
+  private List<String> announcedTypes(String service) {
+    return events.list(null, 1000, null).events().stream()
+        .filter(e -> e.event().subject().equals(Subjects.image(service, "cat.jpg"))).map(e -> e.event().eventType()).toList();
+  }
+
   @Test
   void sameVersionRecordedTwice_keepsOneResultAndOneEvent() {
-    AtomicInteger lookups = new AtomicInteger();
-
-    Optional<ScoreResult> first = results.record(scored("twice", "\"v1\"", "tabby"), () -> lookups.incrementAndGet() > 0);
-    Optional<ScoreResult> again = results.record(scored("twice", "\"v1\"", "tiger"), () -> lookups.incrementAndGet() > 0);
+    Optional<ScoreResult> first = results.record(scored("twice", "\"v1\"", "tabby"), () -> true);
+    Optional<ScoreResult> again = results.record(scored("twice", "\"v1\"", "tiger"), () -> true);
 
     assertThat(first).get().extracting(r -> r.predictions().get(0).get(0).label()).isEqualTo("tabby");
     assertThat(again).get().extracting(r -> r.predictions().get(0).get(0).label()).isEqualTo("tabby");
     assertThat(results.get("twice", "cat.jpg").predictions().get(0).get(0).label()).isEqualTo("tabby");
     assertThat(announced("twice")).isEqualTo(1);
-    assertThat(lookups).as("a new image, and its own version, need no look at the image").hasValue(0);
+  }
+
+  @Test
+  void sameVersionAnsweredDifferentlyTheSecondTime_keepsAndAnnouncesTheFirstAnswer() {
+    // Dropped before its service existed (Failed), then delivered again once it did (Scored).
+    results.record(failed("answers", "\"v1\""), () -> true);
+
+    Optional<ScoreResult> again = results.record(scored("answers", "\"v1\"", "tabby"), () -> true);
+
+    assertThat(again).get().extracting(ScoreResult::status).isEqualTo("Failed");
+    assertThat(results.get("answers", "cat.jpg").status()).isEqualTo("Failed");
+    assertThat(announcedTypes("answers")).containsExactly("RealtimeAI.ImageScoringFailed");
+  }
+
+  @Test
+  void versionNoLongerCurrent_recordsNothing() {
+    Optional<ScoreResult> stale = results.record(scored("gone", "\"v1\"", "tabby"), () -> false);
+
+    assertThat(stale).isEmpty();
+    assertThat(results.find("gone", "cat.jpg")).isEmpty();
+    assertThat(results.has("gone", "cat.jpg", "\"v1\"")).isFalse();
+    assertThat(announced("gone")).isZero();
   }
 
   @Test
   void staleVersion_doesNotReplaceItsSuccessorsResult() {
     results.record(scored("stale", "\"v2\"", "tabby"), () -> true);
+    // Current when scoring began, overwritten by the time its row is found taken.
+    AtomicInteger asked = new AtomicInteger();
 
-    Optional<ScoreResult> stale = results.record(scored("stale", "\"v1\"", "tiger"), () -> false);
+    Optional<ScoreResult> stale = results.record(scored("stale", "\"v1\"", "tiger"), () -> asked.incrementAndGet() == 1);
 
     assertThat(stale).isEmpty();
+    assertThat(asked).as("asked before the first write and before replacing a row").hasValue(2);
     assertThat(results.get("stale", "cat.jpg").etag()).isEqualTo("\"v2\"");
     assertThat(results.has("stale", "cat.jpg", "\"v2\"")).isTrue();
     assertThat(announced("stale")).isEqualTo(1);
