@@ -75,7 +75,7 @@ public final class App {
     this.connections = new ServiceConnections(deployments,
         Duration.ofSeconds(AppSettings.getInt("SCORING_DEADLINE_SECONDS", 30)), work.resolve("trust"), Clock.systemUTC());
     this.orchestrator = new DeploymentOrchestrator(deployments, registry, provider, outbox, Clock.systemUTC(),
-        connections::prime);
+        connections);
     this.supervisor = new ReplicaSupervisor(deployments, orchestrator, provider, Clock.systemUTC());
     this.results = new ResultStore(storage, outbox);
     this.folderScoring = new FolderScoring(storage, results, new PredictBatcher(

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
@@ -38,27 +37,33 @@ public final class DeploymentOrchestrator {
    */
   public record StepMessage(String operationId, String step, int attempt) {}
 
+  /** Told of services as their operations finish, so that whoever calls them opens or drops its connection. */
+  public interface Listener {
+    /** A create or an update has just brought the service to {@code Succeeded}; must not block. */
+    void deployed(String serviceId);
+
+    /** The service has just been deleted; must not block. */
+    void deleted(String serviceId);
+  }
+
   private final Deployments deployments;
   private final DeploymentStore store;
   private final ModelRegistry registry;
   private final ReplicaProvider provider;
   private final EventOutbox events;
   private final Clock clock;
-  private final Consumer<String> deployed;
+  private final Listener listener;
 
-  /**
-   * @param deployed told the id of each service a create or an update has just brought to
-   *     {@code Succeeded} (the scoring side opens its connection then); must not block
-   */
+  /** An orchestrator that tells {@code listener} of each service deployed or deleted. */
   public DeploymentOrchestrator(Deployments deployments, ModelRegistry registry, ReplicaProvider provider,
-      EventOutbox events, Clock clock, Consumer<String> deployed) {
+      EventOutbox events, Clock clock, Listener listener) {
     this.deployments = deployments;
     this.store = deployments.store();
     this.registry = registry;
     this.provider = provider;
     this.events = events;
     this.clock = clock;
-    this.deployed = deployed;
+    this.listener = listener;
   }
 
   /** Runs the step {@code message} asks for, if the operation is still at it. */
@@ -183,6 +188,7 @@ public final class DeploymentOrchestrator {
     if (operation.type().equals("Delete")) {
       events.record(EventType.SERVICE_DELETED, Subjects.service(operation.serviceName()),
           Map.of("serviceId", operation.serviceId(), "name", operation.serviceName()), operation.id() + ":deleted");
+      listener.deleted(operation.serviceId());
       finish(operation, "Succeeded", null);
       return;
     }
@@ -193,7 +199,7 @@ public final class DeploymentOrchestrator {
     DeploymentStore.ServiceRow done = store.service(service.id()).orElse(service);
     events.record(EventType.SERVICE_DEPLOYED, Subjects.service(done.name()), eventData(done, operation), operation.id() + ":deployed");
     finish(operation, "Succeeded", null);
-    deployed.accept(done.id());
+    listener.deployed(done.id());
   }
 
   private void fail(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service) {

@@ -3,6 +3,7 @@ package io.realtimeai.scoring;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.realtimeai.client.PredictionClient;
+import io.realtimeai.deployment.DeploymentOrchestrator;
 import io.realtimeai.deployment.Deployments;
 import io.realtimeai.deployment.ServiceKeys;
 import io.realtimeai.deployment.ServiceRecord;
@@ -36,12 +37,18 @@ import java.util.logging.Logger;
  * background, without holding up calls) every few seconds, at once after a refused key (keys were regenerated) or
  * when every replica stopped answering (they restarted elsewhere).
  */
-public final class ServiceConnections implements AutoCloseable {
+public final class ServiceConnections implements AutoCloseable, DeploymentOrchestrator.Listener {
   private static final Logger LOG = Logger.getLogger(ServiceConnections.class.getName());
   private static final Duration FRESH = Duration.ofSeconds(2);
   // Reads service records again off the callers' threads; one at a time is plenty.
   private static final ExecutorService REFRESHER = Executors.newSingleThreadExecutor(r -> {
     Thread thread = new Thread(r, "service-connections-refresh");
+    thread.setDaemon(true);
+    return thread;
+  });
+  // Opens connections to services just deployed (a call to each), without holding up refreshes.
+  private static final ExecutorService PRIMER = Executors.newSingleThreadExecutor(r -> {
+    Thread thread = new Thread(r, "service-connections-prime");
     thread.setDaemon(true);
     return thread;
   });
@@ -52,6 +59,7 @@ public final class ServiceConnections implements AutoCloseable {
   private final Clock clock;
   private final Map<String, Connection> byName = new ConcurrentHashMap<>();
   private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
 
   /**
    * A live connection to one service.
@@ -123,15 +131,25 @@ public final class ServiceConnections implements AutoCloseable {
    * Opens the connection to a service that was just deployed or updated, off the caller's
    * thread, and asks for its labels: the first score call then finds a channel ready.
    */
-  public void prime(String service) {
-    REFRESHER.execute(() -> {
+  @Override
+  public void deployed(String serviceId) {
+    PRIMER.execute(() -> {
+      if (closed) {
+        return;
+      }
       try {
-        connection(service, true).client().labels();
+        connection(serviceId, true).client().labels();
       } catch (RuntimeException e) {
         // The first score call opens it then, and answers with what it finds.
-        LOG.fine(() -> "could not open the connection to service '" + service + "' ahead of its first call: " + e.getMessage());
+        LOG.fine(() -> "could not open the connection to service " + serviceId + " ahead of its first call: " + e.getMessage());
       }
     });
+  }
+
+  /** Drops the connection to a service that was just deleted, rather than keep reconnecting to its closed ports. */
+  @Override
+  public void deleted(String serviceId) {
+    forget(serviceId);
   }
 
   /** The connection made so far to a service (by id or name), if any. */
@@ -238,7 +256,7 @@ public final class ServiceConnections implements AutoCloseable {
   }
 
   /** Forgets a service's connection (it was deleted). */
-  public void forget(String service) {
+  private void forget(String service) {
     Connection gone = byName.remove(service);
     if (gone != null) {
       byName.values().removeIf(c -> c == gone);
@@ -248,6 +266,7 @@ public final class ServiceConnections implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     byName.values().stream().map(Connection::client).filter(c -> c != null).distinct().forEach(PredictionClient::close);
     byName.clear();
     LOG.fine("service connections closed");
