@@ -32,6 +32,7 @@ import java.util.stream.Collectors;
  */
 public final class Deployments {
   private static final Pattern DNS_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+  private static final Pattern SERVICE_ID = Pattern.compile("svc-[0-9a-f]{10}");
   private static final int MAX_REPLICAS = 16;
   private static final int MAX_ATTEMPTS = 10;
 
@@ -330,6 +331,10 @@ public final class Deployments {
     if (!DNS_NAME.matcher(name).matches()) {
       throw new BadRequestException("name: '" + name + "' must be DNS-safe: lower-case letters, digits and '-', 1 to 63,"
           + " starting and ending with a letter or digit");
+    }
+    if (SERVICE_ID.matcher(name).matches()) {
+      throw new BadRequestException("name: '" + name + "' has the form of a service id ('svc-' and ten hex digits);"
+          + " a name may not, since /api/services/{id|name} takes either");
     }
     return name;
   }

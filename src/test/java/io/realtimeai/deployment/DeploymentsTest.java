@@ -108,6 +108,8 @@ class DeploymentsTest {
 
     delete("walkthrough");
 
+    assertThat(App.get().connections().existing("walkthrough")).as("the app's connection, dropped with the service").isEmpty();
+    assertThat(App.get().connections().existing(primed.service().id())).isEmpty();
     assertThat(app.get("/api/services/walkthrough").status()).isEqualTo(404);
     assertThat(listening(port)).as("the replica's port is closed").isFalse();
     assertThat(TestApp.events("RealtimeAI.ServiceDeleted", "/services/walkthrough")).hasSize(1);
@@ -245,6 +247,8 @@ class DeploymentsTest {
     assertError(app.post("/api/services", Map.of("name", "tls", "modelId", model, "sslEnabled", true,
         "sslCertificate", Files.readString(pem.certificate()))), 400, "needs both sslCertificate and sslKey");
     assertError(app.post("/api/services", Map.of("name", "Not_DNS", "modelId", model)), 400, "must be DNS-safe");
+    assertError(app.post("/api/services", Map.of("name", "svc-0123456789", "modelId", model)), 400,
+        "has the form of a service id");
     assertError(app.post("/api/services", Map.of("name", "nomodel", "modelId", "absent:1")), 400, "model 'absent:1' does not exist");
     assertError(app.post("/api/services", Map.of("name", "zero", "modelId", model, "numReplicas", 0)), 400,
         "numReplicas: must be from 1 to 16, got 0");
