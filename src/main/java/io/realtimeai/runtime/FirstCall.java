@@ -52,9 +52,10 @@ final class FirstCall {
           .withDeadlineAfter(30, TimeUnit.SECONDS)
           .getModelMetadata(GetModelMetadataRequest.newBuilder()
               .addAllMetadataField(PredictionService.METADATA_FIELDS).build());
-    } catch (StatusRuntimeException e) {
+    } catch (RuntimeException e) {
+      String why = e instanceof StatusRuntimeException status ? status.getStatus().toString() : e.toString();
       LOG.warning(() -> "the warm-up call to this runtime's own port failed (the first client pays for the first "
-          + "connection instead): " + e.getStatus());
+          + "connection instead): " + why);
     } finally {
       channel.shutdownNow();
     }
@@ -75,7 +76,7 @@ final class FirstCall {
    * Trusts exactly the runtime's own certificate, whatever names it carries: the warm-up call
    * talks to this process over loopback, so the certificate itself is the identity.
    */
-  private static final class OwnCertificate extends X509ExtendedTrustManager {
+  static final class OwnCertificate extends X509ExtendedTrustManager {
     private final X509Certificate own;
 
     OwnCertificate(X509Certificate own) {
