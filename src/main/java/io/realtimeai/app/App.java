@@ -76,7 +76,7 @@ public final class App {
         Duration.ofSeconds(AppSettings.getInt("SCORING_DEADLINE_SECONDS", 30)), work.resolve("trust"), Clock.systemUTC());
     this.orchestrator = new DeploymentOrchestrator(deployments, registry, provider, outbox, Clock.systemUTC(),
         connections);
-    this.supervisor = new ReplicaSupervisor(deployments, orchestrator, provider, Clock.systemUTC());
+    this.supervisor = new ReplicaSupervisor(deployments, orchestrator, provider, Clock.systemUTC(), connections);
     this.results = new ResultStore(storage, outbox);
     this.folderScoring = new FolderScoring(storage, results, new PredictBatcher(
         PredictBatcher.through(connections, FolderScoring.TOP),

@@ -35,14 +35,17 @@ public final class ReplicaSupervisor {
   private final DeploymentOrchestrator orchestrator;
   private final ReplicaProvider provider;
   private final Clock clock;
+  private final DeploymentOrchestrator.Listener listener;
 
+  /** A supervisor that tells {@code listener} of each service back to {@code Succeeded} after a restart of its replicas. */
   public ReplicaSupervisor(Deployments deployments, DeploymentOrchestrator orchestrator, ReplicaProvider provider,
-      Clock clock) {
+      Clock clock, DeploymentOrchestrator.Listener listener) {
     this.deployments = deployments;
     this.store = deployments.store();
     this.orchestrator = orchestrator;
     this.provider = provider;
     this.clock = clock;
+    this.listener = listener;
   }
 
   /** One round over every running service and every unfinished operation. */
@@ -93,7 +96,10 @@ public final class ReplicaSupervisor {
     }
     if (!state.equals(service.state()) || !replicas.equals(service.replicas())) {
       // Conditional: a concurrent operation on the service wins, and the next round looks again.
-      store.update(service.withState(state).withReplicas(replicas));
+      if (store.update(service.withState(state).withReplicas(replicas)) && whole) {
+        // Back whole (a replica restarted, or the host did): its callers' connection follows it to its new ports.
+        listener.deployed(service.id());
+      }
     }
   }
 }

@@ -192,6 +192,10 @@ class DeploymentsTest {
     long restarted = Long.parseLong(Files.readString(dir.resolve("replicas").resolve(serviceId).resolve(replica).resolve("pid")).strip());
     assertThat(restarted).isNotEqualTo(pid);
     assertThat(back.get("replicas").get(0).get("id").asText()).isEqualTo(replica);
+    // The app's connection follows the replica to its new port as the service comes back, before any call.
+    List<String> now = List.of(back.get("ipAddress").asText() + ":" + back.get("port").asInt());
+    TestApp.await("the app's connection to phoenix at " + now, DEPLOY, () -> App.get().connections().existing("phoenix")
+        .filter(c -> c.client() != null && c.service().readyAddresses().equals(now)).orElse(null));
     String key = app.get("/api/services/phoenix/keys").body().get("primaryKey").asText();
     try (PredictionClient client = client(back, key)) {
       assertThat(client.predictImages(List.of(TestImages.jpeg())).getOutputsCount()).isEqualTo(1);
