@@ -39,7 +39,10 @@ public final class DeploymentOrchestrator {
 
   /** Told of services as their operations finish, so that whoever calls them opens or drops its connection. */
   public interface Listener {
-    /** A create or an update has just brought the service to {@code Succeeded}; must not block. */
+    /**
+     * A create or an update has just brought the service to {@code Succeeded}, or the supervisor
+     * has brought it back whole after its replicas restarted; must not block.
+     */
     void deployed(String serviceId);
 
     /** The service has just been deleted; must not block. */
