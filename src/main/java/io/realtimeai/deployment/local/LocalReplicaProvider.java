@@ -384,7 +384,11 @@ public final class LocalReplicaProvider implements ReplicaProvider {
     }
   }
 
-  /** Every live runtime of the replica: the one its pid file names, and the one this provider started or adopted. */
+  /**
+   * Every live runtime of the replica: the one its pid file names, the one this provider started
+   * or adopted, and any other whose command line names the replica's package — one launched by a
+   * host that died before it could write its pid, which nothing else would ever stop.
+   */
   private static Collection<ProcessHandle> processes(Replica replica) {
     Map<Long, ProcessHandle> running = new LinkedHashMap<>();
     runtime(replica).ifPresent(process -> running.put(process.pid(), process));
@@ -394,6 +398,11 @@ public final class LocalReplicaProvider implements ReplicaProvider {
     if (replica.handle != null && replica.handle.isAlive() && isRuntimeOf(replica.handle, replica.folder)) {
       running.putIfAbsent(replica.handle.pid(), replica.handle);
     }
+    String packageArgument = replica.folder.path(ReplicaFolder.PACKAGE).toString();
+    ProcessHandle.allProcesses()
+        .filter(process -> process.info().commandLine().map(line -> line.contains(packageArgument)).orElse(false))
+        .filter(ProcessHandle::isAlive)
+        .forEach(process -> running.putIfAbsent(process.pid(), process));
     return List.copyOf(running.values());
   }
 

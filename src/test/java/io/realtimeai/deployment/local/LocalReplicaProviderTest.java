@@ -324,6 +324,25 @@ class LocalReplicaProviderTest {
   }
 
   @Test
+  void runtimeWhosePidWasNeverWritten_isStoppedWithItsReplica() throws Exception {
+    provider.start(spec("unwritten", "r1", Accelerator.CPU));
+    awaitReady(provider, "unwritten", "r1");
+    // As if a host had launched a runtime for this replica and died before writing its pid: a process
+    // that names the replica's package on its command line and that no pid file knows.
+    Path packageFile = provider.folder("unwritten", "r1").resolve(ReplicaFolder.PACKAGE);
+    Process orphan = new ProcessBuilder("bash", "-c", "sleep 120; true", packageFile.toString()).start();
+    try {
+      assertThat(pid("unwritten", "r1")).isNotEqualTo(orphan.pid());
+
+      provider.stop("unwritten", "r1");
+
+      assertThat(orphan.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("the unknown runtime was stopped too").isTrue();
+    } finally {
+      orphan.destroyForcibly();
+    }
+  }
+
+  @Test
   void close_stopsEveryProcessAndKeepsFoldersForTheNextHost() throws Exception {
     Path state = dir.resolve("host-close");
     LocalReplicaProvider host = new LocalReplicaProvider(storage, catalog, state, jar);
