@@ -10,6 +10,10 @@ import io.realtimeai.deployment.DeploymentOrchestrator;
 import io.realtimeai.deployment.Deployments;
 import io.realtimeai.deployment.ReplicaProvider;
 import io.realtimeai.deployment.ReplicaSupervisor;
+import io.realtimeai.deployment.kubernetes.Clusters;
+import io.realtimeai.deployment.kubernetes.KubernetesReplicaProvider;
+import io.realtimeai.deployment.kubernetes.KubernetesSettings;
+import io.realtimeai.deployment.kubernetes.PackageLocations;
 import io.realtimeai.deployment.local.LocalReplicaProvider;
 import io.realtimeai.packaging.PackageLimits;
 import io.realtimeai.registry.ModelDownloads;
@@ -64,10 +68,7 @@ public final class App {
             PackageLimits.DEFAULT, work.resolve("uploads")));
     this.downloads = new ModelDownloads(storage, (long) AppSettings.getInt("MODEL_DOWNLOAD_MAX_MB", 4096) << 20,
         Duration.ofSeconds(AppSettings.getInt("MODEL_DOWNLOAD_TIMEOUT_SECONDS", 300)));
-    // Replicas run as local processes (the only provider here; on AKS a Kubernetes Deployment would).
-    this.provider = new LocalReplicaProvider(storage, catalog,
-        Path.of(AppSettings.get("REPLICA_STATE_DIR", ProjectPaths.root().resolve(".realtime-ai/replicas").toString())),
-        Path.of(AppSettings.get("RUNTIME_JAR", ProjectPaths.root().resolve("target/realtime-ai.jar").toString())));
+    this.provider = replicaProvider(storage, catalog);
     this.deployments = new Deployments(storage, registry, provider, Clock.systemUTC(), new Deployments.Settings(
         AppSettings.getInt("ACCELERATOR_QUOTA", 4),
         Duration.ofSeconds(AppSettings.getInt("DEPLOYMENT_TIMEOUT_SECONDS", 300)),
@@ -82,6 +83,30 @@ public final class App {
         PredictBatcher.through(connections, FolderScoring.TOP),
         Duration.ofMillis(AppSettings.getInt("SCORING_BATCH_WINDOW_MS", 10)),
         AppSettings.getInt("SCORING_MAX_BATCH", 16)), Clock.systemUTC());
+  }
+
+  /**
+   * Where replicas run, by setting {@code REPLICA_PROVIDER}: {@code local} (the default) runs them
+   * as processes on this machine, {@code kubernetes} as pods of the cluster the {@code KUBERNETES_*}
+   * settings name.
+   */
+  private static ReplicaProvider replicaProvider(Storage storage, AcceleratedModels catalog) {
+    String kind = AppSettings.get("REPLICA_PROVIDER", "local").strip().toLowerCase(java.util.Locale.ROOT);
+    switch (kind) {
+      case "local" -> {
+        return new LocalReplicaProvider(storage, catalog,
+            Path.of(AppSettings.get("REPLICA_STATE_DIR", ProjectPaths.root().resolve(".realtime-ai/replicas").toString())),
+            Path.of(AppSettings.get("RUNTIME_JAR", ProjectPaths.root().resolve("target/realtime-ai.jar").toString())));
+      }
+      case "kubernetes" -> {
+        KubernetesSettings settings = KubernetesSettings.fromAppSettings();
+        KubernetesReplicaProvider provider = new KubernetesReplicaProvider(Clusters.fromAppSettings(settings.namespace()),
+            settings, PackageLocations.of(storage));
+        LOG.info(() -> "replicas run on " + provider);
+        return provider;
+      }
+      default -> throw new IllegalStateException("setting REPLICA_PROVIDER must be local or kubernetes, got '" + kind + "'");
+    }
   }
 
   /** Where the app keeps temporary work: packages being checked, cached catalog models. */
@@ -217,7 +242,10 @@ public final class App {
    */
   public void close() {
     try {
-      deployments.markStopped();
+      // Local replicas stop with the host; pods do not, and their services stay as they are.
+      if (provider instanceof LocalReplicaProvider) {
+        deployments.markStopped();
+      }
     } catch (RuntimeException e) {
       LOG.warning("could not record the services as stopped: " + e.getMessage());
     }

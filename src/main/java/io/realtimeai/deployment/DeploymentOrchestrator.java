@@ -97,19 +97,31 @@ public final class DeploymentOrchestrator {
     }
     boolean pastDeadline = clock.instant().isAfter(operation.deadline());
     if (pastDeadline && List.of(Steps.PROVISION, Steps.WAIT_FOR_READY).contains(operation.step())) {
+      List<String> reasons = reasons(service, operation);
+      // The first replica's reason (a pod nobody can schedule, an API server that refuses us) is the message itself.
+      String why = reasons.stream().filter(r -> r.contains(": starting: ") || r.contains("cannot be asked"))
+          .findFirst().map(r -> ": " + r).orElse("");
       toFail(operation, new OperationRecord.Error("DeploymentTimeout", "the deployment did not finish within "
-          + deployments.settings().deploymentTimeout().toSeconds() + " s", reasons(service, operation)));
+          + deployments.settings().deploymentTimeout().toSeconds() + " s" + why, reasons));
       return;
     }
     DeploymentStore.OperationRow current = operation;
-    switch (current.step()) {
-      case Steps.PROVISION -> provision(operation, service);
-      case Steps.WAIT_FOR_READY -> waitForReady(operation, service, message.attempt());
-      case Steps.SWITCH -> switchOver(operation, service);
-      case Steps.TEARDOWN -> teardown(operation, service);
-      case Steps.FINALIZE -> finalizeOperation(operation, service);
-      case Steps.FAIL -> fail(operation, service);
-      default -> LOG.warning(() -> "operation " + current.id() + " is at an unknown step " + current.step());
+    try {
+      switch (current.step()) {
+        case Steps.PROVISION -> provision(operation, service);
+        case Steps.WAIT_FOR_READY -> waitForReady(operation, service, message.attempt());
+        case Steps.SWITCH -> switchOver(operation, service);
+        case Steps.TEARDOWN -> teardown(operation, service);
+        case Steps.FINALIZE -> finalizeOperation(operation, service);
+        case Steps.FAIL -> fail(operation, service);
+        default -> LOG.warning(() -> "operation " + current.id() + " is at an unknown step " + current.step());
+      }
+    } catch (ProviderUnavailableException e) {
+      // The provider cannot be asked now (an API server away): the step is asked again later, the operation stays.
+      long delay = Math.min(LONGEST_WAIT.toMillis(), FIRST_WAIT.toMillis() << Math.min(message.attempt(), 10));
+      LOG.warning(() -> "operation " + current.id() + " step " + current.step() + " waits for the replica provider: "
+          + e.getMessage() + "; asking again in " + delay + " ms");
+      deployments.enqueue(current.id(), current.step(), message.attempt() + 1, Duration.ofMillis(delay));
     }
   }
 
@@ -134,8 +146,10 @@ public final class DeploymentOrchestrator {
       switch (status.state()) {
         case READY -> replace(replicas, replicaId, r -> r.with("Ready", status.host(), status.port(), status.accelerator()));
         case FAILED -> {
+          List<String> lines = lines(status.reason());
           toFail(operation, new OperationRecord.Error("RuntimeFailed", "replica " + replicaId + " of service '"
-              + service.name() + "' could not start", lines(status.reason())));
+              + service.name() + "' could not start" + (lines.isEmpty() ? "" : ": " + lines.get(lines.size() - 1)),
+              lines));
           return;
         }
         case GONE -> {
@@ -301,7 +315,13 @@ public final class DeploymentOrchestrator {
       return reasons;
     }
     for (String replicaId : operation.plan().start()) {
-      ReplicaStatus status = provider.status(service.id(), replicaId);
+      ReplicaStatus status;
+      try {
+        status = provider.status(service.id(), replicaId);
+      } catch (ProviderUnavailableException e) {
+        reasons.add("replica " + replicaId + " cannot be asked: " + e.getMessage());
+        continue;
+      }
       reasons.add("replica " + replicaId + ": " + status.state().name().toLowerCase(java.util.Locale.ROOT)
           + (status.reason() == null ? "" : ": " + status.reason()));
     }
@@ -329,14 +349,14 @@ public final class DeploymentOrchestrator {
     return List.of("Succeeded", "Failed", "Cancelled").contains(operation.state());
   }
 
-  private static Map<String, Object> eventData(DeploymentStore.ServiceRow service, DeploymentStore.OperationRow operation) {
+  private Map<String, Object> eventData(DeploymentStore.ServiceRow service, DeploymentStore.OperationRow operation) {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("serviceId", service.id());
     data.put("name", service.name());
     data.put("modelId", service.modelId());
     data.put("operationId", operation.id());
     data.put("operationType", operation.type());
-    ServiceRecord view = service.view();
+    ServiceRecord view = deployments.view(service);
     data.put("ipAddress", view.ipAddress());
     data.put("port", view.port());
     data.put("accelerator", view.accelerator());

@@ -87,10 +87,24 @@ final class DeploymentStore {
     }
 
     ServiceRecord view() {
+      return view(null);
+    }
+
+    /**
+     * The record; its address is {@code serviceAddress} ({@code host:port}, the provider's Service in
+     * front of the replicas) when given, else the first ready replica's.
+     */
+    ServiceRecord view(String serviceAddress) {
       ReplicaRow first = replicas.stream().filter(r -> "Ready".equals(r.state())).findFirst().orElse(null);
       String accelerator = replicas.stream().map(ReplicaRow::accelerator).filter(a -> a != null).findFirst().orElse(null);
-      return new ServiceRecord(id, name, modelId, numReplicas, first == null ? null : first.host(),
-          first == null ? null : first.port(), sslEnabled, state, computeType.name(), accelerator,
+      String host = first == null ? null : first.host();
+      Integer port = first == null ? null : first.port();
+      if (serviceAddress != null) {
+        int colon = serviceAddress.lastIndexOf(':');
+        host = serviceAddress.substring(0, colon);
+        port = Integer.parseInt(serviceAddress.substring(colon + 1));
+      }
+      return new ServiceRecord(id, name, modelId, numReplicas, host, port, sslEnabled, state, computeType.name(), accelerator,
           replicas.stream().map(r -> new ServiceRecord.Replica(r.id(), r.host(), r.port(), r.state(), r.accelerator()))
               .toList(), operationId, createdAt, updatedAt);
     }

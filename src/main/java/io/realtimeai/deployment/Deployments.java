@@ -198,12 +198,22 @@ public final class Deployments {
 
   /** {@code GET /api/services/{id}}: by id or by name. */
   public ServiceRecord get(String idOrName) {
-    return row(idOrName).view();
+    return view(row(idOrName));
+  }
+
+  /** The record of a row, at the address of the provider's Service when it has one. */
+  ServiceRecord view(DeploymentStore.ServiceRow row) {
+    try {
+      return row.view(provider.serviceAddress(row.id()).orElse(null));
+    } catch (ProviderUnavailableException e) {
+      // The record is still worth answering; its address falls back to a replica's.
+      return row.view();
+    }
   }
 
   /** {@code GET /api/services}: by name, {@code top} at a time, after the continuation's name. */
   public ServicePage list(int top, String continuation) {
-    List<ServiceRecord> all = store.services().stream().map(DeploymentStore.ServiceRow::view)
+    List<ServiceRecord> all = store.services().stream().map(this::view)
         .sorted(Comparator.comparing(ServiceRecord::name))
         .filter(s -> continuation == null || s.name().compareTo(continuation) > 0).toList();
     List<ServiceRecord> page = all.subList(0, Math.min(top, all.size()));

@@ -1,6 +1,7 @@
 package io.realtimeai.deployment;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Where a service's replicas run: one {@code realtime-ai runtime} per replica, as local
@@ -26,6 +27,14 @@ public interface ReplicaProvider extends AutoCloseable {
 
   /** The replicas this provider holds for a service. */
   List<String> replicas(String serviceId);
+
+  /**
+   * The address ({@code host:port}) of the service as a whole, where the provider puts one in front
+   * of the replicas (a Kubernetes Service); empty where callers reach the replicas themselves.
+   */
+  default Optional<String> serviceAddress(String serviceId) {
+    return Optional.empty();
+  }
 
   /**
    * Stops every replica process because the host is going down; the services stay recorded as

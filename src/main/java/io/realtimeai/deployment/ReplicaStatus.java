@@ -7,7 +7,8 @@ package io.realtimeai.deployment;
  * @param host the address it is reached at, when ready
  * @param port the port it listens on, when ready
  * @param accelerator the execution provider it really runs on ({@code CPU}, {@code CUDA}, {@code TensorRT}), when ready
- * @param reason why it failed, in the runtime's own words (its last lines of stderr), when failed
+ * @param reason why it failed, in the runtime's own words (its last lines of stderr), when failed; or what
+ *     it waits for while starting (a pod the scheduler cannot place), when known
  */
 public record ReplicaStatus(State state, String host, int port, String accelerator, String reason) {
   /** Where a replica is. */
@@ -25,6 +26,11 @@ public record ReplicaStatus(State state, String host, int port, String accelerat
   /** A replica that is starting. */
   public static ReplicaStatus starting() {
     return new ReplicaStatus(State.STARTING, null, 0, null, null);
+  }
+
+  /** A replica that is starting and what it waits for. */
+  public static ReplicaStatus starting(String reason) {
+    return new ReplicaStatus(State.STARTING, null, 0, null, reason);
   }
 
   /** A replica that serves at {@code host:port} on {@code accelerator}. */

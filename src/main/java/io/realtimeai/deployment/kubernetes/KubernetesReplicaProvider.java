@@ -1,0 +1,415 @@
+package io.realtimeai.deployment.kubernetes;
+
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.realtimeai.deployment.ProviderUnavailableException;
+import io.realtimeai.deployment.ReplicaProvider;
+import io.realtimeai.deployment.ReplicaSpec;
+import io.realtimeai.deployment.ReplicaStatus;
+import io.realtimeai.error.NotFoundException;
+import io.realtimeai.pipeline.Accelerator;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * Replicas as pods: each service is one Deployment of {@code realtime-ai runtime} pods (the
+ * runtime image), a Secret with its keys and a Service, in one namespace ({@link ServiceObjects}).
+ * The orchestrator's replica ids live in an annotation on the Deployment ({@link ReplicaLedger});
+ * replica <i>i</i> of a template is ready when <i>i</i> + 1 pods of that template are ready
+ * endpoints of the Service, and its address is that pod's endpoint, so the scoring client balances
+ * every call over the pods. Starting replicas on a new template is a rolling update; stopping the
+ * last replica deletes the objects and waits until the pods are gone.
+ *
+ * <p>Pods that cannot run are seen in their own status: a container in {@code CrashLoopBackOff} or
+ * {@code ImagePullBackOff} fails the replica with the container's reason and last exit; a pod the
+ * scheduler cannot place (no GPU node) keeps it starting, with the scheduler's message as the
+ * reason, until the operation's deadline. When the API server cannot be reached or refuses the
+ * app, every call throws {@link ProviderUnavailableException}, which the orchestrator retries.
+ */
+public final class KubernetesReplicaProvider implements ReplicaProvider {
+  private static final Logger LOG = Logger.getLogger(KubernetesReplicaProvider.class.getName());
+  /** Waiting reasons after which a container will not start by itself. */
+  private static final Set<String> STUCK = Set.of("CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull",
+      "InvalidImageName", "CreateContainerConfigError", "CreateContainerError");
+  private static final int CONFLICT_RETRIES = 5;
+
+  private final KubernetesClient client;
+  private final KubernetesSettings settings;
+  private final PackageLocations locations;
+  private final ServiceObjects objects;
+  private final Duration podsGoneWait;
+
+  /** A provider over {@code client}, in {@code settings.namespace()}, with packages at {@code locations}. */
+  public KubernetesReplicaProvider(KubernetesClient client, KubernetesSettings settings, PackageLocations locations) {
+    this(client, settings, locations, Duration.ofSeconds(60));
+  }
+
+  KubernetesReplicaProvider(KubernetesClient client, KubernetesSettings settings, PackageLocations locations,
+      Duration podsGoneWait) {
+    this.client = Objects.requireNonNull(client, "client");
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.locations = Objects.requireNonNull(locations, "locations");
+    this.objects = new ServiceObjects(settings, locations);
+    this.podsGoneWait = podsGoneWait;
+  }
+
+  @Override
+  public void start(ReplicaSpec spec) {
+    ReplicaTemplate template = ReplicaTemplate.of(spec);
+    call("start replica " + spec.replicaId() + " of " + spec.serviceId(), () -> {
+      Deployment deployment = changeDeployment(spec.serviceId(), ledger -> {
+        Optional<ReplicaLedger.Entry> entry = ledger.find(spec.replicaId());
+        return entry.isPresent() && entry.get().template().equals(template.hash())
+            ? ledger : ledger.with(spec.replicaId(), template);
+      }, true);
+      OwnerReference owner = ServiceObjects.ownedBy(deployment);
+      writeSecret(spec.serviceId(), ServiceObjects.secretData(spec.keys(), spec.tlsCertificate(), spec.tlsKey(),
+          locations.storageConnection().orElse(null)), owner);
+      if (service(spec.serviceId()) == null) {
+        client.services().inNamespace(settings.namespace()).resource(objects.service(spec.serviceId(), owner)).create();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public ReplicaStatus status(String serviceId, String replicaId) {
+    return call("look at replica " + replicaId + " of " + serviceId, () -> {
+      Deployment deployment = deployment(serviceId);
+      if (deployment == null) {
+        return ReplicaStatus.gone();
+      }
+      ReplicaLedger ledger = ledger(deployment);
+      Optional<ReplicaLedger.Entry> entry = ledger.find(replicaId);
+      if (entry.isEmpty()) {
+        return ReplicaStatus.gone();
+      }
+      ReplicaTemplate template = ledger.templates().get(entry.get().template());
+      List<Pod> pods = pods(serviceId).stream()
+          .filter(p -> entry.get().template().equals(label(p, ServiceObjects.TEMPLATE_LABEL)))
+          .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+          .sorted(Comparator.comparing((Pod p) -> String.valueOf(p.getMetadata().getCreationTimestamp()))
+              .thenComparing(p -> p.getMetadata().getName()))
+          .toList();
+      Map<String, String> endpoints = readyEndpoints(serviceId);
+      List<String> ready = pods.stream().map(p -> endpoints.get(p.getMetadata().getName())).filter(Objects::nonNull).toList();
+      int index = ledger.indexAmongTemplate(entry.get());
+      if (index < ready.size()) {
+        String address = ready.get(index);
+        int colon = address.lastIndexOf(':');
+        return ReplicaStatus.ready(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)),
+            acceleratorName(template.accelerator()));
+      }
+      for (Pod pod : pods) {
+        Optional<String> stuck = stuck(pod);
+        if (stuck.isPresent()) {
+          return ReplicaStatus.failed(stuck.get());
+        }
+      }
+      return pods.stream().map(KubernetesReplicaProvider::unschedulable).flatMap(Optional::stream).findFirst()
+          .map(ReplicaStatus::starting)
+          .orElseGet(ReplicaStatus::starting);
+    });
+  }
+
+  @Override
+  public void stop(String serviceId, String replicaId) {
+    call("stop replica " + replicaId + " of " + serviceId, () -> {
+      Deployment deployment = deployment(serviceId);
+      ReplicaLedger left = deployment == null ? ReplicaLedger.empty() : ledger(deployment).without(replicaId);
+      if (!left.replicas().isEmpty()) {
+        changeDeployment(serviceId, ledger -> ledger.without(replicaId), false);
+        return null;
+      }
+      deleteAll(serviceId);
+      return null;
+    });
+  }
+
+  @Override
+  public void updateKeys(String serviceId, String replicaId, List<String> keys) {
+    call("give replica " + replicaId + " of " + serviceId + " new keys", () -> {
+      Secret secret = client.secrets().inNamespace(settings.namespace()).withName(ServiceObjects.secretName(serviceId)).get();
+      if (secret == null) {
+        throw new NotFoundException("replica " + serviceId + "/" + replicaId + " does not exist");
+      }
+      // The kubelet refreshes the mounted file and the runtime re-reads it: no pod restarts.
+      Map<String, String> data = new LinkedHashMap<>(secret.getData());
+      data.put(ServiceObjects.KEYS, ServiceObjects.secretData(keys, null, null, null).get(ServiceObjects.KEYS));
+      if (!data.equals(secret.getData())) {
+        secret.setData(data);
+        client.secrets().inNamespace(settings.namespace()).resource(secret).update();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public List<String> replicas(String serviceId) {
+    return call("list the replicas of " + serviceId, () -> {
+      Deployment deployment = deployment(serviceId);
+      return deployment == null ? List.<String>of() : ledger(deployment).ids();
+    });
+  }
+
+  /**
+   * The Service's own address ({@code host:port}): its load balancer's, else its cluster IP; empty
+   * until the cluster gave it one.
+   */
+  @Override
+  public Optional<String> serviceAddress(String serviceId) {
+    return call("look at the Service of " + serviceId, () -> {
+      Service service = service(serviceId);
+      if (service == null) {
+        return Optional.<String>empty();
+      }
+      String host = null;
+      if (service.getStatus() != null && service.getStatus().getLoadBalancer() != null
+          && service.getStatus().getLoadBalancer().getIngress() != null) {
+        host = service.getStatus().getLoadBalancer().getIngress().stream()
+            .map(i -> i.getIp() != null ? i.getIp() : i.getHostname()).filter(Objects::nonNull).findFirst().orElse(null);
+      }
+      if (host == null && service.getSpec().getClusterIP() != null && !"None".equals(service.getSpec().getClusterIP())) {
+        host = service.getSpec().getClusterIP();
+      }
+      return Optional.ofNullable(host).map(h -> h + ":" + ServiceObjects.PORT);
+    });
+  }
+
+  /** Pods keep running when the function host stops: only the client is closed. */
+  @Override
+  public void close() {
+    client.close();
+  }
+
+  /** Creates or changes the Deployment so that it runs {@code change(ledger)}, retrying on a concurrent change. */
+  private Deployment changeDeployment(String serviceId, java.util.function.UnaryOperator<ReplicaLedger> change,
+      boolean create) {
+    for (int attempt = 0; ; attempt++) {
+      Deployment current = deployment(serviceId);
+      try {
+        if (current == null) {
+          if (!create) {
+            return null;
+          }
+          return client.apps().deployments().inNamespace(settings.namespace())
+              .resource(objects.deployment(serviceId, change.apply(ReplicaLedger.empty()))).create();
+        }
+        ReplicaLedger before = ledger(current);
+        ReplicaLedger after = change.apply(before);
+        if (after.equals(before)) {
+          return current;
+        }
+        // Conditional on the resourceVersion read: a concurrent change makes this a 409, and we read again.
+        Deployment updated = client.apps().deployments().inNamespace(settings.namespace())
+            .resource(objects.apply(current, serviceId, after)).update();
+        if (!after.current().equals(before.current())) {
+          LOG.info(() -> "service " + serviceId + ": rolling to template " + after.current().get().hash()
+              + " (" + after.current().get().modelId() + ")");
+        }
+        return updated;
+      } catch (KubernetesClientException e) {
+        if ((e.getCode() == 409) && attempt < CONFLICT_RETRIES) {
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  private void writeSecret(String serviceId, Map<String, String> data, OwnerReference owner) {
+    Secret existing = client.secrets().inNamespace(settings.namespace()).withName(ServiceObjects.secretName(serviceId)).get();
+    if (existing == null) {
+      client.secrets().inNamespace(settings.namespace()).resource(objects.secret(serviceId, data, owner)).create();
+    } else if (!data.equals(existing.getData())) {
+      existing.setData(data);
+      client.secrets().inNamespace(settings.namespace()).resource(existing).update();
+    }
+  }
+
+  /**
+   * Deletes the Deployment (its pods go with it, foreground), the Service and the Secret, then
+   * waits until no pod of the service is left; pods still terminating after the wait make this a
+   * {@link ProviderUnavailableException}, so the orchestrator asks again.
+   */
+  private void deleteAll(String serviceId) {
+    String namespace = settings.namespace();
+    client.apps().deployments().inNamespace(namespace).withName(ServiceObjects.deploymentName(serviceId))
+        .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.FOREGROUND).delete();
+    client.services().inNamespace(namespace).withName(ServiceObjects.serviceName(serviceId)).delete();
+    client.secrets().inNamespace(namespace).withName(ServiceObjects.secretName(serviceId)).delete();
+    long deadline = System.nanoTime() + podsGoneWait.toNanos();
+    while (true) {
+      List<Pod> left = pods(serviceId);
+      if (left.isEmpty()) {
+        LOG.info(() -> "service " + serviceId + ": Deployment, Service and Secret deleted, no pod left");
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new ProviderUnavailableException("service " + serviceId + ": " + left.size() + " pod(s) still terminating ("
+            + left.stream().map(p -> p.getMetadata().getName()).toList() + ")", null);
+      }
+      try {
+        TimeUnit.MILLISECONDS.sleep(250);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ProviderUnavailableException("interrupted while the pods of " + serviceId + " terminate", e);
+      }
+    }
+  }
+
+  private Deployment deployment(String serviceId) {
+    return client.apps().deployments().inNamespace(settings.namespace()).withName(ServiceObjects.deploymentName(serviceId)).get();
+  }
+
+  private Service service(String serviceId) {
+    return client.services().inNamespace(settings.namespace()).withName(ServiceObjects.serviceName(serviceId)).get();
+  }
+
+  private List<Pod> pods(String serviceId) {
+    return client.pods().inNamespace(settings.namespace()).withLabel(ServiceObjects.SERVICE_LABEL, serviceId).list().getItems();
+  }
+
+  /** Ready endpoints of the Service by pod name: {@code address:port}. */
+  private Map<String, String> readyEndpoints(String serviceId) {
+    Map<String, String> ready = new LinkedHashMap<>();
+    List<EndpointSlice> slices = client.discovery().v1().endpointSlices().inNamespace(settings.namespace())
+        .withLabel("kubernetes.io/service-name", ServiceObjects.serviceName(serviceId)).list().getItems();
+    for (EndpointSlice slice : slices) {
+      Integer port = slice.getPorts() == null ? null : slice.getPorts().stream()
+          .filter(p -> p.getName() == null || "grpc".equals(p.getName())).map(EndpointPort::getPort)
+          .filter(Objects::nonNull).findFirst().orElse(null);
+      if (port == null || slice.getEndpoints() == null) {
+        continue;
+      }
+      for (Endpoint endpoint : slice.getEndpoints()) {
+        boolean isReady = endpoint.getConditions() == null || !Boolean.FALSE.equals(endpoint.getConditions().getReady());
+        if (isReady && endpoint.getTargetRef() != null && endpoint.getAddresses() != null && !endpoint.getAddresses().isEmpty()) {
+          ready.put(endpoint.getTargetRef().getName(), endpoint.getAddresses().get(0) + ":" + port);
+        }
+      }
+    }
+    return ready;
+  }
+
+  private static ReplicaLedger ledger(Deployment deployment) {
+    Map<String, String> annotations = deployment.getMetadata().getAnnotations();
+    return ReplicaLedger.parse(annotations == null ? null : annotations.get(ReplicaLedger.ANNOTATION));
+  }
+
+  /** A container that will not start by itself: its reason, message and last exit. */
+  static Optional<String> stuck(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+      return Optional.empty();
+    }
+    for (ContainerStatus container : pod.getStatus().getContainerStatuses()) {
+      if (container.getState() == null || container.getState().getWaiting() == null) {
+        continue;
+      }
+      String reason = container.getState().getWaiting().getReason();
+      if (reason != null && STUCK.contains(reason)) {
+        StringBuilder why = new StringBuilder("pod ").append(pod.getMetadata().getName()).append(": container ")
+            .append(container.getName()).append(" is in ").append(reason);
+        String message = container.getState().getWaiting().getMessage();
+        if (message != null && !message.isBlank()) {
+          why.append(" (").append(message.strip()).append(')');
+        }
+        if (container.getLastState() != null && container.getLastState().getTerminated() != null) {
+          var last = container.getLastState().getTerminated();
+          why.append("; last exit code ").append(last.getExitCode());
+          if (last.getReason() != null) {
+            why.append(" (").append(last.getReason()).append(')');
+          }
+          if (last.getMessage() != null && !last.getMessage().isBlank()) {
+            why.append(": ").append(last.getMessage().strip());
+          }
+        }
+        if (container.getRestartCount() != null && container.getRestartCount() > 0) {
+          why.append("; restarted ").append(container.getRestartCount()).append(" time(s)");
+        }
+        return Optional.of(why.toString());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The scheduler's word on a pod it cannot place, e.g. {@code 0/3 nodes are available: 3 Insufficient nvidia.com/gpu}. */
+  static Optional<String> unschedulable(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    for (PodCondition condition : pod.getStatus().getConditions()) {
+      if ("PodScheduled".equals(condition.getType()) && "False".equals(condition.getStatus())
+          && "Unschedulable".equals(condition.getReason())) {
+        return Optional.of("pod " + pod.getMetadata().getName() + " cannot be scheduled: " + condition.getMessage());
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static String label(Pod pod, String name) {
+    return pod.getMetadata().getLabels() == null ? null : pod.getMetadata().getLabels().get(name);
+  }
+
+  /**
+   * What the runtime runs on: GPU services insist on CUDA and CPU ones on the CPU, so the pod's
+   * arguments say it; an FPGA service takes the best the pod has, which only the runtime knows.
+   */
+  private static String acceleratorName(Accelerator accelerator) {
+    return switch (accelerator) {
+      case CPU -> "CPU";
+      case CUDA -> "CUDA";
+      case TENSORRT -> "TensorRT";
+      case AUTO -> null;
+    };
+  }
+
+  /** Runs one API conversation; an API server that cannot be reached, or refuses, is a retryable error. */
+  private <T> T call(String what, Supplier<T> conversation) {
+    try {
+      return conversation.get();
+    } catch (KubernetesClientException e) {
+      String status = e.getCode() > 0 ? " (" + e.getCode() + (e.getStatus() != null && e.getStatus().getReason() != null
+          ? " " + e.getStatus().getReason() : "") + ")" : "";
+      String message = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
+          : rootMessage(e);
+      String hint = e.getCode() == 401 || e.getCode() == 403
+          ? "; the app's identity needs the realtime-ai Role in namespace " + settings.namespace() : "";
+      String answer = e.getCode() > 0 ? " answered" + status + ": " : " cannot be reached: ";
+      throw new ProviderUnavailableException("cannot " + what + ": the Kubernetes API server at "
+          + client.getMasterUrl() + answer + message + hint, e);
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+  }
+
+  @Override
+  public String toString() {
+    return "Kubernetes at " + client.getMasterUrl() + ", " + settings;
+  }
+}

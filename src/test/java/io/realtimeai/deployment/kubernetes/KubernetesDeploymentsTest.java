@@ -1,0 +1,309 @@
+package io.realtimeai.deployment.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.realtimeai.storage.StorageLayout;
+import io.realtimeai.testing.AzuriteExtension;
+import io.realtimeai.testing.FakeCluster;
+import io.realtimeai.testing.ModelFolders;
+import io.realtimeai.testing.TestApp;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code REPLICA_PROVIDER=kubernetes} through the whole control plane (the local host on Azurite,
+ * the HTTP API, the orchestrator) against fabric8's Kubernetes mock API server in CRUD mode. No
+ * API server can run here, so the test plays the cluster's controllers ({@link FakeCluster}) with
+ * stand-in containers: what is checked is what the app asks of Kubernetes and how it reads back
+ * what the cluster says.
+ */
+@Tag("integration")
+class KubernetesDeploymentsTest {
+  @RegisterExtension static AzuriteExtension azurite = new AzuriteExtension();
+  private static final String NAMESPACE = "realtime-ai";
+  private static final Duration DEPLOY = Duration.ofSeconds(90);
+  private static final int TIMEOUT_SECONDS = 20;
+  /** The API server's store, kept across a restart of the server (as etcd keeps it). */
+  private static final KubernetesCrudDispatcher STORE = new KubernetesCrudDispatcher();
+
+  @TempDir static Path dir;
+  static KubernetesMockServer server;
+  static KubernetesClient kubernetes;
+  static FakeCluster cluster;
+  static TestApp app;
+  static String model;
+  static String otherModel;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = apiServer(0);
+    kubernetes = server.createClient();
+    cluster = new FakeCluster(kubernetes, NAMESPACE, FakeCluster.standIns(Set.of("crashing")));
+    app = TestApp.start(azurite, dir, Map.of(
+        "REPLICA_PROVIDER", "kubernetes",
+        "KUBERNETES_KUBECONFIG", kubeconfig(server.getPort()),
+        "KUBERNETES_NAMESPACE", NAMESPACE,
+        "KUBERNETES_RUNTIME_IMAGE", "example.azurecr.io/realtime-ai-runtime:0.1.0",
+        "KUBERNETES_GPU_NODE_SELECTOR", "accelerator=nvidia",
+        "KUBERNETES_GPU_TOLERATION", "sku=gpu:NoSchedule",
+        "DEPLOYMENT_TIMEOUT_SECONDS", Integer.toString(TIMEOUT_SECONDS)));
+    model = app.register("tiny", ModelFolders.tinyClassifier(dir.resolve("tiny")), dir);
+    Path other = ModelFolders.tinyClassifier(dir.resolve("tiny-two"));
+    Files.writeString(other.resolve("labels.txt"), Files.readString(other.resolve("labels.txt")).replace("class-1", "one"));
+    otherModel = app.register("tiny", other, dir);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (app != null) {
+      app.close();
+    }
+    cluster.close();
+    kubernetes.close();
+    server.destroy();
+  }
+
+  static KubernetesMockServer apiServer(int port) {
+    KubernetesMockServer started = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), STORE, false);
+    started.init(InetAddress.getLoopbackAddress(), port);
+    return started;
+  }
+
+  static String kubeconfig(int port) {
+    return """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: mock
+          cluster:
+            server: http://127.0.0.1:%d
+        contexts:
+        - name: mock
+          context:
+            cluster: mock
+            user: tester
+            namespace: realtime-ai
+        current-context: mock
+        users:
+        - name: tester
+          user:
+            token: not-checked-by-the-mock
+        """.formatted(port);
+  }
+
+  private static JsonNode finished(String operation) throws InterruptedException {
+    return app.awaitJson(operation, DEPLOY, body -> !List.of("NotStarted", "Running").contains(body.get("state").asText()));
+  }
+
+  private static JsonNode succeeded(String operation) throws InterruptedException {
+    JsonNode done = finished(operation);
+    assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("Succeeded");
+    return done;
+  }
+
+  private static String operation(TestApp.Answer accepted) {
+    assertThat(accepted.status()).as(accepted.text()).isEqualTo(202);
+    return "/api/operations/" + accepted.body().get("id").asText();
+  }
+
+  private static Deployment deployment(String serviceId) {
+    return kubernetes.apps().deployments().inNamespace(NAMESPACE).withName(serviceId).get();
+  }
+
+  private static Container container(Deployment deployment) {
+    return deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+  }
+
+  private static String argument(Container container, String flag) {
+    List<String> args = container.getArgs();
+    return args.get(args.indexOf(flag) + 1);
+  }
+
+  private static Secret secret(String serviceId) {
+    return kubernetes.secrets().inNamespace(NAMESPACE).withName(serviceId + "-secret").get();
+  }
+
+  private static Service service(String serviceId) {
+    return kubernetes.services().inNamespace(NAMESPACE).withName(serviceId).get();
+  }
+
+  private static void assertAllGone(String serviceId) {
+    assertThat(deployment(serviceId)).as("Deployment").isNull();
+    assertThat(service(serviceId)).as("Service").isNull();
+    assertThat(secret(serviceId)).as("Secret").isNull();
+    assertThat(cluster.pods(serviceId)).as("pods").isEmpty();
+  }
+
+  @Test
+  void cpuService_isCreatedScaledRolledKeyedAndDeletedAsKubernetesObjects() throws Exception {
+    succeeded(app.createService(Map.of("name", "kube-cpu", "modelId", model, "computeType", "CPU", "numReplicas", 2)));
+    JsonNode record = app.get("/api/services/kube-cpu").body();
+    String id = record.get("id").asText();
+
+    // Create: a Deployment of 2 runtime pods reading the registered package, a Secret, a Service.
+    Deployment deployment = deployment(id);
+    assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
+    Container runtime = container(deployment);
+    assertThat(runtime.getImage()).isEqualTo("example.azurecr.io/realtime-ai-runtime:0.1.0");
+    String packageUrl = argument(runtime, "--package");
+    assertThat(packageUrl).startsWith(app.storage().container(StorageLayout.MODELS).getBlobContainerUrl() + "/tiny/")
+        .endsWith("/model.zip");
+    assertThat(argument(runtime, "--package-sha256")).matches("[0-9a-f]{64}");
+    assertThat(argument(runtime, "--key-file")).isEqualTo("/etc/realtime-ai/secret/keys");
+    assertThat(argument(runtime, "--port")).isEqualTo("8500");
+    assertThat(argument(runtime, "--accelerator")).isEqualTo("cpu");
+    assertThat(runtime.getReadinessProbe().getGrpc().getPort()).isEqualTo(8500);
+    assertThat(runtime.getLivenessProbe().getGrpc().getPort()).isEqualTo(8500);
+    assertThat(runtime.getStartupProbe().getGrpc().getPort()).isEqualTo(8500);
+    assertThat(runtime.getResources().getRequests()).containsKeys("cpu", "memory");
+    assertThat(runtime.getResources().getLimits()).doesNotContainKey("nvidia.com/gpu");
+    String primary = app.get("/api/services/kube-cpu/keys").body().get("primaryKey").asText();
+    Secret secret = secret(id);
+    assertThat(ServiceObjects.decode(secret.getData().get("keys"))).contains(primary);
+    assertThat(ServiceObjects.decode(secret.getData().get("storage"))).as("Azurite's connection, for pods to read packages")
+        .contains("AccountKey=");
+    assertThat(secret.getMetadata().getOwnerReferences()).extracting(o -> o.getName()).containsExactly(id);
+    Service service = service(id);
+    assertThat(service.getSpec().getType()).isEqualTo("LoadBalancer");
+    assertThat(service.getMetadata().getOwnerReferences()).extracting(o -> o.getName()).containsExactly(id);
+    // The record's address is the Service's; its replicas are the pods' endpoints, which callers balance over.
+    String loadBalancer = service.getStatus().getLoadBalancer().getIngress().get(0).getIp();
+    assertThat(record.get("ipAddress").asText()).isEqualTo(loadBalancer);
+    assertThat(record.get("port").asInt()).isEqualTo(8500);
+    assertThat(record.get("replicas")).hasSize(2).allSatisfy(r -> {
+      assertThat(r.get("state").asText()).isEqualTo("Ready");
+      assertThat(r.get("ipAddress").asText()).startsWith("10.244.0.");
+    });
+
+    // Scale: the same Deployment, one pod more.
+    succeeded(operation(app.put("/api/services/kube-cpu", Map.of("numReplicas", 3))));
+    assertThat(deployment(id).getSpec().getReplicas()).isEqualTo(3);
+    assertThat(cluster.pods(id)).hasSize(3);
+    assertThat(app.get("/api/services/kube-cpu").body().get("replicas").findValuesAsText("ipAddress"))
+        .hasSize(3).doesNotHaveDuplicates();
+
+    // Update: another model is a rolling update of the pod template; the old pods go once the new are ready.
+    String oldTemplate = deployment(id).getSpec().getTemplate().getMetadata().getLabels().get("realtime-ai.io/template");
+    succeeded(operation(app.put("/api/services/kube-cpu", Map.of("modelId", otherModel))));
+    Deployment rolled = deployment(id);
+    String newTemplate = rolled.getSpec().getTemplate().getMetadata().getLabels().get("realtime-ai.io/template");
+    assertThat(newTemplate).isNotEqualTo(oldTemplate);
+    assertThat(rolled.getSpec().getReplicas()).isEqualTo(3);
+    assertThat(argument(container(rolled), "--package")).isNotEqualTo(packageUrl);
+    assertThat(rolled.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
+    TestApp.await("old pods gone", DEPLOY, () -> cluster.pods(id).stream()
+        .allMatch(p -> newTemplate.equals(p.getMetadata().getLabels().get("realtime-ai.io/template"))) ? true : null);
+    assertThat(app.get("/api/services/kube-cpu").body().get("modelId").asText()).isEqualTo(otherModel);
+
+    // Keys: the Secret changes, the pods do not (the runtime re-reads its mounted key file).
+    List<String> podsBefore = cluster.pods(id).stream().map(p -> p.getMetadata().getName()).sorted().toList();
+    TestApp.Answer regenerated = app.post("/api/services/kube-cpu/regenerateKeys", Map.of("keyType", "Primary"));
+    assertThat(regenerated.status()).as(regenerated.text()).isEqualTo(200);
+    String newPrimary = regenerated.body().get("primaryKey").asText();
+    assertThat(ServiceObjects.decode(secret(id).getData().get("keys"))).contains(newPrimary).doesNotContain(primary);
+    assertThat(cluster.pods(id).stream().map(p -> p.getMetadata().getName()).sorted().toList()).isEqualTo(podsBefore);
+
+    // Delete: everything goes, and the operation finishes only once no pod is left.
+    succeeded(operation(app.delete("/api/services/kube-cpu")));
+    assertAllGone(id);
+    assertThat(app.get("/api/services/kube-cpu").status()).isEqualTo(404);
+  }
+
+  @Test
+  void crashLoopingPod_failsTheOperationWithTheContainersOwnReason() throws Exception {
+    JsonNode done = finished(app.createService(Map.of("name", "crashing", "modelId", model, "computeType", "CPU")));
+    String id = app.get("/api/services/crashing").body().get("id").asText();
+
+    assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("Failed");
+    assertThat(done.get("error").get("code").asText()).isEqualTo("RuntimeFailed");
+    assertThat(done.get("error").get("message").asText())
+        .contains("CrashLoopBackOff").contains("last exit code 1").contains("the registry recorded 1111");
+    TestApp.await("the failed service's objects removed", DEPLOY, () -> deployment(id) == null ? true : null);
+    assertAllGone(id);
+  }
+
+  @Test
+  void gpuNobodyCanSchedule_failsAtTheDeadlineWithTheSchedulersMessage() throws Exception {
+    cluster.gpuNodes(0);
+    JsonNode done = finished(app.createService(Map.of("name", "kube-gpu", "modelId", model, "computeType", "GPU")));
+    String id = app.get("/api/services/kube-gpu").body().get("id").asText();
+
+    assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("Failed");
+    assertThat(done.get("error").get("code").asText()).isEqualTo("DeploymentTimeout");
+    assertThat(done.get("error").get("message").asText())
+        .startsWith("the deployment did not finish within " + TIMEOUT_SECONDS + " s")
+        .contains("cannot be scheduled: 0/1 nodes are available: 1 Insufficient nvidia.com/gpu");
+    assertAllGone(id);
+  }
+
+  @Test
+  void gpuService_asksForOneGpuOnTheGpuPoolAndRunsOnceANodeIsThere() throws Exception {
+    cluster.gpuNodes(1);
+    try {
+      succeeded(app.createService(Map.of("name", "kube-gpu-ok", "modelId", model, "computeType", "GPU")));
+      String id = app.get("/api/services/kube-gpu-ok").body().get("id").asText();
+      Container runtime = container(deployment(id));
+      assertThat(runtime.getResources().getLimits().get("nvidia.com/gpu").getAmount()).isEqualTo("1");
+      assertThat(argument(runtime, "--accelerator")).isEqualTo("cuda");
+      var pod = deployment(id).getSpec().getTemplate().getSpec();
+      assertThat(pod.getNodeSelector()).containsEntry("accelerator", "nvidia");
+      assertThat(pod.getTolerations()).anySatisfy(t -> {
+        assertThat(t.getKey()).isEqualTo("sku");
+        assertThat(t.getValue()).isEqualTo("gpu");
+        assertThat(t.getEffect()).isEqualTo("NoSchedule");
+      });
+      assertThat(app.get("/api/services/kube-gpu-ok").body().get("accelerator").asText()).isEqualTo("CUDA");
+      succeeded(operation(app.delete("/api/services/kube-gpu-ok")));
+      assertAllGone(id);
+    } finally {
+      cluster.gpuNodes(0);
+    }
+  }
+
+  @Test
+  void lostApiServer_theOperationWaitsAndFinishesWhenItIsBack() throws Exception {
+    int port = server.getPort();
+    server.destroy();
+    String operation;
+    try {
+      operation = app.createService(Map.of("name", "kube-lost", "modelId", model, "computeType", "CPU"));
+      // Several tries of the step meet no API server; the operation is neither failed nor dropped.
+      Thread.sleep(3_000);
+      JsonNode waiting = app.get(operation).body();
+      assertThat(waiting.get("state").asText()).as(waiting.toString()).isIn("NotStarted", "Running");
+    } finally {
+      server = apiServer(port);
+    }
+
+    succeeded(operation);
+    String id = app.get("/api/services/kube-lost").body().get("id").asText();
+    assertThat(deployment(id)).isNotNull();
+    assertThat(app.storage().queue(StorageLayout.DEPLOYMENTS_QUEUE + "-poison").peekMessages(32, null, null))
+        .as("nothing parked in the poison queue").isEmpty();
+    succeeded(operation(app.delete("/api/services/kube-lost")));
+    assertAllGone(id);
+  }
+
+}
