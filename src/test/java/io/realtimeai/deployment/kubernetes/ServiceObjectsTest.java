@@ -1,0 +1,116 @@
+package io.realtimeai.deployment.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.realtimeai.pipeline.Accelerator;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The objects a service becomes, as built (the API server's part is KubernetesDeploymentsTest's). */
+class ServiceObjectsTest {
+  private static final PackageLocations LOCATIONS = new PackageLocations() {
+    @Override
+    public String packageUrl(String blob) {
+      return "https://account.blob.core.windows.net/models/" + blob;
+    }
+
+    @Override
+    public String catalogUrl() {
+      return "https://account.blob.core.windows.net/accelerated-models";
+    }
+
+    @Override
+    public Optional<String> storageConnection() {
+      return Optional.empty();
+    }
+  };
+
+  private static ReplicaTemplate template(Accelerator accelerator, boolean tls, List<String> catalog) {
+    return new ReplicaTemplate("resnet", "resnet/3", "resnet/3/model.zip", "ab".repeat(32), catalog, accelerator, tls);
+  }
+
+  private static Deployment deployment(KubernetesSettings settings, ReplicaTemplate template) {
+    return new ServiceObjects(settings, LOCATIONS).deployment("svc-0123456789", ReplicaLedger.empty().with("r1", template));
+  }
+
+  @Test
+  void tlsService_isProbedByTcpAndGetsItsCertificateFromTheSecret() {
+    Container runtime = deployment(KubernetesSettings.defaults("ns"), template(Accelerator.CPU, true, List.of()))
+        .getSpec().getTemplate().getSpec().getContainers().get(0);
+
+    assertThat(runtime.getArgs()).containsSequence("--tls-cert", "/etc/realtime-ai/secret/tls.crt")
+        .containsSequence("--tls-key", "/etc/realtime-ai/secret/tls.key")
+        .doesNotContain("--catalog");
+    assertThat(runtime.getReadinessProbe().getGrpc()).as("kubelet's gRPC probe speaks no TLS").isNull();
+    assertThat(runtime.getReadinessProbe().getTcpSocket().getPort().getIntVal()).isEqualTo(8500);
+    assertThat(runtime.getStartupProbe().getTcpSocket()).isNotNull();
+  }
+
+  @Test
+  void packageNamingCatalogEntries_isGivenTheCatalogContainer() {
+    Container runtime = deployment(KubernetesSettings.defaults("ns"), template(Accelerator.CPU, false, List.of("resnet50/1")))
+        .getSpec().getTemplate().getSpec().getContainers().get(0);
+
+    assertThat(runtime.getArgs())
+        .containsSequence("--package", "https://account.blob.core.windows.net/models/resnet/3/model.zip")
+        .containsSequence("--package-sha256", "ab".repeat(32))
+        .containsSequence("--catalog", "https://account.blob.core.windows.net/accelerated-models")
+        .containsSequence("--replica-id", "$(POD_NAME)");
+    assertThat(runtime.getEnv()).extracting(e -> e.getName()).contains("POD_NAME", "REALTIME_AI_STORAGE")
+        .doesNotContain("AZURE_CLIENT_ID");
+  }
+
+  @Test
+  void gpuPods_tolerateTheConfiguredTaintAndTheDevicePluginsOne() {
+    KubernetesSettings settings = new KubernetesSettings("ns", "acr.azurecr.io/realtime-ai-runtime:1", "2", "4Gi",
+        "agentpool=gpu", "sku=gpu:NoSchedule", "11111111-2222-3333-4444-555555555555");
+    PodSpec pod = deployment(settings, template(Accelerator.CUDA, false, List.of())).getSpec().getTemplate().getSpec();
+
+    assertThat(pod.getNodeSelector()).containsExactlyEntriesOf(java.util.Map.of("agentpool", "gpu"));
+    assertThat(pod.getTolerations()).anySatisfy(t -> {
+      assertThat(t.getKey()).isEqualTo("sku");
+      assertThat(t.getOperator()).isEqualTo("Equal");
+      assertThat(t.getValue()).isEqualTo("gpu");
+      assertThat(t.getEffect()).isEqualTo("NoSchedule");
+    }).anySatisfy(t -> assertThat(t.getKey()).isEqualTo("nvidia.com/gpu"));
+    Container runtime = pod.getContainers().get(0);
+    assertThat(runtime.getResources().getRequests().get("cpu").toString()).isEqualTo("2");
+    assertThat(runtime.getResources().getRequests().get("memory").toString()).isEqualTo("4Gi");
+    assertThat(runtime.getResources().getLimits().get("nvidia.com/gpu").toString()).isEqualTo("1");
+    assertThat(runtime.getEnv()).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo("AZURE_CLIENT_ID");
+      assertThat(e.getValue()).isEqualTo("11111111-2222-3333-4444-555555555555");
+    });
+    assertThat(runtime.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(runtime.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+  }
+
+  @Test
+  void keyOnlyToleration_isAnExistsToleration() {
+    KubernetesSettings settings = KubernetesSettings.defaults("ns").withGpuPlacement(null, "dedicated:NoExecute");
+    PodSpec pod = deployment(settings, template(Accelerator.TENSORRT, false, List.of())).getSpec().getTemplate().getSpec();
+
+    assertThat(pod.getNodeSelector()).isNull();
+    assertThat(pod.getTolerations()).anySatisfy(t -> {
+      assertThat(t.getKey()).isEqualTo("dedicated");
+      assertThat(t.getOperator()).isEqualTo("Exists");
+      assertThat(t.getValue()).isNull();
+      assertThat(t.getEffect()).isEqualTo("NoExecute");
+    });
+  }
+
+  @Test
+  void malformedPlacementSettings_areErrorsNamingTheSetting() {
+    assertThatThrownBy(() -> KubernetesSettings.defaults("ns").withGpuPlacement("agentpool", null))
+        .hasMessageContaining("KUBERNETES_GPU_NODE_SELECTOR must be key=value, got 'agentpool'");
+    assertThatThrownBy(() -> KubernetesSettings.defaults("ns").withGpuPlacement(null, "sku=gpu:Never"))
+        .hasMessageContaining("KUBERNETES_GPU_TOLERATION must be key=value:Effect");
+    assertThatThrownBy(() -> KubernetesSettings.defaults(" "))
+        .hasMessageContaining("KUBERNETES_NAMESPACE must not be empty");
+  }
+}
