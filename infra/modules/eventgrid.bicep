@@ -39,9 +39,6 @@ resource sample 'Microsoft.EventGrid/topics/eventSubscriptions@2022-06-15' = {
         queueMessageTimeToLiveInSeconds: 604800
       }
     }
-    filter: {
-      subjectBeginsWith: '/'
-    }
     retryPolicy: {
       maxDeliveryAttempts: 30
       eventTimeToLiveInMinutes: 1440
