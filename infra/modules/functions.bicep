@@ -94,7 +94,10 @@ resource app 'Microsoft.Web/sites@2023-12-01' = {
     virtualNetworkSubnetId: subnetId
     siteConfig: {
       linuxFxVersion: 'Java|17'
-      vnetRouteAllEnabled: true
+      // Only private (RFC 1918) traffic, the pod IPs, goes through the VNet; storage, Event Grid,
+      // Entra ID and the AKS API server stay on the app's own outbound path, so the functions
+      // subnet needs no NAT gateway (new VNets no longer get default outbound access).
+      vnetRouteAllEnabled: false
       minimumElasticInstanceCount: 1
       http20Enabled: true
       ftpsState: 'Disabled'

@@ -2,6 +2,7 @@ package io.realtimeai.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -105,11 +106,40 @@ class InfraSettingsTest {
   }
 
   @Test
-  void settingsScan_findsLiteralsConstantsAndBindingConnections() {
+  void settingsScan_resolvesLiteralsConstantsAndBindingConnections() {
+    Map<String, String> sources = new TreeMap<>(Map.of(
+        "a/Settings.java", "class Settings { public static final String SHARED = \"SHARED_SETTING\"; }",
+        "a/Other.java", "class Other { static final String SHARED = \"OTHER_VALUE\"; }",
+        "a/Reader.java", """
+            class Reader {
+              private static final String OWN = "OWN_SETTING";
+              void read() {
+                AppSettings.get("LITERAL_SETTING", "x");
+                AppSettings.getInt(  "NUMBER_SETTING", 3);
+                AppSettings.get(OWN);
+                AppSettings.get(Settings.SHARED).orElse(null);
+              }
+            }
+            """,
+        "a/Function.java", "void run(@QueueTrigger(name = \"m\", queueName = \"q\", connection = \"BindingStorage\") String m) {}"));
+    assertEquals(Set.of("LITERAL_SETTING", "NUMBER_SETTING", "OWN_SETTING", "SHARED_SETTING", "BindingStorage"),
+        settingsRead(sources).keySet());
+    assertEquals("a/Function.java (binding)", settingsRead(sources).get("BindingStorage"));
+
+    sources.put("a/Ambiguous.java", "void read() { AppSettings.get(SHARED); }");
+    AssertionError ambiguous = assertThrows(AssertionError.class, () -> settingsRead(sources));
+    assertTrue(ambiguous.getMessage().contains("a/Ambiguous.java reads setting SHARED"), ambiguous.getMessage());
+    sources.put("a/Ambiguous.java", "void read(String name) { AppSettings.get(name); }");
+    AssertionError dynamic = assertThrows(AssertionError.class, () -> settingsRead(sources));
+    assertTrue(dynamic.getMessage().contains("named by variable name"), dynamic.getMessage());
+  }
+
+  @Test
+  void settingsScan_findsWhatTheAppReallyReads() {
     Map<String, String> read = settingsReadByCode();
-    assertTrue(read.containsKey("KUBERNETES_KUBECONFIG"), "a literal argument: " + read.keySet());
-    assertTrue(read.containsKey("EVENTGRID_TOPIC_ENDPOINT"), "a constant argument (ENDPOINT_SETTING): " + read.keySet());
-    assertTrue(read.containsKey("AzureWebJobsStorage"), "AppSettings.STORAGE and the bindings' connection: " + read);
+    assertTrue(read.containsKey("KUBERNETES_KUBECONFIG"), "a literal (Clusters): " + read.keySet());
+    assertTrue(read.containsKey("EVENTGRID_TOPIC_ENDPOINT"), "a constant (EventGridTopic.ENDPOINT_SETTING): " + read.keySet());
+    assertTrue(read.containsKey("AzureWebJobsStorage"), "AppSettings.STORAGE and the bindings: " + read.keySet());
   }
 
   @Test
@@ -120,8 +150,10 @@ class InfraSettingsTest {
     assertEquals("'900'", settings.get("DEPLOYMENT_TIMEOUT_SECONDS"));
     assertTrue(settings.get("KUBERNETES_RUNTIME_IMAGE").contains("/realtime-ai-runtime:"),
         "KUBERNETES_RUNTIME_IMAGE: " + settings.get("KUBERNETES_RUNTIME_IMAGE"));
-    assertTrue(settings.get("AzureWebJobsStorage").equals("storageConnection"), "AzureWebJobsStorage is the key-based"
-        + " connection string Storage.connect accepts: " + settings.get("AzureWebJobsStorage"));
+    assertEquals("storageConnection", settings.get("AzureWebJobsStorage"));
+    String connection = defaultOf("storageConnection", FUNCTIONS_BICEP);
+    assertTrue(connection.startsWith("'DefaultEndpointsProtocol=https;") && connection.contains("AccountKey=${storage.listKeys()"),
+        "AzureWebJobsStorage must be the key-based connection string Storage.connect accepts: " + connection);
   }
 
   @Test
@@ -221,11 +253,16 @@ class InfraSettingsTest {
     Map<String, String> sources = new TreeMap<>();
     try (Stream<Path> files = Files.walk(MAIN_SOURCES)) {
       for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
-        sources.put(MAIN_SOURCES.relativize(file).toString(), Files.readString(file));
+        sources.put(MAIN_SOURCES.relativize(file).toString().replace('\\', '/'), Files.readString(file));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    return settingsRead(sources);
+  }
+
+  /** The setting names {@code sources} (path to Java text) read, with the first file that reads each. */
+  private static Map<String, String> settingsRead(Map<String, String> sources) {
     // Constants by Class.NAME, and by NAME alone for a reference without its class.
     Map<String, Set<String>> constants = new HashMap<>();
     sources.forEach((file, text) -> {
