@@ -248,6 +248,75 @@ class InfraSettingsTest {
     assertEquals(new TreeSet<>(StorageLayout.TABLES), new TreeSet<>(declared.get("tables")), "tables");
   }
 
+  @Test
+  void mainBicep_passesEachModuleItsParametersAndReadsOnlyOutputsItHas() throws IOException {
+    // No Bicep compiler here: this catches the mistakes a compiler would, between main and the modules.
+    Path main = ROOT.resolve("infra/main.bicep");
+    String text = Files.readString(main);
+    Matcher module = Pattern.compile("(?m)^module (\\w+) '([^']+)' = \\{").matcher(text);
+    Map<String, Path> modules = new LinkedHashMap<>();
+    while (module.find()) {
+      Path file = main.resolveSibling(module.group(2));
+      assertTrue(Files.isRegularFile(file), "module " + module.group(1) + " names missing " + file);
+      modules.put(module.group(1), file);
+      String moduleText = Files.readString(file);
+      Map<String, Boolean> declared = new HashMap<>();
+      Pattern.compile("(?m)^param (\\w+) \\w+( = .*)?$").matcher(moduleText).results()
+          .forEach(m -> declared.put(m.group(1), m.group(2) != null));
+      Set<String> passed = topLevelKeys(block(text, text.indexOf("params: {", module.end())));
+      passed.forEach(param -> assertTrue(declared.containsKey(param),
+          "main.bicep passes " + param + " to " + module.group(2) + ", which declares no such param"));
+      declared.forEach((param, hasDefault) -> assertTrue(hasDefault || passed.contains(param),
+          "main.bicep does not pass required param " + param + " to " + module.group(2)));
+    }
+    assertEquals(Set.of("network", "storage", "monitoring", "eventGrid", "registry", "aks", "functions", "roles"),
+        modules.keySet());
+    Matcher output = Pattern.compile("\\b(\\w+)\\.outputs\\.(\\w+)").matcher(text);
+    while (output.find()) {
+      Path file = modules.get(output.group(1));
+      assertTrue(file != null, "main.bicep reads outputs of unknown module " + output.group(1));
+      assertTrue(Pattern.compile("(?m)^output " + output.group(2) + " ").matcher(Files.readString(file)).find(),
+          "main.bicep reads " + output.group(0) + ", which " + ROOT.relativize(file) + " does not output");
+    }
+    Set<String> mainParams = Pattern.compile("(?m)^param (\\w+) ").matcher(text).results().map(m -> m.group(1))
+        .collect(Collectors.toSet());
+    Pattern.compile("(?m)^param (\\w+) =").matcher(Files.readString(ROOT.resolve("infra/main.bicepparam"))).results()
+        .forEach(m -> assertTrue(mainParams.contains(m.group(1)), "main.bicepparam sets undeclared param " + m.group(1)));
+  }
+
+  /** The text of the brace-delimited block opening at {@code open} (a '{' at or after it). */
+  private static String block(String text, int open) {
+    assertTrue(open >= 0, "no block");
+    int start = text.indexOf('{', open);
+    int depth = 0;
+    for (int i = start; i < text.length(); i++) {
+      if (text.charAt(i) == '{') {
+        depth++;
+      } else if (text.charAt(i) == '}' && --depth == 0) {
+        return text.substring(start + 1, i);
+      }
+    }
+    throw new AssertionError("unclosed block at " + start);
+  }
+
+  /** The keys of a Bicep object body at its own level (not those of nested objects). */
+  private static Set<String> topLevelKeys(String body) {
+    Set<String> keys = new TreeSet<>();
+    int depth = 0;
+    for (String line : body.split("\n")) {
+      if (depth == 0) {
+        Matcher key = Pattern.compile("^\\s*(\\w+):").matcher(line);
+        if (key.find()) {
+          keys.add(key.group(1));
+        }
+      }
+      for (char c : line.toCharArray()) {
+        depth += c == '{' || c == '[' ? 1 : c == '}' || c == ']' ? -1 : 0;
+      }
+    }
+    return keys;
+  }
+
   /** Every setting name the main code reads, with the first file that reads it. */
   private static Map<String, String> settingsReadByCode() {
     Map<String, String> sources = new TreeMap<>();
