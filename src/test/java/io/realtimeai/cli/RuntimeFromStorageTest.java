@@ -138,6 +138,14 @@ class RuntimeFromStorageTest {
   }
 
   @Test
+  void runtime_namesTheCatalogUrlWhenItLacksAnEntryThePackageNames() throws Exception {
+    String lacking = azurite.storage().container(StorageLayout.MODELS).getBlobContainerUrl();
+    String line = failure(Map.of("REALTIME_AI_STORAGE", azurite.connectionString()),
+        "--package", locations.packageUrl(ACCELERATED_BLOB), "--catalog", lacking);
+    assertThat(line).contains("'tiny/1' is not in the accelerated model catalog (catalog " + lacking + ")");
+  }
+
+  @Test
   void runtime_refusesAPackageWhoseSha256IsNotTheRegisteredOne() throws Exception {
     String url = locations.packageUrl(BLOB);
     String expected = "0".repeat(64);
