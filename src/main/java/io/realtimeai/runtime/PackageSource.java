@@ -5,7 +5,6 @@ import com.azure.core.util.Context;
 import com.azure.core.util.HttpClientOptions;
 import com.azure.identity.DefaultAzureCredentialBuilder;
 import com.azure.storage.blob.BlobClient;
-import com.azure.storage.blob.BlobClientBuilder;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobContainerClientBuilder;
 import com.azure.storage.blob.BlobUrlParts;
@@ -249,27 +248,24 @@ public final class PackageSource {
   private record Source(BlobClient blob, Credential credential) {}
 
   private Source blobClient(String url) {
-    Credential credential = credential(url);
-    BlobClientBuilder builder = new BlobClientBuilder().endpoint(url).retryOptions(RETRY).clientOptions(HTTP);
-    switch (credential) {
-      case SAS -> { } // endpoint() took it from the query
-      case ACCOUNT_KEY -> builder.credential(sharedKey());
-      case CONNECTION_SAS -> builder.sasToken(Storage.connectionSettings(storageConnection).get("SharedAccessSignature"));
-      case DEFAULT_AZURE_CREDENTIAL -> builder.credential(new DefaultAzureCredentialBuilder().build());
-      default -> throw new IllegalStateException(credential.name());
+    String name = parse(url).getBlobName();
+    if (name == null || name.isEmpty()) {
+      throw new BadRequestException(withoutQuery(url) + " names no blob (expected …/container/name/version/model.zip)");
     }
-    return new Source(builder.buildClient(), credential);
+    Credential credential = credential(url);
+    return new Source(containerClient(url, credential).getBlobClient(name), credential);
   }
 
+  /** The container of {@code url} (a container's or a blob's URL), read with {@code credential}. */
   private BlobContainerClient containerClient(String url, Credential credential) {
+    // endpoint() parses account, container and any SAS from the URL, path-style (Azurite) or not.
     BlobContainerClientBuilder builder = new BlobContainerClientBuilder().endpoint(url).retryOptions(RETRY)
         .clientOptions(HTTP);
     switch (credential) {
-      case SAS -> { } // endpoint() took it from the query
+      case SAS -> { }
       case ACCOUNT_KEY -> builder.credential(sharedKey());
       case CONNECTION_SAS -> builder.sasToken(Storage.connectionSettings(storageConnection).get("SharedAccessSignature"));
       case DEFAULT_AZURE_CREDENTIAL -> builder.credential(new DefaultAzureCredentialBuilder().build());
-      default -> throw new IllegalStateException(credential.name());
     }
     return builder.buildClient();
   }
