@@ -9,6 +9,7 @@ import io.realtimeai.runtime.PackageSource.Credential;
 import io.realtimeai.storage.Storage;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What {@link PackageSource} makes of its option strings, without storage. */
 class PackageSourceTest {
@@ -76,6 +77,21 @@ class PackageSourceTest {
     assertThatThrownBy(() -> source("BlobEndpoint=https://acct.blob.core.windows.net").credential(ACCOUNT_STYLE))
         .isInstanceOf(BadRequestException.class)
         .hasMessageContaining("REALTIME_AI_STORAGE").hasMessageContaining("AccountKey");
+  }
+
+  @Test
+  void fetchPackage_refusesAUrlNamingNoBlobWithoutPrintingItsSas() {
+    assertThatThrownBy(() -> source(AZURITE).fetchPackage("http://127.0.0.1:10000/devstoreaccount1/models?sv=1&sig=secret", null))
+        .isInstanceOf(BadRequestException.class)
+        .hasMessageContaining("http://127.0.0.1:10000/devstoreaccount1/models names no blob")
+        .hasMessageNotContaining("secret");
+  }
+
+  @Test
+  void fetchPackage_refusesASha256ForAFolder(@TempDir Path folder) {
+    assertThatThrownBy(() -> source(null).fetchPackage(folder.toString(), "0".repeat(64)))
+        .isInstanceOf(BadRequestException.class)
+        .hasMessageContaining("--package-sha256").hasMessageContaining("is a folder");
   }
 
   @Test
