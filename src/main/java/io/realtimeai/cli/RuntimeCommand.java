@@ -8,6 +8,7 @@ import io.realtimeai.pipeline.Accelerator;
 import io.realtimeai.pipeline.Pipeline;
 import io.realtimeai.pipeline.PipelineOptions;
 import io.realtimeai.runtime.KeyRing;
+import io.realtimeai.runtime.PackageSource;
 import io.realtimeai.runtime.RuntimeSettings;
 import io.realtimeai.runtime.ScoringRuntime;
 import java.nio.file.Files;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,17 +27,31 @@ import picocli.CommandLine.Option;
 @Command(name = "runtime", mixinStandardHelpOptions = true,
     description = {
       "Serve one model package over TensorFlow Serving's gRPC Predict API.",
-      "Keys may also come from the environment variable REALTIME_AI_KEYS (comma-separated)."
+      "Keys may also come from the environment variable REALTIME_AI_KEYS (comma-separated).",
+      "Blob URLs (--package, --catalog) are read with a SAS in their query, else the storage connection string in"
+          + " REALTIME_AI_STORAGE, else DefaultAzureCredential (AZURE_CLIENT_ID picks a user-assigned identity)."
     })
 final class RuntimeCommand implements Callable<Integer> {
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--package", required = true, paramLabel = "ZIP|DIR", description = "The model package: a zip or a folder.")
-  Path packagePath;
+  @Option(names = "--package", required = true, paramLabel = "ZIP|DIR|URL",
+      description = "The model package: a zip, a folder, or a blob URL of a zip (downloaded into the work folder).")
+  String packageLocation;
 
-  @Option(names = "--catalog", paramLabel = "DIR",
-      description = "Accelerated model catalog: {model_ref}/{model_version}/model.onnx.")
-  Path catalog;
+  @Option(names = "--package-sha256", paramLabel = "HEX",
+      description = "The SHA-256 the package zip must have (checked before it is read).")
+  String packageSha256;
+
+  @Option(names = "--catalog", paramLabel = "DIR|URL",
+      description = "Accelerated model catalog: {model_ref}/{model_version}/model.onnx, as a folder or the URL of a blob"
+          + " container (only the entries the package names are downloaded).")
+  String catalog;
+
+  @Option(names = "--max-download-bytes", paramLabel = "BYTES", defaultValue = "" + PackageSource.DEFAULT_MAX_DOWNLOAD_BYTES,
+      description = "Largest blob downloaded for --package or --catalog (default: ${DEFAULT-VALUE}).")
+  long maxDownloadBytes;
 
   @Option(names = "--port", defaultValue = "" + RuntimeSettings.DEFAULT_PORT,
       description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
@@ -99,6 +115,11 @@ final class RuntimeCommand implements Callable<Integer> {
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
     }
+    if (packageSha256 != null && !SHA256.matcher(packageSha256).matches()) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--package-sha256: '" + packageSha256 + "' is not a SHA-256 (64 hex digits)");
+    }
+    String expectedSha256 = packageSha256 == null ? null : packageSha256.toLowerCase(Locale.ROOT);
     String fromEnvironment = System.getenv("REALTIME_AI_KEYS");
     if (fromEnvironment != null) {
       keys.addAll(List.of(fromEnvironment.split(",")));
@@ -129,10 +150,17 @@ final class RuntimeCommand implements Callable<Integer> {
       }
     }, "runtime-shutdown"));
     runtime.listen();
-    System.out.println("listening on port " + runtime.port() + "; loading " + packagePath + " …");
+    PackageSource source = new PackageSource(work, maxDownloadBytes, System.getenv(PackageSource.STORAGE_ENV), System.out);
+    System.out.println("listening on port " + runtime.port() + "; loading "
+        + PackageSource.withoutQuery(packageLocation) + " …");
+    Path packagePath = source.fetchPackage(packageLocation, expectedSha256);
     ModelPackage modelPackage = ModelPackage.open(packagePath, new PackageLimits(maxEntries, maxPackageBytes), work);
-    Pipeline pipeline = Pipeline.load(modelPackage.root(), modelPackage.definition(),
-        new AcceleratedCatalog(catalog), options);
+    if (PackageSource.isUrl(packageLocation)) {
+      // Extracted now: the downloaded zip would only double the disk a large package takes.
+      Files.deleteIfExists(packagePath);
+    }
+    AcceleratedCatalog acceleratedCatalog = source.fetchCatalog(catalog, modelPackage.definition());
+    Pipeline pipeline = Pipeline.load(modelPackage.root(), modelPackage.definition(), acceleratedCatalog, options);
     System.out.println("warming up …");
     runtime.serve(pipeline);
     System.out.printf(Locale.ROOT, "serving '%s' on port %d: %s, %s, %s; ready in %.1f s%n",

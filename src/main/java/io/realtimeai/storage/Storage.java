@@ -61,6 +61,11 @@ public final class Storage {
         + ";TableEndpoint=http://127.0.0.1:" + tablePort + "/" + DEV_ACCOUNT + ";";
   }
 
+  /** The settings of a connection string ({@code AccountName}, {@code AccountKey} …), the emulator shorthand spelled out. */
+  public static Map<String, String> connectionSettings(String connection) {
+    return parse(expand(connection.strip()));
+  }
+
   // Not every Azure SDK client understands the emulator shorthand, so it is spelled out once here.
   private static String expand(String connection) {
     Map<String, String> parts = parse(connection);

@@ -73,7 +73,7 @@ class RuntimeProcessTest {
     Process process = realtimeAi("runtime", "--port", "0").start();
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).isEqualTo(2);
-    assertThat(Files.readString(dir.resolve("err.txt"))).contains("Missing required option: '--package=ZIP|DIR'");
+    assertThat(Files.readString(dir.resolve("err.txt"))).contains("Missing required option: '--package=ZIP|DIR|URL'");
   }
 
   private static int awaitPort(Path portFile, Process process) throws Exception {
