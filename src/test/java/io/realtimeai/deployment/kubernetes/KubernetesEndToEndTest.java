@@ -1,0 +1,211 @@
+package io.realtimeai.deployment.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.realtimeai.app.App;
+import io.realtimeai.client.Prediction;
+import io.realtimeai.client.PredictionClient;
+import io.realtimeai.scoring.ScoreResult;
+import io.realtimeai.storage.StorageLayout;
+import io.realtimeai.testing.AzuriteExtension;
+import io.realtimeai.testing.FakeCluster;
+import io.realtimeai.testing.ModelFolders;
+import io.realtimeai.testing.RuntimeKubelet;
+import io.realtimeai.testing.TestApp;
+import io.realtimeai.testing.TestImages;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code POST /api/services} with {@code REPLICA_PROVIDER=kubernetes}, all the way to results:
+ * the app asks fabric8's mock API server (CRUD mode) for a Deployment of 3 pods; each pod is
+ * played by a real {@code realtime-ai runtime} process started with the pod's own container
+ * arguments ({@link RuntimeKubelet}), which downloads the registered package from Azurite by its
+ * blob URL and checks its sha256; the ready pods are published as the Service's EndpointSlices,
+ * which the app reads as the service's replicas. Images are then scored over HTTP and by a dropped
+ * folder through that path, and calls are spread over the 3 pods.
+ */
+@Tag("integration")
+class KubernetesEndToEndTest {
+  @RegisterExtension static AzuriteExtension azurite = new AzuriteExtension();
+  private static final String NAMESPACE = "realtime-ai";
+  private static final Duration DEPLOY = Duration.ofSeconds(120);
+  private static final Duration SCORE = Duration.ofSeconds(60);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir static Path dir;
+  static KubernetesMockServer server;
+  static KubernetesClient kubernetes;
+  static FakeCluster cluster;
+  static TestApp app;
+  static JsonNode service;
+  static String key;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    kubernetes = server.createClient();
+    Path jar = Path.of(System.getProperty("project.jar", "target/realtime-ai.jar")).toAbsolutePath();
+    cluster = new FakeCluster(kubernetes, NAMESPACE, RuntimeKubelet.processes(jar, dir.resolve("pods")));
+    app = TestApp.start(azurite, dir, Map.of(
+        "REPLICA_PROVIDER", "kubernetes",
+        "KUBERNETES_KUBECONFIG", KubernetesDeploymentsTest.kubeconfig(server.getPort()),
+        "KUBERNETES_NAMESPACE", NAMESPACE,
+        "KUBERNETES_RUNTIME_IMAGE", "realtime-ai-runtime:test"));
+    String model = app.register("tiny", ModelFolders.tinyClassifier(dir.resolve("tiny")), dir);
+
+    String operation = app.createService(Map.of("name", "kube-tiny", "modelId", model, "computeType", "CPU", "numReplicas", 3));
+
+    JsonNode done = app.awaitJson(operation, DEPLOY, body -> !List.of("NotStarted", "Running").contains(body.get("state").asText()));
+    assertThat(done.get("state").asText()).as(done + "\npods: " + podLogs()).isEqualTo("Succeeded");
+    service = app.get("/api/services/kube-tiny").body();
+    key = app.get("/api/services/kube-tiny/keys").body().get("primaryKey").asText();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (app != null) {
+      app.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+    kubernetes.close();
+    server.destroy();
+  }
+
+  @Test
+  void theServicesReplicasAreItsThreeRuntimePodsServingTheDownloadedPackage() throws Exception {
+    List<Pod> pods = cluster.pods(service.get("id").asText());
+    assertThat(pods).hasSize(3);
+    assertThat(service.get("replicas")).hasSize(3).allSatisfy(r -> assertThat(r.get("state").asText()).isEqualTo("Ready"));
+    assertThat(addresses()).hasSize(3).doesNotHaveDuplicates();
+    for (Pod pod : pods) {
+      // Each pod read the package from its blob URL itself, as a pod on a cluster would.
+      String output = Files.readString(dir.resolve("pods").resolve(pod.getMetadata().getName()).resolve("stdout.log"));
+      assertThat(output).as(pod.getMetadata().getName()).contains("downloading " + argument(pod, "--package"))
+          .contains("serving 'kube-tiny'");
+    }
+  }
+
+  @Test
+  void callsOverThePodsEndpointsAreSpreadOverAllThreeReplicas() throws Exception {
+    Set<String> pods = cluster.pods(service.get("id").asText()).stream().map(p -> p.getMetadata().getName())
+        .collect(Collectors.toSet());
+    // The client the app builds: round robin over the ready replicas the record lists (the pods' endpoints).
+    try (PredictionClient client = PredictionClient.builder(addresses()).key(key).build()) {
+      byte[] image = TestImages.jpeg();
+      Map<String, Integer> answeredBy = new HashMap<>();
+      TestApp.await("answers from every pod", SCORE, () -> {
+        client.classify(List.of(image), 1);
+        answeredBy.merge(client.lastReplica(), 1, Integer::sum);
+        return answeredBy.keySet().containsAll(pods) ? true : null;
+      });
+      answeredBy.clear();
+
+      for (int i = 0; i < 30; i++) {
+        client.classify(List.of(image), 1);
+        answeredBy.merge(client.lastReplica(), 1, Integer::sum);
+      }
+
+      assertThat(answeredBy).as("answers per pod (replica header = pod name)").containsOnlyKeys(pods);
+      assertThat(answeredBy.values()).allSatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(5));
+    }
+  }
+
+  @Test
+  void anImageScoredOverHttp_getsThePodsAnswer() throws Exception {
+    byte[] image = TestImages.picture("jpg", 64, 48);
+
+    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://localhost:" + app.host().httpPort() + "/api/services/kube-tiny/score"))
+        .header("Content-Type", "image/jpeg").POST(HttpRequest.BodyPublishers.ofByteArray(image)).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    JsonNode top = JSON.readTree(response.body()).at("/predictions/0/0");
+    Prediction expected = direct(image);
+    assertThat(top.get("label").asText()).isEqualTo(expected.label());
+    assertThat(top.get("confidence").floatValue()).isEqualTo(expected.confidence());
+  }
+
+  @Test
+  void aDroppedFolder_getsOneResultPerImageFromThePods() throws Exception {
+    Map<String, byte[]> images = new HashMap<>();
+    for (int i = 0; i < 12; i++) {
+      images.put("kube-folder/picture-" + i + ".jpg", TestImages.picture("jpg", 32 + 8 * i, 40));
+    }
+
+    images.forEach((path, bytes) -> app.drop(StorageLayout.IMAGES, "kube-tiny/" + path, bytes));
+
+    for (Map.Entry<String, byte[]> image : images.entrySet()) {
+      ScoreResult result = TestApp.await("the result of " + image.getKey(), SCORE,
+          () -> App.get().results().find("kube-tiny", image.getKey()).orElse(null));
+      assertThat(result.status()).as(image.getKey()).isEqualTo("Scored");
+      assertThat(result.predictions().get(0).get(0)).isEqualTo(direct(image.getValue()));
+    }
+    assertThat(app.storage().queue(StorageLayout.SCORING_QUEUE + "-poison").peekMessages(32, null, null)).isEmpty();
+  }
+
+  private static String argument(Pod pod, String flag) {
+    List<String> args = pod.getSpec().getContainers().get(0).getArgs();
+    return args.get(args.indexOf(flag) + 1);
+  }
+
+  /** The ready replicas' {@code host:port}, as the service record lists them. */
+  private static List<String> addresses() throws Exception {
+    JsonNode replicas = app.get("/api/services/kube-tiny").body().get("replicas");
+    return java.util.stream.StreamSupport.stream(replicas.spliterator(), false)
+        .filter(r -> "Ready".equals(r.get("state").asText()))
+        .map(r -> r.get("ipAddress").asText() + ":" + r.get("port").asInt()).toList();
+  }
+
+  /** The top answer of one pod, asked directly. */
+  private static Prediction direct(byte[] image) {
+    try (PredictionClient client = PredictionClient.builder(addresses().get(0)).key(key).build()) {
+      return client.classify(List.of(image), 1).get(0).get(0);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String podLogs() {
+    try (var files = java.nio.file.Files.walk(dir.resolve("pods"))) {
+      return files.filter(p -> p.getFileName().toString().endsWith(".log")).map(p -> {
+        try {
+          return p + ":\n" + java.nio.file.Files.readString(p);
+        } catch (java.io.IOException e) {
+          return p + ": " + e;
+        }
+      }).collect(Collectors.joining("\n"));
+    } catch (java.io.IOException e) {
+      return e.toString();
+    }
+  }
+}

@@ -1,0 +1,181 @@
+package io.realtimeai.testing;
+
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+
+/**
+ * A kubelet for {@link FakeCluster} whose containers are real {@code realtime-ai runtime}
+ * processes, started with the pod's own container arguments after the image's entrypoint
+ * ({@code realtime-ai runtime}, here {@code java -jar realtime-ai.jar runtime}). What a pod has
+ * and a process on this machine has not is supplied as the kubelet would: the Secret's files
+ * in a folder of the pod (for the mount {@code /etc/realtime-ai/secret}), rewritten when the
+ * Secret changes; the environment from the pod spec ({@code $(POD_NAME)}, the Secret's keys);
+ * and, since every pod here shares one host instead of having its own IP, {@code --port 8500}
+ * becomes a free port the runtime writes to a file. Ready is the pod's readiness probe:
+ * {@code grpc.health.v1} answers SERVING (a TCP connection for a TLS runtime, as in its spec).
+ */
+public final class RuntimeKubelet {
+  private static final String SECRET_MOUNT = "/etc/realtime-ai/secret";
+
+  private RuntimeKubelet() {}
+
+  /** Pods run as {@code java -jar jar runtime …}, each in its own folder under {@code dir}. */
+  public static BiFunction<Pod, Secret, FakeCluster.Container> processes(Path jar, Path dir) {
+    return (pod, secret) -> {
+      try {
+        return new RuntimeContainer(jar, Files.createDirectories(dir.resolve(pod.getMetadata().getName())), pod, secret);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    };
+  }
+
+  private static final class RuntimeContainer implements FakeCluster.Container {
+    private final Path folder;
+    private final Path portFile;
+    private final Path stderr;
+    private final boolean tls;
+    private final Process process;
+    private volatile String ready;
+
+    RuntimeContainer(Path jar, Path folder, Pod pod, Secret secret) throws IOException {
+      this.folder = folder;
+      this.portFile = folder.resolve("port");
+      this.stderr = folder.resolve("stderr.log");
+      io.fabric8.kubernetes.api.model.Container spec = pod.getSpec().getContainers().get(0);
+      String podName = pod.getMetadata().getName();
+      writeSecret(secret);
+      List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+          "-jar", jar.toString(), "runtime"));
+      List<String> args = spec.getArgs();
+      this.tls = args.contains("--tls-cert");
+      for (int i = 0; i < args.size(); i++) {
+        String arg = args.get(i);
+        if (arg.equals("--port")) {
+          command.addAll(List.of("--port", "0", "--port-file", portFile.toString()));
+          i++;
+        } else {
+          command.add(arg.replace("$(POD_NAME)", podName).replace(SECRET_MOUNT, folder.resolve("secret").toString()));
+        }
+      }
+      ProcessBuilder builder = new ProcessBuilder(command).directory(folder.toFile())
+          .redirectOutput(folder.resolve("stdout.log").toFile()).redirectError(stderr.toFile());
+      Map<String, String> env = builder.environment();
+      env.remove("REALTIME_AI_KEYS");
+      env.remove("REALTIME_AI_STORAGE");
+      for (EnvVar variable : spec.getEnv() == null ? List.<EnvVar>of() : spec.getEnv()) {
+        String value = value(variable, podName, secret);
+        if (value != null) {
+          env.put(variable.getName(), value);
+        }
+      }
+      this.process = builder.start();
+      process.getOutputStream().close();
+    }
+
+    private static String value(EnvVar variable, String podName, Secret secret) {
+      if (variable.getValue() != null) {
+        return variable.getValue();
+      }
+      var from = variable.getValueFrom();
+      if (from != null && from.getFieldRef() != null && "metadata.name".equals(from.getFieldRef().getFieldPath())) {
+        return podName;
+      }
+      if (from != null && from.getSecretKeyRef() != null && secret.getData() != null) {
+        String encoded = secret.getData().get(from.getSecretKeyRef().getKey());
+        return encoded == null ? null : new String(Base64.getDecoder().decode(encoded), java.nio.charset.StandardCharsets.UTF_8);
+      }
+      return null;
+    }
+
+    /** The Secret's keys as files of the mount, each replaced whole (as the kubelet swaps its symlink). */
+    private void writeSecret(Secret secret) throws IOException {
+      Path mount = Files.createDirectories(folder.resolve("secret"));
+      for (Map.Entry<String, String> entry : secret.getData().entrySet()) {
+        Path staged = mount.resolve("." + entry.getKey() + ".new");
+        Files.write(staged, Base64.getDecoder().decode(entry.getValue()));
+        Files.move(staged, mount.resolve(entry.getKey()), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      }
+    }
+
+    @Override
+    public void refreshSecret(Secret secret) {
+      try {
+        writeSecret(secret);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public String readyAddress() {
+      if (ready == null && process.isAlive() && Files.exists(portFile)) {
+        try {
+          String port = Files.readString(portFile).strip();
+          if (!port.isEmpty() && (tls || serving(Integer.parseInt(port)))) {
+            ready = "127.0.0.1:" + port;
+          }
+        } catch (IOException | NumberFormatException e) {
+          return null;
+        }
+      }
+      return process.isAlive() ? ready : null;
+    }
+
+    private static boolean serving(int port) {
+      ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+      try {
+        return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
+            .check(HealthCheckRequest.getDefaultInstance()).getStatus() == ServingStatus.SERVING;
+      } catch (RuntimeException e) {
+        return false;
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+
+    @Override
+    public String exited() {
+      if (process.isAlive()) {
+        return null;
+      }
+      List<String> lines;
+      try {
+        lines = Files.readAllLines(stderr);
+      } catch (IOException e) {
+        lines = List.of();
+      }
+      return process.exitValue() + ": " + String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+    }
+
+    @Override
+    public void stop() {
+      process.destroy();
+      try {
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
