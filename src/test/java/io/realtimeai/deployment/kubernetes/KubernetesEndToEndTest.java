@@ -173,6 +173,38 @@ class KubernetesEndToEndTest {
     assertThat(app.storage().queue(StorageLayout.SCORING_QUEUE + "-poison").peekMessages(32, null, null)).isEmpty();
   }
 
+  @Test
+  void regeneratedKey_isTakenByEveryPodWithoutARestart() throws Exception {
+    String old = app.get("/api/services/kube-tiny/keys").body().get("secondaryKey").asText();
+    Set<String> podsBefore = podNames();
+
+    TestApp.Answer regenerated = app.post("/api/services/kube-tiny/regenerateKeys", Map.of("keyType", "Secondary"));
+
+    assertThat(regenerated.status()).as(regenerated.text()).isEqualTo(200);
+    String fresh = regenerated.body().get("secondaryKey").asText();
+    byte[] image = TestImages.jpeg();
+    for (String address : addresses()) {
+      TestApp.await(address + " to refuse the old key and take the new", SCORE, () -> {
+        try (PredictionClient withOld = PredictionClient.builder(address).key(old).maxAttempts(1).build()) {
+          withOld.classify(List.of(image), 1);
+          return null;
+        } catch (io.grpc.StatusRuntimeException refused) {
+          if (refused.getStatus().getCode() != io.grpc.Status.Code.UNAUTHENTICATED) {
+            throw refused;
+          }
+          try (PredictionClient withNew = PredictionClient.builder(address).key(fresh).maxAttempts(1).build()) {
+            return withNew.classify(List.of(image), 1).isEmpty() ? null : true;
+          }
+        }
+      });
+    }
+    assertThat(podNames()).as("the same pods: the mounted key file changed, nothing restarted").isEqualTo(podsBefore);
+  }
+
+  private static Set<String> podNames() {
+    return cluster.pods(service.get("id").asText()).stream().map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
+  }
+
   private static String argument(Pod pod, String flag) {
     List<String> args = pod.getSpec().getContainers().get(0).getArgs();
     return args.get(args.indexOf(flag) + 1);
