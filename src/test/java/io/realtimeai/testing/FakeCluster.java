@@ -94,7 +94,10 @@ public final class FakeCluster implements AutoCloseable {
 
         @Override
         public String exited() {
-          return crashes ? "1: realtime-ai runtime: package has sha256 0000, the registry recorded 1111" : null;
+          // The runtime's own one-line error for a package that is not the one the registry recorded.
+          return crashes ? "1: realtime-ai: invalid model package: " + args.get(args.indexOf("--package") + 1)
+              + " has SHA-256 35c3edbf…14afc, not the " + args.get(args.indexOf("--package-sha256") + 1)
+              + " given by --package-sha256" : null;
         }
 
         @Override

@@ -239,7 +239,7 @@ class KubernetesDeploymentsTest {
     assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("Failed");
     assertThat(done.get("error").get("code").asText()).isEqualTo("RuntimeFailed");
     assertThat(done.get("error").get("message").asText())
-        .contains("CrashLoopBackOff").contains("last exit code 1").contains("the registry recorded 1111");
+        .contains("CrashLoopBackOff").contains("last exit code 1").contains("given by --package-sha256");
     TestApp.await("the failed service's objects removed", DEPLOY, () -> deployment(id) == null ? true : null);
     assertAllGone(id);
   }
