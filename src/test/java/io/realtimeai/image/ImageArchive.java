@@ -129,7 +129,9 @@ final class ImageArchive implements AutoCloseable {
           }
           String name = path.substring(path.lastIndexOf('/') + 1);
           String parent = path.contains("/") ? path.substring(0, path.lastIndexOf('/')) : "";
-          if (name.equals(OPAQUE)) {
+          if (name.equals(OPAQUE) && parent.isEmpty()) {
+            entries.clear();
+          } else if (name.equals(OPAQUE)) {
             entries.subMap(parent + "/", parent + "0").clear();   // '0' sorts right after '/'
           } else if (name.startsWith(WHITEOUT)) {
             String gone = (parent.isEmpty() ? "" : parent + "/") + name.substring(WHITEOUT.length());
