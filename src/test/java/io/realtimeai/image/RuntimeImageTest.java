@@ -1,0 +1,206 @@
+package io.realtimeai.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.realtimeai.client.Prediction;
+import io.realtimeai.client.PredictionClient;
+import io.realtimeai.testing.ModelFolders;
+import io.realtimeai.testing.TestImages;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The runtime run from the built image's own layers, as a pod runs it: the layers unpacked in order,
+ * the image's entrypoint, environment, working directory and user, its JRE, a read-only root with a
+ * writable /tmp (the pod's emptyDir), inside a mount and PID namespace (and a user namespace where the
+ * test does not run as root) under chroot, then an image scored through it over gRPC.
+ */
+@Tag("integration")
+class RuntimeImageTest {
+  private static final String KEY = "image-test-key";
+
+  // not @TempDir: JUnit warns about every absolute link of the root file system when it deletes one
+  private static Path dir;
+  private static ImageArchive image;
+  private static Path root;
+
+  @BeforeAll
+  static void unpack() throws IOException {
+    image = ImageArchive.open(ImageArchiveTest.imageTar());
+    dir = Files.createTempDirectory("runtime-image-test");
+    root = dir.resolve("rootfs");
+    long started = System.nanoTime();
+    image.unpack(root);
+    System.out.printf("unpacked %d layers in %d ms%n", image.layers().size(),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+  }
+
+  @AfterAll
+  static void close() throws IOException {
+    if (image != null) {
+      image.close();
+    }
+    if (dir != null) {
+      ImageArchive.deleteRecursively(dir);
+    }
+  }
+
+  @Test
+  void entrypoint_servesAndScoresFromTheImagesLayersAsTheImagesUser() throws Exception {
+    // the pod's emptyDir, mounted at /tmp; everything else is read-only
+    Path emptyDir = Files.createDirectories(dir.resolve("emptydir"));
+    Files.setPosixFilePermissions(emptyDir, PosixFilePermissions.fromString("rwxrwxrwx"));
+    ModelFolders.tinyClassifier(root.resolve("srv/tiny"));
+    for (String device : List.of("null", "zero", "random", "urandom")) {
+      Path mountPoint = root.resolve("dev").resolve(device);   // for the host's device, bound in below
+      if (!Files.exists(mountPoint)) {
+        Files.createFile(mountPoint);
+      }
+    }
+    JsonNode run = image.runConfig();
+    List<String> command = new ArrayList<>(sandbox(run.path("User").asText()));
+    command.addAll(List.of("/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", run.path("WorkingDir").asText("/")));
+    run.path("Entrypoint").forEach(part -> command.add(part.asText()));
+    // the arguments the Kubernetes provider gives, less the secret mount and a fixed port (others run here too)
+    command.addAll(List.of("--package", "/srv/tiny", "--port", "0", "--port-file", "/tmp/port",
+        "--name", "tiny", "--intra-op-threads", "1", "--replica-id", "image-test"));
+
+    ProcessBuilder builder = new ProcessBuilder(command)
+        .redirectOutput(dir.resolve("out.txt").toFile()).redirectError(dir.resolve("err.txt").toFile());
+    builder.environment().clear();
+    builder.environment().putAll(image.environment());
+    builder.environment().put("REALTIME_AI_KEYS", KEY);
+    Process process = builder.start();
+    try {
+      int port = awaitPort(emptyDir.resolve("port"), process);
+      try (PredictionClient client = PredictionClient.builder("localhost:" + port).key(KEY).build()) {
+        awaitServing(client, process);
+
+        List<List<Prediction>> answers = client.classify(List.of(TestImages.jpeg()), 10);
+
+        assertThat(answers).hasSize(1);
+        List<Prediction> top = answers.get(0);
+        assertThat(top).extracting(Prediction::label).containsExactlyInAnyOrderElementsOf(
+            IntStream.range(0, 10).mapToObj(i -> "class-" + i).collect(Collectors.toList()));
+        assertThat(top).extracting(Prediction::confidence).isSortedAccordingTo((a, b) -> Float.compare(b, a));
+        assertThat((double) top.stream().map(Prediction::confidence).reduce(0f, Float::sum))
+            .as("softmax").isCloseTo(1.0, within(1e-4));
+        assertThat(client.lastReplica()).isEqualTo("image-test");
+      }
+
+      ProcessHandle jvm = jvm(process).orElseThrow(() -> new AssertionError("no java process under " + command));
+      String executable = jvm.info().command().orElse("");
+      assertThat(executable).as("the JRE the image has").startsWith(root + image.environment().get("JAVA_HOME") + "/");
+      assertThat(fileNames(emptyDir)).as("ONNX Runtime's native library unpacked into /tmp")
+          .anyMatch(name -> name.startsWith("onnxruntime-java"));
+      if (runsAsRoot()) {
+        assertThat(Files.getAttribute(Path.of("/proc", Long.toString(jvm.pid())), "unix:uid"))
+            .as("the image's user").isEqualTo(65532);
+      }
+
+      // the kubelet stops a pod with SIGTERM to its first process, the JVM here
+      jvm.destroy();
+
+      assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("stopped on SIGTERM").isTrue();
+      assertThat(Files.readString(dir.resolve("out.txt"))).contains("serving 'tiny' on port " + port);
+      assertThat(Files.readString(dir.resolve("err.txt"))).contains("stopped");
+    } finally {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+      System.out.println("runtime stderr:\n" + Files.readString(dir.resolve("err.txt")));
+    }
+  }
+
+  /**
+   * unshare and chroot from the host, with the devices, /proc and the emptyDir mounted and the root
+   * made read-only. As root the process then takes the image's user; otherwise a user namespace maps
+   * the caller to root, and the image's user cannot be taken (only one uid can be mapped unprivileged).
+   */
+  private static List<String> sandbox(String user) throws IOException {
+    String mounts = String.join("; ", List.of(
+        "set -eu",
+        "root=\"$1\"; tmp=\"$2\"; shift 2",
+        "mount --bind \"$root\" \"$root\"",
+        "for d in null zero random urandom; do mount --bind /dev/$d \"$root/dev/$d\"; done",
+        "mount -t proc proc \"$root/proc\"",
+        "mount --bind \"$tmp\" \"$root/tmp\"",
+        "mount -o remount,bind,ro \"$root\"",
+        "exec \"$@\""));
+    List<String> command = new ArrayList<>(List.of(host("unshare")));
+    if (!runsAsRoot()) {
+      command.add("--map-root-user");
+    }
+    command.addAll(List.of("--mount", "--pid", "--fork", host("sh"), "-c", mounts, "sandbox",
+        root.toString(), dir.resolve("emptydir").toString(), host("chroot")));
+    if (runsAsRoot()) {
+      command.add("--userspec=" + user);
+    }
+    command.add(root.toString());
+    return command;
+  }
+
+  private static String host(String program) {
+    for (String folder : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(File.pathSeparator)) {
+      Path candidate = Path.of(folder, program);
+      if (Files.isExecutable(candidate)) {
+        return candidate.toString();
+      }
+    }
+    throw new AssertionError(program + " is not on this machine's PATH: the image test needs util-linux and coreutils");
+  }
+
+  private static boolean runsAsRoot() throws IOException {
+    return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+  }
+
+  private static Optional<ProcessHandle> jvm(Process process) {
+    return process.descendants().filter(handle -> handle.info().command().orElse("").endsWith("/bin/java")).findFirst();
+  }
+
+  private static List<String> fileNames(Path folder) throws IOException {
+    try (Stream<Path> files = Files.list(folder)) {
+      return files.map(path -> path.getFileName().toString()).collect(Collectors.toList());
+    }
+  }
+
+  private static int awaitPort(Path portFile, Process process) throws Exception {
+    for (int i = 0; i < 1200 && process.isAlive(); i++) {
+      if (Files.exists(portFile) && !Files.readString(portFile).isBlank()) {
+        return Integer.parseInt(Files.readString(portFile).strip());
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no port file; the runtime " + (process.isAlive() ? "is still starting" : "exited: "
+        + Files.readString(dir.resolve("err.txt"))));
+  }
+
+  private static void awaitServing(PredictionClient client, Process process) throws Exception {
+    var health = HealthGrpc.newBlockingStub(client.channel());
+    for (int i = 0; i < 600 && process.isAlive(); i++) {
+      if (health.check(HealthCheckRequest.getDefaultInstance()).getStatus() == ServingStatus.SERVING) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("never SERVING");
+  }
+}
