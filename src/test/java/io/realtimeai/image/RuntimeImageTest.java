@@ -9,6 +9,11 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.realtimeai.client.Prediction;
 import io.realtimeai.client.PredictionClient;
+import io.realtimeai.deployment.kubernetes.PackageLocations;
+import io.realtimeai.packaging.ModelPackager;
+import io.realtimeai.pipeline.AcceleratedCatalog;
+import io.realtimeai.storage.StorageLayout;
+import io.realtimeai.testing.AzuriteExtension;
 import io.realtimeai.testing.ModelFolders;
 import io.realtimeai.testing.TestImages;
 import java.io.File;
@@ -27,15 +32,18 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The runtime run from the built image's own layers, as a pod runs it: the layers unpacked in order,
  * the image's entrypoint, environment, working directory and user, its JRE, a read-only root with a
- * writable /tmp (the pod's emptyDir), inside a mount and PID namespace (and a user namespace where the
+ * writable /tmp (the pod's emptyDir) and the keys where the pod's Secret is mounted, the package read
+ * from Azurite by its blob URL with the connection the pod's environment gets, inside a mount and PID namespace (and a user namespace where the
  * test does not run as root) under chroot, then an image scored through it over gRPC.
  */
 @Tag("integration")
 class RuntimeImageTest {
+  @RegisterExtension static AzuriteExtension azurite = new AzuriteExtension();
   private static final String KEY = "image-test-key";
 
   // not @TempDir: JUnit warns about every absolute link of the root file system when it deletes one
@@ -69,7 +77,14 @@ class RuntimeImageTest {
     // the pod's emptyDir, mounted at /tmp; everything else is read-only
     Path emptyDir = Files.createDirectories(dir.resolve("emptydir"));
     Files.setPosixFilePermissions(emptyDir, PosixFilePermissions.fromString("rwxrwxrwx"));
-    ModelFolders.tinyClassifier(root.resolve("srv/tiny"));
+    // the package as the registry keeps it, in the models container; the keys as the pod's Secret mount holds them
+    Path zip = dir.resolve("model.zip");
+    String sha256 = ModelPackager.pack(ModelFolders.tinyClassifier(dir.resolve("tiny")), zip, AcceleratedCatalog.none()).sha256();
+    azurite.storage().container(StorageLayout.MODELS).createIfNotExists();
+    azurite.storage().container(StorageLayout.MODELS).getBlobClient("tiny/1/model.zip").uploadFromFile(zip.toString(), true);
+    String packageUrl = PackageLocations.of(azurite.storage()).packageUrl("tiny/1/model.zip");
+    Path secret = Files.createDirectories(root.resolve("etc/realtime-ai/secret"));
+    Files.writeString(secret.resolve("keys"), KEY + "\n");
     for (String device : List.of("null", "zero", "random", "urandom")) {
       Path mountPoint = root.resolve("dev").resolve(device);   // for the host's device, bound in below
       if (!Files.exists(mountPoint)) {
@@ -80,15 +95,16 @@ class RuntimeImageTest {
     List<String> command = new ArrayList<>(sandbox(run.path("User").asText()));
     command.addAll(List.of("/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", run.path("WorkingDir").asText("/")));
     run.path("Entrypoint").forEach(part -> command.add(part.asText()));
-    // the arguments the Kubernetes provider gives, less the secret mount and a fixed port (others run here too)
-    command.addAll(List.of("--package", "/srv/tiny", "--port", "0", "--port-file", "/tmp/port",
-        "--name", "tiny", "--intra-op-threads", "1", "--replica-id", "image-test"));
+    // the arguments the Kubernetes provider gives a pod, less the fixed port (other tests listen on this host too)
+    command.addAll(List.of("--package", packageUrl, "--package-sha256", sha256, "--port", "0", "--port-file", "/tmp/port",
+        "--name", "tiny", "--key-file", "/etc/realtime-ai/secret/keys", "--accelerator", "cpu", "--replica-id", "image-test"));
 
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectOutput(dir.resolve("out.txt").toFile()).redirectError(dir.resolve("err.txt").toFile());
     builder.environment().clear();
     builder.environment().putAll(image.environment());
-    builder.environment().put("REALTIME_AI_KEYS", KEY);
+    // as the pod's env has it from the Secret: the connection the package is read with
+    builder.environment().put("REALTIME_AI_STORAGE", azurite.connectionString());
     Process process = builder.start();
     try {
       int port = awaitPort(emptyDir.resolve("port"), process);
@@ -121,7 +137,8 @@ class RuntimeImageTest {
       jvm.destroy();
 
       assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("stopped on SIGTERM").isTrue();
-      assertThat(Files.readString(dir.resolve("out.txt"))).contains("serving 'tiny' on port " + port);
+      assertThat(Files.readString(dir.resolve("out.txt"))).contains("downloading " + packageUrl)
+          .contains("serving 'tiny' on port " + port);
       assertThat(Files.readString(dir.resolve("err.txt"))).contains("stopped");
     } finally {
       process.descendants().forEach(ProcessHandle::destroyForcibly);
