@@ -1,6 +1,6 @@
 // realtime-ai in one resource group: storage, the Function App (Linux, Java 17, Elastic Premium),
 // Application Insights, an Event Grid custom topic with a sample subscription, AKS with a GPU pool,
-// a container registry, and the role assignments between them. infra/README.md walks through
+// a container registry, and the role assignments between them. "Deploy to Azure" in README.md walks through
 // deploying it; infra/k8s/realtime-ai.yaml is what goes into the cluster afterwards.
 targetScope = 'resourceGroup'
 

@@ -1,4 +1,4 @@
-// The Function App: Linux, Java 17, on an Elastic Premium plan (EP1; infra/README.md says why),
+// The Function App: Linux, Java 17, on an Elastic Premium plan (EP1; Deploy to Azure in README.md says why),
 // integrated with the VNet so that it reaches the scoring pods, with a system-assigned identity
 // that the cluster's RoleBinding names. Every setting the code reads is in appSettings below, and
 // nothing else but what the Functions host owns: InfraSettingsTest checks both directions, so keep

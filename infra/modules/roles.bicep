@@ -1,7 +1,7 @@
 // Azure role assignments between the parts, each named with guid() of scope, principal and role so
 // that a redeployment finds the same assignment.
 //   Function App identity -> storage: blob, queue and table data roles (ready for identity-based
-//     connections; today the app uses the key-based connection string, see infra/README.md).
+//     connections; today the app uses the key-based connection string, see Deploy to Azure in README.md).
 //   kubelet identity -> registry: AcrPull (nodes pull the runtime image).
 //   kubelet identity -> storage: Storage Blob Data Reader (pods read packages with it when the
 //     app's connection carries no key, KUBERNETES_RUNTIME_CLIENT_ID).

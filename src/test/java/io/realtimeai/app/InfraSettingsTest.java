@@ -222,7 +222,7 @@ class InfraSettingsTest {
     assertEquals(single(documents, "Role").path("metadata").path("name").asText(), binding.path("roleRef").path("name").asText());
     JsonNode subject = binding.path("subjects").get(0);
     assertEquals("User", subject.path("kind").asText(), "a managed identity binds as a User (its object id)");
-    assertEquals("FUNCTION_APP_PRINCIPAL_ID", subject.path("name").asText(), "the placeholder infra/README.md substitutes");
+    assertEquals("FUNCTION_APP_PRINCIPAL_ID", subject.path("name").asText(), "the placeholder the README's Deploy to Azure step 5 substitutes");
   }
 
   @Test
