@@ -23,7 +23,7 @@ resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' existing =
 
 var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-var storageTableDataContributor = '0a9a7e1f-b9d0-4cc7-9e3b-bc9d04ea5c3f'
+var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 var storageBlobDataReader = '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
 var acrPull = '7f951dda-4ed3-4680-a7ca-43fe172d538d'
 

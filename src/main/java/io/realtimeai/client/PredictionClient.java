@@ -46,6 +46,7 @@ public final class PredictionClient implements AutoCloseable {
   private final ManagedChannel channel;
   private final ReplicaResolverProvider replicas;
   private final PredictionServiceGrpc.PredictionServiceBlockingStub stub;
+  private final KeyCredentials credentials;
   private final Duration deadline;
   private final String inputName;
   private volatile List<String> labels;
@@ -57,7 +58,24 @@ public final class PredictionClient implements AutoCloseable {
     this.inputName = builder.inputName;
     PredictionServiceGrpc.PredictionServiceBlockingStub base = PredictionServiceGrpc.newBlockingStub(channel);
     PredictionServiceGrpc.PredictionServiceBlockingStub noted = base.withInterceptors(new ReplicaHeader());
-    this.stub = builder.key == null ? noted : noted.withCallCredentials(new KeyCredentials(builder.key));
+    this.credentials = builder.key == null ? null : new KeyCredentials(builder.key);
+    this.stub = credentials == null ? noted : noted.withCallCredentials(credentials);
+  }
+
+  /** The key calls carry now, or null for a client built without one. */
+  public String key() {
+    return credentials == null ? null : credentials.key;
+  }
+
+  /**
+   * Calls from now on carry {@code key} instead (the service's other key, while its replicas have
+   * not yet been handed a new one); only for a client built with a key.
+   */
+  public void useKey(String key) {
+    if (credentials == null || key == null || key.isBlank()) {
+      throw new IllegalStateException("useKey needs a client built with a key, and a key");
+    }
+    credentials.key = key;
   }
 
   /**
@@ -234,7 +252,7 @@ public final class PredictionClient implements AutoCloseable {
   private static final class KeyCredentials extends CallCredentials {
     private static final Metadata.Key<String> AUTHORIZATION =
         Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-    private final String key;
+    private volatile String key;
 
     KeyCredentials(String key) {
       this.key = key;

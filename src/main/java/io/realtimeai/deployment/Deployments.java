@@ -31,6 +31,7 @@ import java.util.stream.Collectors;
  * call that changes a service answers at once with an operation to poll.
  */
 public final class Deployments {
+  private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Deployments.class.getName());
   private static final Pattern DNS_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
   private static final Pattern SERVICE_ID = Pattern.compile("svc-[0-9a-f]{10}");
   private static final int MAX_REPLICAS = 16;
@@ -243,14 +244,53 @@ public final class Deployments {
       DeploymentStore.ServiceRow row = row(idOrName);
       ServiceKeys keys = type.equals("primary") ? new ServiceKeys(ServiceKeys.newKey(), row.keys().secondaryKey())
           : new ServiceKeys(row.keys().primaryKey(), ServiceKeys.newKey());
-      if (store.update(row.withKeys(keys))) {
-        for (DeploymentStore.ReplicaRow replica : row.replicas()) {
-          provider.updateKeys(row.id(), replica.id(), keys.both());
-        }
+      // The replicas first: when the provider cannot be reached, nothing has changed and the caller
+      // may try again; the record never names a key its replicas do not know.
+      giveKeys(row, keys, row.keys());
+      boolean saved;
+      try {
+        saved = store.update(row.withKeys(keys));
+      } catch (RuntimeException e) {
+        giveKeysBack(row, row.keys());
+        throw e;
+      }
+      if (saved) {
         return keys;
       }
+      // Changed meanwhile: the replicas get the keys of the record as it is now, and we try again.
+      giveKeysBack(row, row(idOrName).keys());
     }
     throw new ConflictException("service '" + idOrName + "' kept changing while its keys were regenerated; try again");
+  }
+
+  private void giveKeys(DeploymentStore.ServiceRow row, ServiceKeys keys, ServiceKeys before) {
+    List<DeploymentStore.ReplicaRow> done = new ArrayList<>();
+    try {
+      for (DeploymentStore.ReplicaRow replica : row.replicas()) {
+        provider.updateKeys(row.id(), replica.id(), keys.both());
+        done.add(replica);
+      }
+    } catch (RuntimeException e) {
+      for (DeploymentStore.ReplicaRow replica : done) {
+        try {
+          provider.updateKeys(row.id(), replica.id(), before.both());
+        } catch (RuntimeException again) {
+          e.addSuppressed(again);
+        }
+      }
+      throw e;
+    }
+  }
+
+  /** Best effort: the replicas get {@code keys} again (a failure is logged; the record still holds them). */
+  private void giveKeysBack(DeploymentStore.ServiceRow row, ServiceKeys keys) {
+    for (DeploymentStore.ReplicaRow replica : row.replicas()) {
+      try {
+        provider.updateKeys(row.id(), replica.id(), keys.both());
+      } catch (RuntimeException e) {
+        LOG.warning(() -> "replica " + replica.id() + " of service '" + row.name() + "' could not get its keys back: " + e);
+      }
+    }
   }
 
   /**

@@ -54,7 +54,12 @@ public final class ReplicaSupervisor {
     List<String> degraded = new ArrayList<>();
     for (DeploymentStore.ServiceRow service : store.services()) {
       if (service.state().equals("Succeeded") || service.state().equals("Degraded")) {
-        superviseService(service, restarted, degraded);
+        try {
+          superviseService(service, restarted, degraded);
+        } catch (ProviderUnavailableException e) {
+          // The provider cannot be asked now (an API server away): this service waits for the next round, the others do not.
+          LOG.warning(() -> "service '" + service.name() + "' not supervised this round: " + e.getMessage());
+        }
       }
     }
     List<String> resent = new ArrayList<>();

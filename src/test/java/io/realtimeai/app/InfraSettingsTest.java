@@ -178,7 +178,8 @@ class InfraSettingsTest {
     Map<String, Set<String>> needed = new LinkedHashMap<>();
     needed.put("apps/deployments", readWrite);
     needed.put("/services", readWrite);
-    needed.put("/secrets", readWrite);
+    // Never list or watch: that would read every service's keys at once; the provider asks for one Secret by name.
+    needed.put("/secrets", Set.of("get", "create", "update", "delete"));
     needed.put("/pods", readOnly);
     needed.put("discovery.k8s.io/endpointslices", readOnly);
     needed.forEach((resource, verbs) -> assertEquals(verbs, granted.get(resource),

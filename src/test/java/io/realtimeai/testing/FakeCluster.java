@@ -158,23 +158,36 @@ public final class FakeCluster implements AutoCloseable {
     }
   }
 
-  /** The Deployment controller: pods of the current template up to replicas, old ones removed once the new are ready. */
+  /**
+   * The Deployment controller's rolling update (maxSurge 1, maxUnavailable 0), as Kubernetes runs
+   * it: at most {@code replicas + 1} pods in all; old pods are removed, unready ones first, as long
+   * as {@code replicas} pods stay ready (so a lower {@code replicas} scales old pods down at once,
+   * without waiting for new ones); new pods are added up to {@code replicas}.
+   */
   private void rollOut(Deployment deployment) {
     String service = deployment.getSpec().getSelector().getMatchLabels().get(SERVICE_LABEL);
     String template = deployment.getSpec().getTemplate().getMetadata().getLabels().get(TEMPLATE_LABEL);
     int desired = deployment.getSpec().getReplicas() == null ? 1 : deployment.getSpec().getReplicas();
     List<Pod> pods = pods(service).stream().sorted(Comparator.comparing(p -> p.getMetadata().getName())).toList();
-    List<Pod> current = pods.stream().filter(p -> template.equals(p.getMetadata().getLabels().get(TEMPLATE_LABEL))).toList();
-    List<Pod> old = pods.stream().filter(p -> !current.contains(p)).toList();
-    for (int i = current.size(); i < desired; i++) {
+    List<Pod> current = new ArrayList<>(pods.stream()
+        .filter(p -> template.equals(p.getMetadata().getLabels().get(TEMPLATE_LABEL))).toList());
+    List<Pod> old = new ArrayList<>(pods.stream().filter(p -> !current.contains(p))
+        .sorted(Comparator.comparing(FakeCluster::isReady)).toList());
+    while (current.size() > desired) {
+      deletePod(current.remove(current.size() - 1));
+    }
+    long ready = pods.stream().filter(FakeCluster::isReady).count();
+    for (Pod pod : List.copyOf(old)) {
+      boolean podReady = isReady(pod);
+      if (!podReady || ready - 1 >= desired) {
+        deletePod(pod);
+        old.remove(pod);
+        ready -= podReady ? 1 : 0;
+      }
+    }
+    while (current.size() < desired && current.size() + old.size() < desired + 1) {
       createPod(deployment, template);
-    }
-    for (int i = desired; i < current.size(); i++) {
-      deletePod(current.get(i));
-    }
-    long ready = current.stream().filter(FakeCluster::isReady).count();
-    if (ready >= desired) {
-      old.forEach(this::deletePod);
+      current.add(null);
     }
   }
 

@@ -30,28 +30,57 @@ import java.util.function.BiFunction;
  * becomes a free port the runtime writes to a file. Ready is the pod's readiness probe:
  * {@code grpc.health.v1} answers SERVING (a TCP connection for a TLS runtime, as in its spec).
  */
-public final class RuntimeKubelet {
+public final class RuntimeKubelet implements BiFunction<Pod, Secret, FakeCluster.Container> {
   private static final String SECRET_MOUNT = "/etc/realtime-ai/secret";
 
-  private RuntimeKubelet() {}
+  private final Path jar;
+  private final Path dir;
+  private final List<RuntimeContainer> containers = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private volatile boolean secretsHeld;
 
-  /** Pods run as {@code java -jar jar runtime …}, each in its own folder under {@code dir}. */
-  public static BiFunction<Pod, Secret, FakeCluster.Container> processes(Path jar, Path dir) {
-    return (pod, secret) -> {
-      try {
-        return new RuntimeContainer(jar, Files.createDirectories(dir.resolve(pod.getMetadata().getName())), pod, secret);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    };
+  private RuntimeKubelet(Path jar, Path dir) {
+    this.jar = jar;
+    this.dir = dir;
   }
 
-  private static final class RuntimeContainer implements FakeCluster.Container {
+  /** Pods run as {@code java -jar jar runtime …}, each in its own folder under {@code dir}. */
+  public static RuntimeKubelet processes(Path jar, Path dir) {
+    return new RuntimeKubelet(jar, dir);
+  }
+
+  @Override
+  public FakeCluster.Container apply(Pod pod, Secret secret) {
+    try {
+      RuntimeContainer container = new RuntimeContainer(jar, Files.createDirectories(dir.resolve(pod.getMetadata().getName())),
+          pod, secret);
+      containers.add(container);
+      return container;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Changed Secrets stay away from the pods' files until {@link #releaseSecrets()}: a real
+   * kubelet hands a pod a changed Secret only on its next sync, a minute or more later.
+   */
+  public void holdSecrets() {
+    secretsHeld = true;
+  }
+
+  /** The kubelet syncs: every pod's files get its Secret as it is now. */
+  public void releaseSecrets() {
+    secretsHeld = false;
+    containers.forEach(RuntimeContainer::sync);
+  }
+
+  private final class RuntimeContainer implements FakeCluster.Container {
     private final Path folder;
     private final Path portFile;
     private final Path stderr;
     private final boolean tls;
     private final Process process;
+    private final java.util.concurrent.atomic.AtomicReference<Secret> pendingSecret = new java.util.concurrent.atomic.AtomicReference<>();
     private volatile String ready;
 
     RuntimeContainer(Path jar, Path folder, Pod pod, Secret secret) throws IOException {
@@ -117,10 +146,20 @@ public final class RuntimeKubelet {
 
     @Override
     public void refreshSecret(Secret secret) {
-      try {
-        writeSecret(secret);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+      pendingSecret.set(secret);
+      if (!secretsHeld) {
+        sync();
+      }
+    }
+
+    void sync() {
+      Secret secret = pendingSecret.getAndSet(null);
+      if (secret != null) {
+        try {
+          writeSecret(secret);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
       }
     }
 

@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -51,30 +50,30 @@ public final class KubernetesReplicaProvider implements ReplicaProvider {
   private static final Set<String> STUCK = Set.of("CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull",
       "InvalidImageName", "CreateContainerConfigError", "CreateContainerError");
   private static final int CONFLICT_RETRIES = 5;
+  /** How long one reading of a service's pods and endpoints answers for all its replicas. */
+  private static final Duration SNAPSHOT_TTL = Duration.ofSeconds(1);
+  /** How long a Service's address is taken as known (it changes only when the Service is made again). */
+  private static final Duration ADDRESS_TTL = Duration.ofSeconds(30);
 
   private final KubernetesClient client;
   private final KubernetesSettings settings;
   private final PackageLocations locations;
   private final ServiceObjects objects;
-  private final Duration podsGoneWait;
+  private final Map<String, Snapshot> snapshots = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Address> addresses = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** A provider over {@code client}, in {@code settings.namespace()}, with packages at {@code locations}. */
   public KubernetesReplicaProvider(KubernetesClient client, KubernetesSettings settings, PackageLocations locations) {
-    this(client, settings, locations, Duration.ofSeconds(60));
-  }
-
-  KubernetesReplicaProvider(KubernetesClient client, KubernetesSettings settings, PackageLocations locations,
-      Duration podsGoneWait) {
     this.client = Objects.requireNonNull(client, "client");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.locations = Objects.requireNonNull(locations, "locations");
     this.objects = new ServiceObjects(settings, locations);
-    this.podsGoneWait = podsGoneWait;
   }
 
   @Override
   public void start(ReplicaSpec spec) {
     ReplicaTemplate template = ReplicaTemplate.of(spec);
+    forget(spec.serviceId());
     call("start replica " + spec.replicaId() + " of " + spec.serviceId(), () -> {
       Deployment deployment = changeDeployment(spec.serviceId(), ledger -> {
         Optional<ReplicaLedger.Entry> entry = ledger.find(spec.replicaId());
@@ -83,7 +82,7 @@ public final class KubernetesReplicaProvider implements ReplicaProvider {
       }, true);
       OwnerReference owner = ServiceObjects.ownedBy(deployment);
       writeSecret(spec.serviceId(), ServiceObjects.secretData(spec.keys(), spec.tlsCertificate(), spec.tlsKey(),
-          locations.storageConnection().orElse(null)), owner);
+          objects.podStorageConnection()), owner);
       if (service(spec.serviceId()) == null) {
         client.services().inNamespace(settings.namespace()).resource(objects.service(spec.serviceId(), owner)).create();
       }
@@ -94,7 +93,8 @@ public final class KubernetesReplicaProvider implements ReplicaProvider {
   @Override
   public ReplicaStatus status(String serviceId, String replicaId) {
     return call("look at replica " + replicaId + " of " + serviceId, () -> {
-      Deployment deployment = deployment(serviceId);
+      Snapshot snapshot = snapshot(serviceId);
+      Deployment deployment = snapshot.deployment();
       if (deployment == null) {
         return ReplicaStatus.gone();
       }
@@ -104,13 +104,13 @@ public final class KubernetesReplicaProvider implements ReplicaProvider {
         return ReplicaStatus.gone();
       }
       ReplicaTemplate template = ledger.templates().get(entry.get().template());
-      List<Pod> pods = pods(serviceId).stream()
+      List<Pod> pods = snapshot.pods().stream()
           .filter(p -> entry.get().template().equals(label(p, ServiceObjects.TEMPLATE_LABEL)))
           .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
           .sorted(Comparator.comparing((Pod p) -> String.valueOf(p.getMetadata().getCreationTimestamp()))
               .thenComparing(p -> p.getMetadata().getName()))
           .toList();
-      Map<String, String> endpoints = readyEndpoints(serviceId);
+      Map<String, String> endpoints = snapshot.endpoints();
       List<String> ready = pods.stream().map(p -> endpoints.get(p.getMetadata().getName())).filter(Objects::nonNull).toList();
       int index = ledger.indexAmongTemplate(entry.get());
       if (index < ready.size()) {
@@ -133,6 +133,7 @@ public final class KubernetesReplicaProvider implements ReplicaProvider {
 
   @Override
   public void stop(String serviceId, String replicaId) {
+    forget(serviceId);
     call("stop replica " + replicaId + " of " + serviceId, () -> {
       Deployment deployment = deployment(serviceId);
       ReplicaLedger left = deployment == null ? ReplicaLedger.empty() : ledger(deployment).without(replicaId);
@@ -177,7 +178,11 @@ public final class KubernetesReplicaProvider implements ReplicaProvider {
    */
   @Override
   public Optional<String> serviceAddress(String serviceId) {
-    return call("look at the Service of " + serviceId, () -> {
+    Address known = addresses.get(serviceId);
+    if (known != null && System.nanoTime() - known.readAt() < ADDRESS_TTL.toNanos()) {
+      return Optional.of(known.address());
+    }
+    Optional<String> address = call("look at the Service of " + serviceId, () -> {
       Service service = service(serviceId);
       if (service == null) {
         return Optional.<String>empty();
@@ -193,6 +198,33 @@ public final class KubernetesReplicaProvider implements ReplicaProvider {
       }
       return Optional.ofNullable(host).map(h -> h + ":" + ServiceObjects.PORT);
     });
+    address.ifPresent(a -> addresses.put(serviceId, new Address(a, System.nanoTime())));
+    return address;
+  }
+
+  /**
+   * What the cluster says of one service (its Deployment, pods and ready endpoints), read once for
+   * all of its replicas: the supervisor and the orchestrator ask of each replica in turn.
+   */
+  private record Snapshot(Deployment deployment, List<Pod> pods, Map<String, String> endpoints, long readAt) {}
+
+  private record Address(String address, long readAt) {}
+
+  private Snapshot snapshot(String serviceId) {
+    Snapshot known = snapshots.get(serviceId);
+    if (known != null && System.nanoTime() - known.readAt() < SNAPSHOT_TTL.toNanos()) {
+      return known;
+    }
+    Deployment deployment = deployment(serviceId);
+    Snapshot read = deployment == null ? new Snapshot(null, List.of(), Map.of(), System.nanoTime())
+        : new Snapshot(deployment, pods(serviceId), readyEndpoints(serviceId), System.nanoTime());
+    snapshots.put(serviceId, read);
+    return read;
+  }
+
+  /** A change of the service: the next status is read afresh. */
+  private void forget(String serviceId) {
+    snapshots.remove(serviceId);
   }
 
   /** Pods keep running when the function host stops: only the client is closed. */
@@ -238,6 +270,11 @@ public final class KubernetesReplicaProvider implements ReplicaProvider {
 
   private void writeSecret(String serviceId, Map<String, String> data, OwnerReference owner) {
     Secret existing = client.secrets().inNamespace(settings.namespace()).withName(ServiceObjects.secretName(serviceId)).get();
+    if (existing != null && existing.getData() != null && existing.getData().containsKey(ServiceObjects.KEYS)) {
+      // Keys change only through updateKeys: a replica started from a record read earlier must not put old ones back.
+      data = new LinkedHashMap<>(data);
+      data.put(ServiceObjects.KEYS, existing.getData().get(ServiceObjects.KEYS));
+    }
     if (existing == null) {
       client.secrets().inNamespace(settings.namespace()).resource(objects.secret(serviceId, data, owner)).create();
     } else if (!data.equals(existing.getData())) {
@@ -247,34 +284,24 @@ public final class KubernetesReplicaProvider implements ReplicaProvider {
   }
 
   /**
-   * Deletes the Deployment (its pods go with it, foreground), the Service and the Secret, then
-   * waits until no pod of the service is left; pods still terminating after the wait make this a
-   * {@link ProviderUnavailableException}, so the orchestrator asks again.
+   * Deletes the Deployment (its pods go with it, foreground), the Service and the Secret; pods
+   * still terminating make this a {@link ProviderUnavailableException}, so that the orchestrator
+   * asks again (the deletes are idempotent) and the operation finishes once no pod is left.
    */
   private void deleteAll(String serviceId) {
+    addresses.remove(serviceId);
     String namespace = settings.namespace();
     client.apps().deployments().inNamespace(namespace).withName(ServiceObjects.deploymentName(serviceId))
         .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.FOREGROUND).delete();
     client.services().inNamespace(namespace).withName(ServiceObjects.serviceName(serviceId)).delete();
     client.secrets().inNamespace(namespace).withName(ServiceObjects.secretName(serviceId)).delete();
-    long deadline = System.nanoTime() + podsGoneWait.toNanos();
-    while (true) {
-      List<Pod> left = pods(serviceId);
-      if (left.isEmpty()) {
-        LOG.info(() -> "service " + serviceId + ": Deployment, Service and Secret deleted, no pod left");
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new ProviderUnavailableException("service " + serviceId + ": " + left.size() + " pod(s) still terminating ("
-            + left.stream().map(p -> p.getMetadata().getName()).toList() + ")", null);
-      }
-      try {
-        TimeUnit.MILLISECONDS.sleep(250);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ProviderUnavailableException("interrupted while the pods of " + serviceId + " terminate", e);
-      }
+    List<Pod> left = pods(serviceId);
+    if (!left.isEmpty()) {
+      // Not a sleeping thread: the orchestrator asks again with its backoff until the kubelets are done.
+      throw new ProviderUnavailableException("service " + serviceId + ": " + left.size() + " pod(s) still terminating ("
+          + left.stream().map(p -> p.getMetadata().getName()).toList() + ")", null);
     }
+    LOG.info(() -> "service " + serviceId + ": Deployment, Service and Secret deleted, no pod left");
   }
 
   private Deployment deployment(String serviceId) {

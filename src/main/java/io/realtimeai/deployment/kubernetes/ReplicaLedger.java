@@ -83,6 +83,16 @@ record ReplicaLedger(List<Entry> replicas, Map<String, ReplicaTemplate> template
     return (int) replicas.stream().filter(e -> e.template().equals(hash)).count();
   }
 
+  /**
+   * How many pods the Deployment runs: as many as the largest template has replicas. While an
+   * update adds the new template's replicas one by one, the Deployment keeps the old count, so
+   * that its controller rolls the old pods over to the new template (surging one, never going
+   * below) instead of scaling them down to the new replicas started so far.
+   */
+  int pods() {
+    return templates.keySet().stream().mapToInt(this::count).max().orElse(0);
+  }
+
   /** The position of {@code id} among the replicas of its template: replica i is ready when i + 1 of its pods are. */
   int indexAmongTemplate(Entry entry) {
     List<Entry> same = replicas.stream().filter(e -> e.template().equals(entry.template())).toList();

@@ -97,7 +97,7 @@ final class ServiceObjects {
     deployment.getMetadata().setAnnotations(new LinkedHashMap<>(deployment.getMetadata().getAnnotations() == null
         ? Map.of() : deployment.getMetadata().getAnnotations()));
     deployment.getMetadata().getAnnotations().put(ReplicaLedger.ANNOTATION, ledger.json());
-    deployment.getSpec().setReplicas(ledger.count(template.hash()));
+    deployment.getSpec().setReplicas(ledger.pods());
     deployment.getSpec().setTemplate(podTemplate(serviceId, template));
     return deployment;
   }
@@ -223,6 +223,15 @@ final class ServiceObjects {
           .addNewPort().withName("grpc").withPort(PORT).withNewTargetPort(PORT).withProtocol("TCP").endPort()
         .endSpec()
         .build();
+  }
+
+  /**
+   * The storage connection string the pods get in their Secret, or null: only where they have no
+   * identity of their own ({@code KUBERNETES_RUNTIME_CLIENT_ID}), since a connection with the
+   * account key opens the whole account (its tables with every service's keys among it) to every pod.
+   */
+  String podStorageConnection() {
+    return settings.runtimeClientId() != null ? null : locations.storageConnection().orElse(null);
   }
 
   /** The Secret's data: the keys one per line, TLS material when the service has TLS, the storage connection when given. */

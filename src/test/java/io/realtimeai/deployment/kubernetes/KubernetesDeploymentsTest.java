@@ -145,6 +145,12 @@ class KubernetesDeploymentsTest {
     return kubernetes.secrets().inNamespace(NAMESPACE).withName(serviceId + "-secret").get();
   }
 
+  /** The Service's ready endpoints now (the fake cluster publishes one slice per ready pod). */
+  private static int endpoints(String serviceId) {
+    return kubernetes.discovery().v1().endpointSlices().inNamespace(NAMESPACE)
+        .withLabel("kubernetes.io/service-name", serviceId).list().getItems().size();
+  }
+
   private static Service service(String serviceId) {
     return kubernetes.services().inNamespace(NAMESPACE).withName(serviceId).get();
   }
@@ -206,7 +212,16 @@ class KubernetesDeploymentsTest {
 
     // Update: another model is a rolling update of the pod template; the old pods go once the new are ready.
     String oldTemplate = deployment(id).getSpec().getTemplate().getMetadata().getLabels().get("realtime-ai.io/template");
-    succeeded(operation(app.put("/api/services/kube-cpu", Map.of("modelId", otherModel))));
+    String update = operation(app.put("/api/services/kube-cpu", Map.of("modelId", otherModel)));
+    int fewestReady = Integer.MAX_VALUE;
+    long deadline = System.nanoTime() + DEPLOY.toNanos();
+    while (List.of("NotStarted", "Running").contains(app.get(update).body().get("state").asText())
+        && System.nanoTime() < deadline) {
+      fewestReady = Math.min(fewestReady, endpoints(id));
+      Thread.sleep(50);
+    }
+    succeeded(update);
+    assertThat(fewestReady).as("pods serving at every moment of the rolling update").isGreaterThanOrEqualTo(3);
     Deployment rolled = deployment(id);
     String newTemplate = rolled.getSpec().getTemplate().getMetadata().getLabels().get("realtime-ai.io/template");
     assertThat(newTemplate).isNotEqualTo(oldTemplate);

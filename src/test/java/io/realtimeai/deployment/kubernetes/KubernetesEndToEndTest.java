@@ -36,7 +36,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,6 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
  * folder through that path, and calls are spread over the 3 pods.
  */
 @Tag("integration")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KubernetesEndToEndTest {
   @RegisterExtension static AzuriteExtension azurite = new AzuriteExtension();
   private static final String NAMESPACE = "realtime-ai";
@@ -62,6 +66,7 @@ class KubernetesEndToEndTest {
   static KubernetesMockServer server;
   static KubernetesClient kubernetes;
   static FakeCluster cluster;
+  static RuntimeKubelet kubelet;
   static TestApp app;
   static JsonNode service;
   static String key;
@@ -72,7 +77,8 @@ class KubernetesEndToEndTest {
     server.init(InetAddress.getLoopbackAddress(), 0);
     kubernetes = server.createClient();
     Path jar = Path.of(System.getProperty("project.jar", "target/realtime-ai.jar")).toAbsolutePath();
-    cluster = new FakeCluster(kubernetes, NAMESPACE, RuntimeKubelet.processes(jar, dir.resolve("pods")));
+    kubelet = RuntimeKubelet.processes(jar, dir.resolve("pods"));
+    cluster = new FakeCluster(kubernetes, NAMESPACE, kubelet);
     app = TestApp.start(azurite, dir, Map.of(
         "REPLICA_PROVIDER", "kubernetes",
         "KUBERNETES_KUBECONFIG", KubernetesDeploymentsTest.kubeconfig(server.getPort()),
@@ -174,6 +180,7 @@ class KubernetesEndToEndTest {
   }
 
   @Test
+  @Order(Integer.MAX_VALUE)   // the key tests go last: the others score with the keys as they were deployed
   void regeneratedKey_isTakenByEveryPodWithoutARestart() throws Exception {
     String old = app.get("/api/services/kube-tiny/keys").body().get("secondaryKey").asText();
     Set<String> podsBefore = podNames();
@@ -199,6 +206,55 @@ class KubernetesEndToEndTest {
       });
     }
     assertThat(podNames()).as("the same pods: the mounted key file changed, nothing restarted").isEqualTo(podsBefore);
+  }
+
+  @Test
+  @Order(Integer.MAX_VALUE - 1)
+  void scoringGoesOnWhileANewPrimaryKeyIsOnItsWayToThePods() throws Exception {
+    String oldPrimary = key;
+    kubelet.holdSecrets();
+    try {
+      TestApp.Answer regenerated = app.post("/api/services/kube-tiny/regenerateKeys", Map.of("keyType", "Primary"));
+      assertThat(regenerated.status()).as(regenerated.text()).isEqualTo(200);
+      key = regenerated.body().get("primaryKey").asText();
+      // The app's connection reads the record again and sends the new primary, which no pod has yet.
+      assertThat(App.get().connections().connection("kube-tiny", true).keys().primaryKey()).isEqualTo(key);
+
+      // Refused with it, the calls go through with the secondary key, which the pods still have.
+      for (int i = 0; i < 5; i++) {
+        HttpResponse<String> during = score(TestImages.jpeg());
+        assertThat(during.statusCode()).as(during.body()).isEqualTo(200);
+      }
+    } finally {
+      kubelet.releaseSecrets();
+    }
+
+    assertThat(score(TestImages.jpeg()).statusCode()).isEqualTo(200);
+    for (String address : addresses()) {
+      try (PredictionClient withOld = PredictionClient.builder(address).key(oldPrimary).maxAttempts(1).build();
+          PredictionClient withNew = PredictionClient.builder(address).key(key).maxAttempts(1).build()) {
+        TestApp.await(address + " to take the new primary and refuse the old", SCORE, () -> {
+          try {
+            withNew.classify(List.of(TestImages.jpeg()), 1);
+          } catch (io.grpc.StatusRuntimeException notYet) {
+            return null;
+          }
+          try {
+            withOld.classify(List.of(TestImages.jpeg()), 1);
+            return null;
+          } catch (io.grpc.StatusRuntimeException refused) {
+            return refused.getStatus().getCode() == io.grpc.Status.Code.UNAUTHENTICATED ? true : null;
+          }
+        });
+      }
+    }
+  }
+
+  private static HttpResponse<String> score(byte[] image) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://localhost:" + app.host().httpPort() + "/api/services/kube-tiny/score"))
+        .header("Content-Type", "image/jpeg").POST(HttpRequest.BodyPublishers.ofByteArray(image)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private static Set<String> podNames() {

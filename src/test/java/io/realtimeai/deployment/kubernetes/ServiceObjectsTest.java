@@ -91,6 +91,53 @@ class ServiceObjectsTest {
   }
 
   @Test
+  void updateToANewTemplate_keepsThePodCountWhileItsReplicasAreAddedOneByOne() {
+    ServiceObjects objects = new ServiceObjects(KubernetesSettings.defaults("ns"), LOCATIONS);
+    ReplicaTemplate old = template(Accelerator.CPU, false, List.of());
+    ReplicaTemplate next = new ReplicaTemplate("resnet", "resnet/4", "resnet/4/model.zip", "cd".repeat(32), List.of(),
+        Accelerator.CPU, false);
+    ReplicaLedger running = ReplicaLedger.empty().with("a", old).with("b", old).with("c", old);
+
+    // A Deployment whose replicas dropped to the new replicas started so far would have its
+    // controller scale the old pods down at once, before any new one serves.
+    Deployment firstNew = objects.deployment("svc-0123456789", running.with("n1", next));
+    assertThat(firstNew.getSpec().getReplicas()).isEqualTo(3);
+    assertThat(firstNew.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("realtime-ai.io/template", next.hash());
+    ReplicaLedger allNew = running.with("n1", next).with("n2", next).with("n3", next);
+    assertThat(objects.deployment("svc-0123456789", allNew).getSpec().getReplicas()).isEqualTo(3);
+    assertThat(objects.deployment("svc-0123456789", allNew.without("a").without("b").without("c")).getSpec().getReplicas())
+        .isEqualTo(3);
+    // Scaling within one template follows the replicas.
+    assertThat(objects.deployment("svc-0123456789", running.without("c")).getSpec().getReplicas()).isEqualTo(2);
+  }
+
+  @Test
+  void podsWithAnIdentity_getNoAccountKey() {
+    PackageLocations withKey = new PackageLocations() {
+      @Override
+      public String packageUrl(String blob) {
+        return LOCATIONS.packageUrl(blob);
+      }
+
+      @Override
+      public String catalogUrl() {
+        return LOCATIONS.catalogUrl();
+      }
+
+      @Override
+      public Optional<String> storageConnection() {
+        return Optional.of("DefaultEndpointsProtocol=https;AccountName=account;AccountKey=c2VjcmV0;EndpointSuffix=core.windows.net");
+      }
+    };
+    KubernetesSettings identity = new KubernetesSettings("ns", "image:1", "1", "2Gi", null, null,
+        "11111111-2222-3333-4444-555555555555");
+
+    assertThat(new ServiceObjects(identity, withKey).podStorageConnection()).as("pods read with their identity").isNull();
+    assertThat(new ServiceObjects(KubernetesSettings.defaults("ns"), withKey).podStorageConnection())
+        .as("no identity: the connection (Azurite's, locally)").contains("AccountKey=");
+  }
+
+  @Test
   void keyOnlyToleration_isAnExistsToleration() {
     KubernetesSettings settings = KubernetesSettings.defaults("ns").withGpuPlacement(null, "dedicated:NoExecute");
     PodSpec pod = deployment(settings, template(Accelerator.TENSORRT, false, List.of())).getSpec().getTemplate().getSpec();
