@@ -60,6 +60,14 @@ final class RuntimeCommand implements Callable<Integer> {
   @Option(names = "--port-file", paramLabel = "FILE", description = "Write the port here once listening.")
   Path portFile;
 
+  @Option(names = "--health-port", paramLabel = "PORT",
+      description = "Also answer grpc.health.v1.Health, and only that, in plaintext without a key on this port (0 picks"
+          + " a free one): for probes that speak no TLS. NOT_SERVING until the model is loaded and warm.")
+  Integer healthPort;
+
+  @Option(names = "--health-port-file", paramLabel = "FILE", description = "Write the health port here once listening.")
+  Path healthPortFile;
+
   @Option(names = "--ready-file", paramLabel = "FILE",
       description = "Write the port, accelerator and pid here (JSON) once serving.")
   Path readyFile;
@@ -115,6 +123,9 @@ final class RuntimeCommand implements Callable<Integer> {
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
     }
+    if (healthPortFile != null && healthPort == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--health-port-file needs --health-port");
+    }
     if (packageSha256 != null && !SHA256.matcher(packageSha256).matches()) {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--package-sha256: '" + packageSha256 + "' is not a SHA-256 (64 hex digits)");
@@ -127,6 +138,9 @@ final class RuntimeCommand implements Callable<Integer> {
     KeyRing keyRing = keyFile == null ? KeyRing.of(keys) : KeyRing.of(keys, keyFile);
     RuntimeSettings settings = new RuntimeSettings(name, port, portFile, keyRing, tlsCert, tlsKey,
         maxMessageBytes, Duration.ofSeconds(30), readyFile, replicaId);
+    if (healthPort != null) {
+      settings = settings.withHealthPort(healthPort, healthPortFile);
+    }
     PipelineOptions options = PipelineOptions.serving()
         .withAccelerator(accelerator)
         .withIntraOpThreads(intraOpThreads)
@@ -151,7 +165,8 @@ final class RuntimeCommand implements Callable<Integer> {
     }, "runtime-shutdown"));
     runtime.listen();
     PackageSource source = new PackageSource(work, maxDownloadBytes, System.getenv(PackageSource.STORAGE_ENV), System.out);
-    System.out.println("listening on port " + runtime.port() + "; loading "
+    System.out.println("listening on port " + runtime.port()
+        + (runtime.healthPort() < 0 ? "" : " (health on port " + runtime.healthPort() + ")") + "; loading "
         + PackageSource.withoutQuery(packageLocation) + " …");
     Path packagePath = source.fetchPackage(packageLocation, expectedSha256);
     ModelPackage modelPackage = ModelPackage.open(packagePath, new PackageLimits(maxEntries, maxPackageBytes), work);

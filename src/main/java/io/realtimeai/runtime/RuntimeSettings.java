@@ -17,6 +17,10 @@ import java.time.Duration;
  * @param readyFile where {@code {"port", "accelerator", "pid"}} is written once SERVING (null: nowhere)
  * @param replicaId sent back as the {@code realtime-ai-replica} header of every Predict and
  *     GetModelMetadata call, so a caller sees which replica answered (null: no header)
+ * @param healthPort the port of a second, plaintext server answering only {@code grpc.health.v1.Health},
+ *     without a key, so a probe that speaks no TLS (the kubelet's) can ask a TLS runtime; 0 picks a
+ *     free one (null: no such server)
+ * @param healthPortFile where the bound health port is written once listening (null: nowhere)
  */
 public record RuntimeSettings(
     String name,
@@ -28,7 +32,9 @@ public record RuntimeSettings(
     int maxInboundMessageBytes,
     Duration shutdownGrace,
     Path readyFile,
-    String replicaId) {
+    String replicaId,
+    Integer healthPort,
+    Path healthPortFile) {
   /** 64 MiB, as the issue of the scoring runtime sets it. */
   public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 64 << 20;
 
@@ -41,6 +47,12 @@ public record RuntimeSettings(
     }
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be between 0 and 65535, got " + port);
+    }
+    if (healthPort != null && (healthPort < 0 || healthPort > 65535)) {
+      throw new IllegalArgumentException("the health port must be between 0 and 65535, got " + healthPort);
+    }
+    if (healthPortFile != null && healthPort == null) {
+      throw new IllegalArgumentException("a health port file needs a health port");
     }
     if (maxInboundMessageBytes < 1) {
       throw new IllegalArgumentException("the inbound message limit must be positive");
@@ -55,6 +67,13 @@ public record RuntimeSettings(
     }
   }
 
+  /** Settings without a health port. */
+  public RuntimeSettings(String name, int port, Path portFile, KeyRing keys, Path tlsCertificate, Path tlsKey,
+      int maxInboundMessageBytes, Duration shutdownGrace, Path readyFile, String replicaId) {
+    this(name, port, portFile, keys, tlsCertificate, tlsKey, maxInboundMessageBytes, shutdownGrace, readyFile,
+        replicaId, null, null);
+  }
+
   /** Settings without a ready file or a replica id: a runtime that is not one of a provider's replicas. */
   public RuntimeSettings(String name, int port, Path portFile, KeyRing keys, Path tlsCertificate, Path tlsKey,
       int maxInboundMessageBytes, Duration shutdownGrace) {
@@ -64,6 +83,12 @@ public record RuntimeSettings(
   /** Plaintext on a free port without keys: what tests and benchmarks start. */
   public static RuntimeSettings loopback() {
     return new RuntimeSettings("default", 0, null, null, null, null, DEFAULT_MAX_INBOUND_MESSAGE_BYTES, null);
+  }
+
+  /** These settings with a plaintext health server on {@code port} (0: a free one), its port written to {@code portFile}. */
+  public RuntimeSettings withHealthPort(int port, Path portFile) {
+    return new RuntimeSettings(name, this.port, this.portFile, keys, tlsCertificate, tlsKey, maxInboundMessageBytes,
+        shutdownGrace, readyFile, replicaId, port, portFile);
   }
 
   /** True when the runtime serves TLS. */

@@ -27,7 +27,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * One scoring service: a gRPC server for TensorFlow Serving's Predict API in front of a pipeline.
  * It listens first (so its port is known at once), then loads and warms up the pipeline and its
- * own gRPC path, and only then reports SERVING on {@code grpc.health.v1.Health}.
+ * own gRPC path, and only then reports SERVING on {@code grpc.health.v1.Health}. With a health port
+ * it also answers that same status, and nothing else, in plaintext on a second port: the kubelet's
+ * gRPC probe speaks no TLS, and a TCP probe would call a runtime ready before it can score.
  */
 public final class ScoringRuntime implements AutoCloseable {
   /** The response header naming the replica that answered, when the runtime was given a replica id. */
@@ -40,6 +42,7 @@ public final class ScoringRuntime implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
   private volatile Pipeline pipeline;
   private Server server;
+  private Server healthServer;
 
   public ScoringRuntime(RuntimeSettings settings) {
     this(settings, List.of());
@@ -105,8 +108,23 @@ public final class ScoringRuntime implements AutoCloseable {
         .addService(health.getHealthService())
         .build()
         .start();
+    if (settings.healthPort() != null) {
+      try {
+        // The same HealthStatusManager: both ports always tell the same status.
+        healthServer = Grpc.newServerBuilderForPort(settings.healthPort(), InsecureServerCredentials.create())
+            .addService(health.getHealthService())
+            .build()
+            .start();
+      } catch (IOException e) {
+        server.shutdownNow();
+        throw new IOException("cannot listen on the health port " + settings.healthPort() + ": " + e.getMessage(), e);
+      }
+    }
     if (settings.portFile() != null) {
       writeAtomically(settings.portFile(), Integer.toString(server.getPort()));
+    }
+    if (settings.healthPortFile() != null) {
+      writeAtomically(settings.healthPortFile(), Integer.toString(healthServer.getPort()));
     }
     return this;
   }
@@ -116,6 +134,11 @@ public final class ScoringRuntime implements AutoCloseable {
     return server.getPort();
   }
 
+  /** The port of the plaintext health server, or -1 when the runtime has none. */
+  public int healthPort() {
+    return healthServer == null ? -1 : healthServer.getPort();
+  }
+
   /** The pipeline being served, or null while it loads. */
   public Pipeline pipeline() {
     return pipeline;
@@ -123,7 +146,7 @@ public final class ScoringRuntime implements AutoCloseable {
 
   /**
    * Stops gracefully: health turns NOT_SERVING, new calls are refused, in-flight calls finish
-   * (up to the grace period), then the models are released.
+   * (up to the grace period), then the models are released. The health port closes with the runtime.
    */
   public synchronized void stop() throws InterruptedException {
     if (server == null || server.isShutdown()) {
@@ -141,6 +164,11 @@ public final class ScoringRuntime implements AutoCloseable {
     if (!server.awaitTermination(settings.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
       server.shutdownNow();
       server.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    if (healthServer != null) {
+      // Closed last, so that a probe hears NOT_SERVING while calls drain; health calls need no draining.
+      healthServer.shutdownNow();
+      healthServer.awaitTermination(5, TimeUnit.SECONDS);
     }
     Pipeline loaded = pipeline;
     pipeline = null;

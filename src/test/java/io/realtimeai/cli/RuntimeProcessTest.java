@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
 import io.realtimeai.client.PredictionClient;
 import io.realtimeai.testing.ModelFolders;
+import io.realtimeai.testing.TestCertificates;
 import io.realtimeai.testing.TestImages;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -61,6 +65,43 @@ class RuntimeProcessTest {
   }
 
   @Test
+  void runtime_withTls_answersHealthInPlaintextWithoutAKeyOnItsHealthPort() throws Exception {
+    Path folder = ModelFolders.tinyClassifier(dir.resolve("tiny"));
+    TestCertificates.Pem pem = TestCertificates.selfSigned(dir.resolve("tls"));
+    Path portFile = dir.resolve("port");
+    Path healthPortFile = dir.resolve("health-port");
+    Process process = realtimeAi("runtime", "--package", folder.toString(), "--port", "0",
+        "--port-file", portFile.toString(), "--health-port", "0", "--health-port-file", healthPortFile.toString(),
+        "--tls-cert", pem.certificate().toString(), "--tls-key", pem.key().toString(), "--key", "k",
+        "--intra-op-threads", "1").start();
+    try {
+      int port = awaitPort(portFile, process);
+      int healthPort = awaitPort(healthPortFile, process);
+      ManagedChannel channel = Grpc.newChannelBuilderForAddress("localhost", healthPort, InsecureChannelCredentials.create())
+          .build();
+      try {
+        var health = HealthGrpc.newBlockingStub(channel);
+        awaitStatus(() -> health.withDeadlineAfter(10, TimeUnit.SECONDS)
+            .check(HealthCheckRequest.getDefaultInstance()).getStatus(), process);
+      } finally {
+        channel.shutdownNow();
+      }
+      try (PredictionClient client = PredictionClient.builder("localhost:" + port).trustCertificate(pem.certificate())
+          .key("k").build()) {
+        assertThat(client.classify(List.of(TestImages.jpeg()), 1)).as("SERVING means it scores").hasSize(1);
+      }
+
+      process.destroy();
+
+      assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("stopped on SIGTERM").isTrue();
+      assertThat(Files.readString(dir.resolve("out.txt"))).contains("(health on port " + healthPort + ")");
+      assertThat(isListening(healthPort)).as("health port closed").isFalse();
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  @Test
   void runtime_exitsWithOneAndALineOnStderrForAMissingPackage() throws Exception {
     Process process = realtimeAi("runtime", "--package", dir.resolve("absent.zip").toString(), "--port", "0").start();
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -95,6 +136,16 @@ class RuntimeProcessTest {
       Thread.sleep(100);
     }
     throw new AssertionError("never SERVING");
+  }
+
+  private static void awaitStatus(java.util.function.Supplier<ServingStatus> status, Process process) throws Exception {
+    for (int i = 0; i < 600 && process.isAlive(); i++) {
+      if (status.get() == ServingStatus.SERVING) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("never SERVING on the health port");
   }
 
   private static boolean isListening(int port) {

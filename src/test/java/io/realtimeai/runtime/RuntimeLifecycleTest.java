@@ -62,6 +62,43 @@ class RuntimeLifecycleTest {
     }
   }
 
+  @Test
+  void healthPort_answersInPlaintextWithoutAKey_notServingWhileLoadingThenServing_andClosesWithTheRuntime()
+      throws Exception {
+    TestCertificates.Pem pem = TestCertificates.selfSigned(dir.resolve("health-port-tls"));
+    Path healthPortFile = dir.resolve("health-run/health-port");
+    RuntimeSettings settings = new RuntimeSettings("tiny", 0, null, KeyRing.of(List.of("the-key")), pem.certificate(),
+        pem.key(), RuntimeSettings.DEFAULT_MAX_INBOUND_MESSAGE_BYTES, Duration.ofSeconds(5))
+        .withHealthPort(0, healthPortFile);
+    ScoringRuntime runtime = new ScoringRuntime(settings).listen();
+    int healthPort = runtime.healthPort();
+    ManagedChannel channel = RuntimeHarness.channel(healthPort);
+    try {
+      assertThat(healthPort).isPositive().isNotEqualTo(runtime.port());
+      assertThat(Files.readString(healthPortFile)).isEqualTo(Integer.toString(healthPort));
+      var health = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+      assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
+          .as("while the model loads").isEqualTo(ServingStatus.NOT_SERVING);
+
+      runtime.serve(RuntimeHarness.loader(folder).call());
+
+      assertThat(HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.getDefaultInstance()).getStatus()).isEqualTo(ServingStatus.SERVING);
+      ScoringRuntimeTest.assertRefused(() -> RuntimeHarness.stub(channel, "Bearer the-key")
+          .predict(RuntimeHarness.image(TestImages.jpeg())), Status.Code.UNIMPLEMENTED, "");
+
+      runtime.stop();
+
+      assertThatThrownBy(() -> HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.getDefaultInstance()))
+          .isInstanceOfSatisfying(StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).as("the health port is closed").isEqualTo(Status.Code.UNAVAILABLE));
+    } finally {
+      channel.shutdownNow();
+      runtime.stop();
+    }
+  }
+
   /** Records each call that passed the key check: its method, its status, and whether start() had returned. */
   private static final class CallRecorder implements ServerInterceptor {
     final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();

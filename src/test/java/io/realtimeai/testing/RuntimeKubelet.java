@@ -27,8 +27,9 @@ import java.util.function.BiFunction;
  * in a folder of the pod (for the mount {@code /etc/realtime-ai/secret}), rewritten when the
  * Secret changes; the environment from the pod spec ({@code $(POD_NAME)}, the Secret's keys);
  * and, since every pod here shares one host instead of having its own IP, {@code --port 8500}
- * becomes a free port the runtime writes to a file. Ready is the pod's readiness probe:
- * {@code grpc.health.v1} answers SERVING (a TCP connection for a TLS runtime, as in its spec).
+ * becomes a free port the runtime writes to a file, and {@code --health-port 8501} likewise. Ready
+ * is the pod's readiness probe: {@code grpc.health.v1} answers SERVING in plaintext on the health
+ * port, TLS runtime or not, as the kubelet's gRPC probe asks it.
  */
 public final class RuntimeKubelet implements BiFunction<Pod, Secret, FakeCluster.Container> {
   private static final String SECRET_MOUNT = "/etc/realtime-ai/secret";
@@ -77,8 +78,8 @@ public final class RuntimeKubelet implements BiFunction<Pod, Secret, FakeCluster
   private final class RuntimeContainer implements FakeCluster.Container {
     private final Path folder;
     private final Path portFile;
+    private final Path healthPortFile;
     private final Path stderr;
-    private final boolean tls;
     private final Process process;
     private final java.util.concurrent.atomic.AtomicReference<Secret> pendingSecret = new java.util.concurrent.atomic.AtomicReference<>();
     private volatile String ready;
@@ -86,6 +87,7 @@ public final class RuntimeKubelet implements BiFunction<Pod, Secret, FakeCluster
     RuntimeContainer(Path jar, Path folder, Pod pod, Secret secret) throws IOException {
       this.folder = folder;
       this.portFile = folder.resolve("port");
+      this.healthPortFile = folder.resolve("health-port");
       this.stderr = folder.resolve("stderr.log");
       io.fabric8.kubernetes.api.model.Container spec = pod.getSpec().getContainers().get(0);
       String podName = pod.getMetadata().getName();
@@ -93,11 +95,13 @@ public final class RuntimeKubelet implements BiFunction<Pod, Secret, FakeCluster
       List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
           "-jar", jar.toString(), "runtime"));
       List<String> args = spec.getArgs();
-      this.tls = args.contains("--tls-cert");
       for (int i = 0; i < args.size(); i++) {
         String arg = args.get(i);
         if (arg.equals("--port")) {
           command.addAll(List.of("--port", "0", "--port-file", portFile.toString()));
+          i++;
+        } else if (arg.equals("--health-port")) {
+          command.addAll(List.of("--health-port", "0", "--health-port-file", healthPortFile.toString()));
           i++;
         } else {
           command.add(arg.replace("$(POD_NAME)", podName).replace(SECRET_MOUNT, folder.resolve("secret").toString()));
@@ -165,10 +169,12 @@ public final class RuntimeKubelet implements BiFunction<Pod, Secret, FakeCluster
 
     @Override
     public String readyAddress() {
-      if (ready == null && process.isAlive() && Files.exists(portFile)) {
+      // The runtime writes its port file before its health port file: both exist once it listens.
+      if (ready == null && process.isAlive() && Files.exists(portFile) && Files.exists(healthPortFile)) {
         try {
           String port = Files.readString(portFile).strip();
-          if (!port.isEmpty() && (tls || serving(Integer.parseInt(port)))) {
+          String healthPort = Files.readString(healthPortFile).strip();
+          if (!port.isEmpty() && !healthPort.isEmpty() && serving(Integer.parseInt(healthPort))) {
             ready = "127.0.0.1:" + port;
           }
         } catch (IOException | NumberFormatException e) {

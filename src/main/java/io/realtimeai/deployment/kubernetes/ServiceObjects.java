@@ -39,6 +39,8 @@ final class ServiceObjects {
   static final String TEMPLATE_LABEL = "realtime-ai.io/template";
   static final String MANAGED_BY = "app.kubernetes.io/managed-by";
   static final int PORT = RuntimeSettings.DEFAULT_PORT;
+  /** The runtime's plaintext health port, which the kubelet probes (TLS or not). */
+  static final int HEALTH_PORT = 8501;
   static final String GPU = "nvidia.com/gpu";
   static final String SECRET_MOUNT = "/etc/realtime-ai/secret";
   /** Keys of the Secret. */
@@ -129,14 +131,15 @@ final class ServiceObjects {
         // The runtime's last lines of output become the pod's termination message: a crash says why.
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .addNewPort().withName("grpc").withContainerPort(PORT).withProtocol("TCP").endPort()
+        .addNewPort().withName("health").withContainerPort(HEALTH_PORT).withProtocol("TCP").endPort()
         .withEnv(environment(serviceId))
         .withNewResources().withRequests(requests).withLimits(limits).endResources()
         .addNewVolumeMount().withName("secret").withMountPath(SECRET_MOUNT).withReadOnly(true).endVolumeMount()
         .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
         // A package is downloaded, checked and warmed before the runtime says SERVING: allow ten minutes.
-        .withStartupProbe(probe(template.tls(), 5, 120))
-        .withReadinessProbe(probe(template.tls(), 5, 2))
-        .withLivenessProbe(probe(template.tls(), 10, 3))
+        .withStartupProbe(probe(5, 120))
+        .withReadinessProbe(probe(5, 2))
+        .withLivenessProbe(probe(10, 3))
         .withNewSecurityContext().withRunAsNonRoot(true).withAllowPrivilegeEscalation(false)
           .withReadOnlyRootFilesystem(true).withNewCapabilities().addToDrop("ALL").endCapabilities()
         .endSecurityContext()
@@ -164,6 +167,7 @@ final class ServiceObjects {
     }
     args.addAll(List.of(
         "--port", Integer.toString(PORT),
+        "--health-port", Integer.toString(HEALTH_PORT),
         "--name", template.serviceName(),
         "--key-file", SECRET_MOUNT + "/" + KEYS));
     if (template.tls()) {
@@ -189,15 +193,15 @@ final class ServiceObjects {
   }
 
   /**
-   * Kubernetes' own gRPC probe asks {@code grpc.health.v1.Health}, which the runtime answers without
-   * a key; it speaks no TLS, so a TLS runtime is probed by a TCP connection instead.
+   * Kubernetes' own gRPC probe asks {@code grpc.health.v1.Health} on the health port, where the
+   * runtime answers in plaintext without a key, TLS service or not: the probe speaks no TLS, and the
+   * status is NOT_SERVING until the package is loaded and warm (an open port would say nothing).
    */
-  private static Probe probe(boolean tls, int periodSeconds, int failureThreshold) {
-    ProbeBuilder probe = new ProbeBuilder().withPeriodSeconds(periodSeconds).withFailureThreshold(failureThreshold)
-        .withTimeoutSeconds(5);
-    return tls
-        ? probe.withNewTcpSocket().withNewPort(PORT).endTcpSocket().build()
-        : probe.withNewGrpc().withPort(PORT).withService("").endGrpc().build();
+  private static Probe probe(int periodSeconds, int failureThreshold) {
+    return new ProbeBuilder().withPeriodSeconds(periodSeconds).withFailureThreshold(failureThreshold)
+        .withTimeoutSeconds(5)
+        .withNewGrpc().withPort(HEALTH_PORT).withService("").endGrpc()
+        .build();
   }
 
   private static Toleration toleration(String setting) {

@@ -180,9 +180,9 @@ class KubernetesDeploymentsTest {
     assertThat(argument(runtime, "--key-file")).isEqualTo("/etc/realtime-ai/secret/keys");
     assertThat(argument(runtime, "--port")).isEqualTo("8500");
     assertThat(argument(runtime, "--accelerator")).isEqualTo("cpu");
-    assertThat(runtime.getReadinessProbe().getGrpc().getPort()).isEqualTo(8500);
-    assertThat(runtime.getLivenessProbe().getGrpc().getPort()).isEqualTo(8500);
-    assertThat(runtime.getStartupProbe().getGrpc().getPort()).isEqualTo(8500);
+    assertThat(runtime.getReadinessProbe().getGrpc().getPort()).isEqualTo(8501);
+    assertThat(runtime.getLivenessProbe().getGrpc().getPort()).isEqualTo(8501);
+    assertThat(runtime.getStartupProbe().getGrpc().getPort()).isEqualTo(8501);
     assertThat(runtime.getResources().getRequests()).containsKeys("cpu", "memory");
     assertThat(runtime.getResources().getLimits()).doesNotContainKey("nvidia.com/gpu");
     String primary = app.get("/api/services/kube-cpu/keys").body().get("primaryKey").asText();

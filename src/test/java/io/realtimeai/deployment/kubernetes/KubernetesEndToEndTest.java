@@ -20,6 +20,7 @@ import io.realtimeai.testing.FakeCluster;
 import io.realtimeai.testing.ModelFolders;
 import io.realtimeai.testing.RuntimeKubelet;
 import io.realtimeai.testing.TestApp;
+import io.realtimeai.testing.TestCertificates;
 import io.realtimeai.testing.TestImages;
 import java.net.InetAddress;
 import java.net.URI;
@@ -51,7 +52,8 @@ import org.junit.jupiter.api.io.TempDir;
  * arguments ({@link RuntimeKubelet}), which downloads the registered package from Azurite by its
  * blob URL and checks its sha256; the ready pods are published as the Service's EndpointSlices,
  * which the app reads as the service's replicas. Images are then scored over HTTP and by a dropped
- * folder through that path, and calls are spread over the 3 pods.
+ * folder through that path, and calls are spread over the 3 pods. A TLS service of one pod is
+ * ready by its plaintext health port and scores over HTTP through its TLS port.
  */
 @Tag("integration")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -70,6 +72,7 @@ class KubernetesEndToEndTest {
   static TestApp app;
   static JsonNode service;
   static String key;
+  static String model;
 
   @BeforeAll
   static void start() throws Exception {
@@ -84,7 +87,7 @@ class KubernetesEndToEndTest {
         "KUBERNETES_KUBECONFIG", KubernetesDeploymentsTest.kubeconfig(server.getPort()),
         "KUBERNETES_NAMESPACE", NAMESPACE,
         "KUBERNETES_RUNTIME_IMAGE", "realtime-ai-runtime:test"));
-    String model = app.register("tiny", ModelFolders.tinyClassifier(dir.resolve("tiny")), dir);
+    model = app.register("tiny", ModelFolders.tinyClassifier(dir.resolve("tiny")), dir);
 
     String operation = app.createService(Map.of("name", "kube-tiny", "modelId", model, "computeType", "CPU", "numReplicas", 3));
 
@@ -255,6 +258,47 @@ class KubernetesEndToEndTest {
             URI.create("http://localhost:" + app.host().httpPort() + "/api/services/kube-tiny/score"))
         .header("Content-Type", "image/jpeg").POST(HttpRequest.BodyPublishers.ofByteArray(image)).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void aTlsService_isReadyByItsHealthPortOnceServing_andScoresAnImageOverHttp() throws Exception {
+    TestCertificates.Pem pem = TestCertificates.selfSigned(dir.resolve("kube-tls"));
+
+    String operation = app.createService(Map.of("name", "kube-tls", "modelId", model, "computeType", "CPU",
+        "numReplicas", 1, "sslEnabled", true, "sslCertificate", Files.readString(pem.certificate()),
+        "sslKey", Files.readString(pem.key())));
+
+    JsonNode done = app.awaitJson(operation, DEPLOY, body -> !List.of("NotStarted", "Running").contains(body.get("state").asText()));
+    assertThat(done.get("state").asText()).as(done + "\npods: " + podLogs()).isEqualTo("Succeeded");
+    String id = app.get("/api/services/kube-tls").body().get("id").asText();
+    List<Pod> pods = cluster.pods(id);
+    assertThat(pods).hasSize(1);
+    assertThat(argument(pods.get(0), "--health-port")).isEqualTo("8501");
+    Path stdout = dir.resolve("pods").resolve(pods.get(0).getMetadata().getName()).resolve("stdout.log");
+    // The line follows SERVING by a moment: the pod may be ready just before it is written.
+    String serving = TestApp.await("the pod's serving line", SCORE, () -> {
+      try {
+        return Files.readAllLines(stdout).stream().filter(l -> l.startsWith("serving 'kube-tls'")).findFirst().orElse(null);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    assertThat(serving).contains("TLS");
+
+    byte[] image = TestImages.picture("jpg", 64, 48);
+    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://localhost:" + app.host().httpPort() + "/api/services/kube-tls/score"))
+        .header("Content-Type", "image/jpeg").POST(HttpRequest.BodyPublishers.ofByteArray(image)).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(JSON.readTree(response.body()).at("/predictions/0/0/label").asText()).isEqualTo(direct(image).label());
+
+    TestApp.Answer deleted = app.delete("/api/services/kube-tls");
+    assertThat(deleted.status()).as(deleted.text()).isEqualTo(202);
+    JsonNode gone = app.awaitJson("/api/operations/" + deleted.body().get("id").asText(), DEPLOY,
+        body -> !List.of("NotStarted", "Running").contains(body.get("state").asText()));
+    assertThat(gone.get("state").asText()).as(gone.toString()).isEqualTo("Succeeded");
   }
 
   private static Set<String> podNames() {

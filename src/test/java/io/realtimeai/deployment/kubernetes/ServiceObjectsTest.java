@@ -39,16 +39,28 @@ class ServiceObjectsTest {
   }
 
   @Test
-  void tlsService_isProbedByTcpAndGetsItsCertificateFromTheSecret() {
+  void tlsService_isProbedByGrpcOnThePlaintextHealthPortAndGetsItsCertificateFromTheSecret() {
     Container runtime = deployment(KubernetesSettings.defaults("ns"), template(Accelerator.CPU, true, List.of()))
         .getSpec().getTemplate().getSpec().getContainers().get(0);
 
     assertThat(runtime.getArgs()).containsSequence("--tls-cert", "/etc/realtime-ai/secret/tls.crt")
         .containsSequence("--tls-key", "/etc/realtime-ai/secret/tls.key")
         .doesNotContain("--catalog");
-    assertThat(runtime.getReadinessProbe().getGrpc()).as("kubelet's gRPC probe speaks no TLS").isNull();
-    assertThat(runtime.getReadinessProbe().getTcpSocket().getPort().getIntVal()).isEqualTo(8500);
-    assertThat(runtime.getStartupProbe().getTcpSocket()).isNotNull();
+    assertThat(runtime.getArgs()).as("kubelet's gRPC probe speaks no TLS: health has its own plaintext port")
+        .containsSequence("--health-port", "8501");
+    assertThat(runtime.getPorts()).anySatisfy(port -> {
+      assertThat(port.getName()).isEqualTo("health");
+      assertThat(port.getContainerPort()).isEqualTo(8501);
+      assertThat(port.getProtocol()).isEqualTo("TCP");
+    });
+    for (var probe : List.of(runtime.getStartupProbe(), runtime.getReadinessProbe(), runtime.getLivenessProbe())) {
+      assertThat(probe.getTcpSocket()).as("an open port is not a loaded model").isNull();
+      assertThat(probe.getGrpc().getPort()).isEqualTo(8501);
+      assertThat(probe.getGrpc().getService()).isEmpty();
+    }
+    assertThat(runtime.getStartupProbe().getFailureThreshold()).isEqualTo(120);
+    assertThat(runtime.getReadinessProbe().getFailureThreshold()).isEqualTo(2);
+    assertThat(runtime.getLivenessProbe().getPeriodSeconds()).isEqualTo(10);
   }
 
   @Test
