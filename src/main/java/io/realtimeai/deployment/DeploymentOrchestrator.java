@@ -116,6 +116,17 @@ public final class DeploymentOrchestrator {
         case Steps.FAIL -> fail(operation, service);
         default -> LOG.warning(() -> "operation " + current.id() + " is at an unknown step " + current.step());
       }
+    } catch (ProviderRejectedException e) {
+      if (List.of(Steps.PROVISION, Steps.WAIT_FOR_READY, Steps.SWITCH).contains(current.step())) {
+        LOG.warning(() -> "operation " + current.id() + " step " + current.step() + " refused by the replica provider: "
+            + e.getMessage());
+        toFail(current, new OperationRecord.Error(e.code(), e.getMessage(), List.of()));
+      } else {
+        // Undoing cannot be given up: asked again at the longest wait, loudly.
+        LOG.severe(() -> "operation " + current.id() + " step " + current.step() + " refused by the replica provider: "
+            + e.getMessage() + "; asking again in " + LONGEST_WAIT.toMillis() + " ms");
+        deployments.enqueue(current.id(), current.step(), message.attempt() + 1, LONGEST_WAIT);
+      }
     } catch (ProviderUnavailableException e) {
       // The provider cannot be asked now (an API server away): the step is asked again later, the operation stays.
       long delay = Math.min(LONGEST_WAIT.toMillis(), FIRST_WAIT.toMillis() << Math.min(message.attempt(), 10));

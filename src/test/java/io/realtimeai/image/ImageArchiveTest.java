@@ -69,8 +69,8 @@ class ImageArchiveTest {
   }
 
   @Test
-  void exposedPorts_areGrpcOn8500() {
-    assertThat(image.runConfig().path("ExposedPorts").fieldNames()).toIterable().containsExactly("8500/tcp");
+  void exposedPorts_areGrpcOn8500AndItsHealthOn8501() {
+    assertThat(image.runConfig().path("ExposedPorts").fieldNames()).toIterable().containsExactly("8500/tcp", "8501/tcp");
   }
 
   @Test

@@ -410,7 +410,11 @@ public final class KubernetesReplicaProvider implements ReplicaProvider {
     };
   }
 
-  /** Runs one API conversation; an API server that cannot be reached, or refuses, is a retryable error. */
+  /**
+   * Runs one API conversation. An API server that cannot be reached, is busy or refuses the app
+   * (401, 403: an operator may still grant the Role) is a retryable error; one that refuses the
+   * object itself (400, 422) is not.
+   */
   private <T> T call(String what, Supplier<T> conversation) {
     try {
       return conversation.get();
@@ -422,8 +426,12 @@ public final class KubernetesReplicaProvider implements ReplicaProvider {
       String hint = e.getCode() == 401 || e.getCode() == 403
           ? "; the app's identity needs the realtime-ai Role in namespace " + settings.namespace() : "";
       String answer = e.getCode() > 0 ? " answered" + status + ": " : " cannot be reached: ";
-      throw new ProviderUnavailableException("cannot " + what + ": the Kubernetes API server at "
-          + client.getMasterUrl() + answer + message + hint, e);
+      String said = "cannot " + what + ": the Kubernetes API server at " + client.getMasterUrl() + answer + message + hint;
+      if (e.getCode() == 400 || e.getCode() == 422) {
+        // The object itself is refused (a setting that is not a quantity, an invalid name): asking again changes nothing.
+        throw new io.realtimeai.deployment.ProviderRejectedException(said, e);
+      }
+      throw new ProviderUnavailableException(said, e);
     }
   }
 

@@ -8,10 +8,12 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
 import io.realtimeai.storage.StorageLayout;
 import io.realtimeai.testing.AzuriteExtension;
 import io.realtimeai.testing.FakeCluster;
@@ -24,6 +26,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,8 +48,10 @@ class KubernetesDeploymentsTest {
   private static final String NAMESPACE = "realtime-ai";
   private static final Duration DEPLOY = Duration.ofSeconds(90);
   private static final int TIMEOUT_SECONDS = 20;
+  /** Answers a test asks for ({@code server.expect()}) before the store's own. */
+  private static final Map<ServerRequest, Queue<ServerResponse>> EXPECTED = new HashMap<>();
   /** The API server's store, kept across a restart of the server (as etcd keeps it). */
-  private static final KubernetesCrudDispatcher STORE = new KubernetesCrudDispatcher();
+  private static final KubernetesMixedDispatcher STORE = new KubernetesMixedDispatcher(EXPECTED);
 
   @TempDir static Path dir;
   static KubernetesMockServer server;
@@ -86,7 +91,7 @@ class KubernetesDeploymentsTest {
   }
 
   static KubernetesMockServer apiServer(int port) {
-    KubernetesMockServer started = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), STORE, false);
+    KubernetesMockServer started = new KubernetesMockServer(new Context(), new MockWebServer(), EXPECTED, STORE, false);
     started.init(InetAddress.getLoopbackAddress(), port);
     return started;
   }
@@ -298,6 +303,23 @@ class KubernetesDeploymentsTest {
   }
 
   @Test
+  void objectTheApiServerRefuses_failsTheOperationAtOnceWithItsAnswer() throws Exception {
+    server.expect().post().withPath("/apis/apps/v1/namespaces/" + NAMESPACE + "/deployments")
+        .andReturn(422, new io.fabric8.kubernetes.api.model.StatusBuilder().withStatus("Failure").withCode(422)
+            .withReason("Invalid").withMessage("Deployment.apps is invalid: spec.template.spec.containers[0].resources"
+                + ".requests[cpu]: Invalid value: \"lots\": quantities must match the regular expression")
+            .build()).once();
+
+    JsonNode done = finished(app.createService(Map.of("name", "kube-refused", "modelId", model, "computeType", "CPU")));
+
+    assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("Failed");
+    assertThat(done.get("error").get("code").asText()).isEqualTo("ReplicaProviderRejected");
+    assertThat(done.get("error").get("message").asText()).contains("answered (422 Invalid)")
+        .contains("quantities must match the regular expression");
+    assertAllGone(app.get("/api/services/kube-refused").body().get("id").asText());
+  }
+
+  @Test
   void lostApiServer_theOperationWaitsAndFinishesWhenItIsBack() throws Exception {
     int port = server.getPort();
     server.destroy();
@@ -315,6 +337,19 @@ class KubernetesDeploymentsTest {
     succeeded(operation);
     String id = app.get("/api/services/kube-lost").body().get("id").asText();
     assertThat(deployment(id)).isNotNull();
+
+    // Keys: a Secret that cannot be written leaves the record as it was (the pods know its keys).
+    JsonNode keys = app.get("/api/services/kube-lost/keys").body();
+    port = server.getPort();
+    server.destroy();
+    try {
+      TestApp.Answer refused = app.post("/api/services/kube-lost/regenerateKeys", Map.of("keyType", "Primary"));
+      assertThat(refused.status()).as(refused.text()).isEqualTo(503);
+      assertThat(app.get("/api/services/kube-lost/keys").body()).isEqualTo(keys);
+    } finally {
+      server = apiServer(port);
+    }
+    assertThat(ServiceObjects.decode(secret(id).getData().get("keys"))).contains(keys.get("primaryKey").asText());
     assertThat(app.storage().queue(StorageLayout.DEPLOYMENTS_QUEUE + "-poison").peekMessages(32, null, null))
         .as("nothing parked in the poison queue").isEmpty();
     succeeded(operation(app.delete("/api/services/kube-lost")));
