@@ -18,6 +18,7 @@ import io.realtimeai.storage.StorageLayout;
 import io.realtimeai.testing.AzuriteExtension;
 import io.realtimeai.testing.FakeCluster;
 import io.realtimeai.testing.ModelFolders;
+import io.realtimeai.testing.TcpLink;
 import io.realtimeai.testing.TestApp;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -48,13 +49,12 @@ class KubernetesDeploymentsTest {
   private static final String NAMESPACE = "realtime-ai";
   private static final Duration DEPLOY = Duration.ofSeconds(90);
   private static final int TIMEOUT_SECONDS = 20;
-  /** Answers a test asks for ({@code server.expect()}) before the store's own. */
+  /** Answers a test asks for ({@code server.expect()}), given before the store's own. */
   private static final Map<ServerRequest, Queue<ServerResponse>> EXPECTED = new HashMap<>();
-  /** The API server's store, kept across a restart of the server (as etcd keeps it). */
-  private static final KubernetesMixedDispatcher STORE = new KubernetesMixedDispatcher(EXPECTED);
 
   @TempDir static Path dir;
   static KubernetesMockServer server;
+  static TcpLink link;
   static KubernetesClient kubernetes;
   static FakeCluster cluster;
   static TestApp app;
@@ -64,11 +64,13 @@ class KubernetesDeploymentsTest {
   @BeforeAll
   static void start() throws Exception {
     server = apiServer(0);
+    // The app reaches the API server over a link the test can cut (the cluster's controllers do not).
+    link = new TcpLink(server.getPort());
     kubernetes = server.createClient();
     cluster = new FakeCluster(kubernetes, NAMESPACE, FakeCluster.standIns(Set.of("crashing")));
     app = TestApp.start(azurite, dir, Map.of(
         "REPLICA_PROVIDER", "kubernetes",
-        "KUBERNETES_KUBECONFIG", kubeconfig(server.getPort()),
+        "KUBERNETES_KUBECONFIG", kubeconfig(link.port()),
         "KUBERNETES_NAMESPACE", NAMESPACE,
         "KUBERNETES_RUNTIME_IMAGE", "example.azurecr.io/realtime-ai-runtime:0.1.0",
         "KUBERNETES_GPU_NODE_SELECTOR", "accelerator=nvidia",
@@ -87,11 +89,13 @@ class KubernetesDeploymentsTest {
     }
     cluster.close();
     kubernetes.close();
+    link.close();
     server.destroy();
   }
 
   static KubernetesMockServer apiServer(int port) {
-    KubernetesMockServer started = new KubernetesMockServer(new Context(), new MockWebServer(), EXPECTED, STORE, false);
+    KubernetesMockServer started = new KubernetesMockServer(new Context(), new MockWebServer(), EXPECTED,
+        new KubernetesMixedDispatcher(EXPECTED), false);
     started.init(InetAddress.getLoopbackAddress(), port);
     return started;
   }
@@ -321,17 +325,18 @@ class KubernetesDeploymentsTest {
 
   @Test
   void lostApiServer_theOperationWaitsAndFinishesWhenItIsBack() throws Exception {
-    int port = server.getPort();
-    server.destroy();
+    link.cut();
     String operation;
     try {
+      int before = link.turnedAway();
       operation = app.createService(Map.of("name", "kube-lost", "modelId", model, "computeType", "CPU"));
       // Several tries of the step meet no API server; the operation is neither failed nor dropped.
-      Thread.sleep(3_000);
+      TestApp.await("the app to try the API server again and again", DEPLOY,
+          () -> link.turnedAway() - before >= 5 ? true : null);
       JsonNode waiting = app.get(operation).body();
       assertThat(waiting.get("state").asText()).as(waiting.toString()).isIn("NotStarted", "Running");
     } finally {
-      server = apiServer(port);
+      link.mend();
     }
 
     succeeded(operation);
@@ -340,14 +345,13 @@ class KubernetesDeploymentsTest {
 
     // Keys: a Secret that cannot be written leaves the record as it was (the pods know its keys).
     JsonNode keys = app.get("/api/services/kube-lost/keys").body();
-    port = server.getPort();
-    server.destroy();
+    link.cut();
     try {
       TestApp.Answer refused = app.post("/api/services/kube-lost/regenerateKeys", Map.of("keyType", "Primary"));
       assertThat(refused.status()).as(refused.text()).isEqualTo(503);
       assertThat(app.get("/api/services/kube-lost/keys").body()).isEqualTo(keys);
     } finally {
-      server = apiServer(port);
+      link.mend();
     }
     assertThat(ServiceObjects.decode(secret(id).getData().get("keys"))).contains(keys.get("primaryKey").asText());
     assertThat(app.storage().queue(StorageLayout.DEPLOYMENTS_QUEUE + "-poison").peekMessages(32, null, null))

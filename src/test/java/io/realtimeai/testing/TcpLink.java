@@ -1,0 +1,113 @@
+package io.realtimeai.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A TCP link on a loopback port to a server, that a test can cut and mend: while cut, every
+ * connection is closed as it is accepted and those open are closed, as a network that lost the
+ * server; the port stays the link's own throughout, so nothing else can take it meanwhile (as it
+ * could if the server itself were stopped and started again on the same port).
+ */
+public final class TcpLink implements AutoCloseable {
+  private final ServerSocket listener;
+  private final int target;
+  private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.atomic.AtomicInteger turnedAway = new java.util.concurrent.atomic.AtomicInteger();
+  private volatile boolean cut;
+
+  /** A link from a free loopback port to {@code 127.0.0.1:targetPort}. */
+  public TcpLink(int targetPort) throws IOException {
+    this.target = targetPort;
+    this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    Thread accepting = new Thread(this::accept, "tcp-link-" + listener.getLocalPort());
+    accepting.setDaemon(true);
+    accepting.start();
+  }
+
+  /** The link's own port, for the client. */
+  public int port() {
+    return listener.getLocalPort();
+  }
+
+  /** Cuts the link: open connections are closed, new ones too. */
+  public void cut() {
+    cut = true;
+    open.forEach(TcpLink::closeQuietly);
+    open.clear();
+  }
+
+  /** How many connections were closed as they came while the link was cut. */
+  public int turnedAway() {
+    return turnedAway.get();
+  }
+
+  /** Mends the link: new connections reach the server again. */
+  public void mend() {
+    cut = false;
+  }
+
+  private void accept() {
+    while (!listener.isClosed()) {
+      Socket client;
+      try {
+        client = listener.accept();
+      } catch (IOException e) {
+        return;
+      }
+      if (cut) {
+        turnedAway.incrementAndGet();
+        closeQuietly(client);
+        continue;
+      }
+      try {
+        Socket server = new Socket();
+        server.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), target), 5_000);
+        open.add(client);
+        open.add(server);
+        pipe(client, server);
+        pipe(server, client);
+      } catch (IOException e) {
+        closeQuietly(client);
+      }
+    }
+  }
+
+  private void pipe(Socket from, Socket to) {
+    Thread copying = new Thread(() -> {
+      try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+        in.transferTo(out);
+      } catch (IOException e) {
+        // one side closed: the other follows
+      } finally {
+        closeQuietly(from);
+        closeQuietly(to);
+        open.remove(from);
+        open.remove(to);
+      }
+    }, "tcp-link-pipe");
+    copying.setDaemon(true);
+    copying.start();
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // closing
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    cut();
+    listener.close();
+  }
+}
