@@ -68,14 +68,15 @@ public final class PredictionClient implements AutoCloseable {
   }
 
   /**
-   * Calls from now on carry {@code key} instead (the service's other key, while its replicas have
-   * not yet been handed a new one); only for a client built with a key.
+   * Calls from now on carry {@code to} instead of {@code from} (the service's other key, while its
+   * replicas have not yet been handed a new one), unless another thread changed the key meanwhile;
+   * only for a client built with a key.
    */
-  public void useKey(String key) {
-    if (credentials == null || key == null || key.isBlank()) {
-      throw new IllegalStateException("useKey needs a client built with a key, and a key");
+  public void switchKey(String from, String to) {
+    if (credentials == null || to == null || to.isBlank()) {
+      throw new IllegalStateException("switchKey needs a client built with a key, and a key");
     }
-    credentials.key = key;
+    credentials.switchKey(from, to);
   }
 
   /**
@@ -253,6 +254,12 @@ public final class PredictionClient implements AutoCloseable {
     private static final Metadata.Key<String> AUTHORIZATION =
         Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private volatile String key;
+
+    synchronized void switchKey(String from, String to) {
+      if (key.equals(from)) {
+        key = to;
+      }
+    }
 
     KeyCredentials(String key) {
       this.key = key;

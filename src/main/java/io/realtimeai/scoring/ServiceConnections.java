@@ -111,22 +111,20 @@ public final class ServiceConnections implements AutoCloseable, DeploymentOrches
   /**
    * Refused with the key the record names: its replicas may not have it yet (a Kubernetes kubelet
    * hands a pod a changed Secret only on its next sync, a minute or more later), while the other
-   * key, unchanged, still opens them. The client keeps whichever key is taken.
+   * key, unchanged, still opens them. The client keeps the other key (a record read with changed
+   * keys later builds a new client on the primary).
    */
   private <T> T withTheOtherKey(Connection connection, Function<Connection, T> call, StatusRuntimeException refused) {
     PredictionClient client = connection.client();
     String tried = client.key();
     String other = connection.keys().primaryKey().equals(tried) ? connection.keys().secondaryKey()
         : connection.keys().primaryKey();
-    client.useKey(other);
+    // Atomic: concurrent callers refused at once switch once, and nobody switches back.
+    client.switchKey(tried, other);
     try {
       return call.apply(connection);
     } catch (StatusRuntimeException again) {
-      if (again.getStatus().getCode() == Status.Code.UNAUTHENTICATED) {
-        client.useKey(tried);
-        throw map(connection.service().name(), refused);
-      }
-      throw map(connection.service().name(), again);
+      throw map(connection.service().name(), again.getStatus().getCode() == Status.Code.UNAUTHENTICATED ? refused : again);
     }
   }
 
