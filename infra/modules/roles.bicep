@@ -3,8 +3,8 @@
 //   Function App identity -> storage: blob, queue and table data roles (ready for identity-based
 //     connections; today the app uses the key-based connection string, see Deploy to Azure in README.md).
 //   kubelet identity -> registry: AcrPull (nodes pull the runtime image).
-//   kubelet identity -> storage: Storage Blob Data Reader (pods read packages with it when the
-//     app's connection carries no key, KUBERNETES_RUNTIME_CLIENT_ID).
+//   kubelet identity -> storage: Storage Blob Data Reader (pods read packages with it,
+//     KUBERNETES_RUNTIME_CLIENT_ID; with that set they get no account key).
 // Function App identity -> the cluster's namespace is a Kubernetes RoleBinding (infra/k8s), not an
 // Azure role: the cluster uses Kubernetes RBAC.
 

@@ -117,7 +117,8 @@ public final class DeploymentOrchestrator {
         default -> LOG.warning(() -> "operation " + current.id() + " is at an unknown step " + current.step());
       }
     } catch (ProviderRejectedException e) {
-      if (List.of(Steps.PROVISION, Steps.WAIT_FOR_READY, Steps.SWITCH).contains(current.step())) {
+      // Before the switch-over only: an update whose new replicas serve is not thrown away for a refusal.
+      if (List.of(Steps.PROVISION, Steps.WAIT_FOR_READY).contains(current.step())) {
         LOG.warning(() -> "operation " + current.id() + " step " + current.step() + " refused by the replica provider: "
             + e.getMessage());
         toFail(current, new OperationRecord.Error(e.code(), e.getMessage(), List.of()));

@@ -56,8 +56,9 @@ public final class ReplicaSupervisor {
       if (service.state().equals("Succeeded") || service.state().equals("Degraded")) {
         try {
           superviseService(service, restarted, degraded);
-        } catch (ProviderUnavailableException e) {
-          // The provider cannot be asked now (an API server away): this service waits for the next round, the others do not.
+        } catch (RuntimeException e) {
+          // The provider cannot be asked now (an API server away), or refused a restart: this service
+          // waits for the next round, the others do not.
           LOG.warning(() -> "service '" + service.name() + "' not supervised this round: " + e.getMessage());
         }
       }

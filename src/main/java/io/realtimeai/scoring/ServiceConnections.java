@@ -95,11 +95,13 @@ public final class ServiceConnections implements AutoCloseable, DeploymentOrches
       if (code == Status.Code.UNAUTHENTICATED || code == Status.Code.UNAVAILABLE) {
         // Keys regenerated, or replicas restarted on other ports: read the record again and retry once.
         Connection fresh = connection(service, true);
+        // The key this call sends, read before it: another caller may switch the client's key meanwhile.
+        String sent = fresh.client() == null ? null : fresh.client().key();
         try {
           return call.apply(fresh);
         } catch (StatusRuntimeException again) {
-          if (again.getStatus().getCode() == Status.Code.UNAUTHENTICATED && fresh.client() != null) {
-            return withTheOtherKey(fresh, call, again);
+          if (again.getStatus().getCode() == Status.Code.UNAUTHENTICATED && sent != null) {
+            return withTheOtherKey(fresh, sent, call, again);
           }
           throw map(fresh.service().name(), again);
         }
@@ -114,12 +116,16 @@ public final class ServiceConnections implements AutoCloseable, DeploymentOrches
    * key, unchanged, still opens them. The client keeps the other key (a record read with changed
    * keys later builds a new client on the primary).
    */
-  private <T> T withTheOtherKey(Connection connection, Function<Connection, T> call, StatusRuntimeException refused) {
+  private <T> T withTheOtherKey(Connection connection, String tried, Function<Connection, T> call,
+      StatusRuntimeException refused) {
     PredictionClient client = connection.client();
-    String tried = client.key();
     String other = connection.keys().primaryKey().equals(tried) ? connection.keys().secondaryKey()
         : connection.keys().primaryKey();
-    // Atomic: concurrent callers refused at once switch once, and nobody switches back.
+    // Atomic and from the key refused: concurrent callers refused at once switch once, nobody switches back.
+    if (client.key().equals(tried)) {
+      LOG.warning(() -> "service '" + connection.service().name() + "' refused its record's key; trying its other key"
+          + " (its replicas may not have the new one yet)");
+    }
     client.switchKey(tried, other);
     try {
       return call.apply(connection);

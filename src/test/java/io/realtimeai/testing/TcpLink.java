@@ -38,10 +38,9 @@ public final class TcpLink implements AutoCloseable {
   }
 
   /** Cuts the link: open connections are closed, new ones too. */
-  public void cut() {
+  public synchronized void cut() {
     cut = true;
     open.forEach(TcpLink::closeQuietly);
-    open.clear();
   }
 
   /** How many connections were closed as they came while the link was cut. */
@@ -50,7 +49,7 @@ public final class TcpLink implements AutoCloseable {
   }
 
   /** Mends the link: new connections reach the server again. */
-  public void mend() {
+  public synchronized void mend() {
     cut = false;
   }
 
@@ -62,16 +61,20 @@ public final class TcpLink implements AutoCloseable {
       } catch (IOException e) {
         return;
       }
-      if (cut) {
-        turnedAway.incrementAndGet();
-        closeQuietly(client);
-        continue;
-      }
       try {
         Socket server = new Socket();
         server.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), target), 5_000);
-        open.add(client);
-        open.add(server);
+        synchronized (this) {
+          // Checked and registered under the lock cut() takes: no connection slips through a cut.
+          if (cut) {
+            turnedAway.incrementAndGet();
+            closeQuietly(client);
+            closeQuietly(server);
+            continue;
+          }
+          open.add(client);
+          open.add(server);
+        }
         pipe(client, server);
         pipe(server, client);
       } catch (IOException e) {

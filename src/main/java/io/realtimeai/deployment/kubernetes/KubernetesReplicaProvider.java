@@ -36,13 +36,14 @@ import java.util.logging.Logger;
  * replica <i>i</i> of a template is ready when <i>i</i> + 1 pods of that template are ready
  * endpoints of the Service, and its address is that pod's endpoint, so the scoring client balances
  * every call over the pods. Starting replicas on a new template is a rolling update; stopping the
- * last replica deletes the objects and waits until the pods are gone.
+ * last replica deletes the objects, and is asked again until no pod is left.
  *
  * <p>Pods that cannot run are seen in their own status: a container in {@code CrashLoopBackOff} or
  * {@code ImagePullBackOff} fails the replica with the container's reason and last exit; a pod the
  * scheduler cannot place (no GPU node) keeps it starting, with the scheduler's message as the
  * reason, until the operation's deadline. When the API server cannot be reached or refuses the
- * app, every call throws {@link ProviderUnavailableException}, which the orchestrator retries.
+ * app, every call throws {@link ProviderUnavailableException}, which the orchestrator retries; an
+ * object it refuses (400, 422) is a {@link io.realtimeai.deployment.ProviderRejectedException}.
  */
 public final class KubernetesReplicaProvider implements ReplicaProvider {
   private static final Logger LOG = Logger.getLogger(KubernetesReplicaProvider.class.getName());
@@ -193,12 +194,17 @@ public final class KubernetesReplicaProvider implements ReplicaProvider {
         host = service.getStatus().getLoadBalancer().getIngress().stream()
             .map(i -> i.getIp() != null ? i.getIp() : i.getHostname()).filter(Objects::nonNull).findFirst().orElse(null);
       }
+      boolean balanced = host != null;
       if (host == null && service.getSpec().getClusterIP() != null && !"None".equals(service.getSpec().getClusterIP())) {
         host = service.getSpec().getClusterIP();
       }
-      return Optional.ofNullable(host).map(h -> h + ":" + ServiceObjects.PORT);
+      Optional<String> found = Optional.ofNullable(host).map(h -> h + ":" + ServiceObjects.PORT);
+      // Only the load balancer's address is kept: the cluster IP stands in until it comes.
+      if (balanced) {
+        addresses.put(serviceId, new Address(found.get(), System.nanoTime()));
+      }
+      return found;
     });
-    address.ifPresent(a -> addresses.put(serviceId, new Address(a, System.nanoTime())));
     return address;
   }
 
@@ -290,6 +296,7 @@ public final class KubernetesReplicaProvider implements ReplicaProvider {
    */
   private void deleteAll(String serviceId) {
     addresses.remove(serviceId);
+    snapshots.remove(serviceId);
     String namespace = settings.namespace();
     client.apps().deployments().inNamespace(namespace).withName(ServiceObjects.deploymentName(serviceId))
         .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.FOREGROUND).delete();

@@ -6,9 +6,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Where pods find packages: blob URLs in the app's storage account, and the connection string pods
- * read them with when the app's own connection carries an account key (Azurite, or an account with
- * shared keys). Without one, pods read with their managed identity ({@code KUBERNETES_RUNTIME_CLIENT_ID}).
+ * Where pods find packages: blob URLs in the app's storage account, and the app's connection string
+ * when it carries an account key; pods get it only when they have no managed identity of their own
+ * ({@code KUBERNETES_RUNTIME_CLIENT_ID}; see {@link ServiceObjects#podStorageConnection()}).
  */
 public interface PackageLocations {
   /** The URL of a package blob ({@code name/version/model.zip}) in the {@code models} container. */
