@@ -11,6 +11,7 @@ import io.grpc.ManagedChannel;
 import io.realtimeai.client.PredictionClient;
 import io.realtimeai.testing.ModelFolders;
 import io.realtimeai.testing.TestCertificates;
+import io.realtimeai.testing.RuntimeProcesses;
 import io.realtimeai.testing.TestImages;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -47,9 +48,9 @@ class RuntimeProcessTest {
     builder.environment().put("REALTIME_AI_KEYS", "from-environment");
     Process process = builder.start();
     try {
-      int port = awaitPort(portFile, process);
+      int port = RuntimeProcesses.awaitPort(portFile, process, dir.resolve("err.txt"));
       try (PredictionClient client = PredictionClient.builder("localhost:" + port).key("from-environment").build()) {
-        awaitServing(client, process);
+        RuntimeProcesses.awaitServing(client, process);
         assertThat(client.classify(List.of(TestImages.jpeg()), 1)).hasSize(1);
       }
 
@@ -75,8 +76,8 @@ class RuntimeProcessTest {
         "--tls-cert", pem.certificate().toString(), "--tls-key", pem.key().toString(), "--key", "k",
         "--intra-op-threads", "1").start();
     try {
-      int port = awaitPort(portFile, process);
-      int healthPort = awaitPort(healthPortFile, process);
+      int port = RuntimeProcesses.awaitPort(portFile, process, dir.resolve("err.txt"));
+      int healthPort = RuntimeProcesses.awaitPort(healthPortFile, process, dir.resolve("err.txt"));
       ManagedChannel channel = Grpc.newChannelBuilderForAddress("localhost", healthPort, InsecureChannelCredentials.create())
           .build();
       try {
@@ -117,26 +118,7 @@ class RuntimeProcessTest {
     assertThat(Files.readString(dir.resolve("err.txt"))).contains("Missing required option: '--package=ZIP|DIR|URL'");
   }
 
-  private static int awaitPort(Path portFile, Process process) throws Exception {
-    for (int i = 0; i < 600 && process.isAlive(); i++) {
-      if (Files.exists(portFile)) {
-        return Integer.parseInt(Files.readString(portFile).strip());
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("no port file; the process " + (process.isAlive() ? "is still starting" : "exited"));
-  }
 
-  private static void awaitServing(PredictionClient client, Process process) throws Exception {
-    var health = HealthGrpc.newBlockingStub(client.channel());
-    for (int i = 0; i < 600 && process.isAlive(); i++) {
-      if (health.check(HealthCheckRequest.getDefaultInstance()).getStatus() == ServingStatus.SERVING) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("never SERVING");
-  }
 
   private static void awaitStatus(java.util.function.Supplier<ServingStatus> status, Process process) throws Exception {
     for (int i = 0; i < 600 && process.isAlive(); i++) {

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.health.v1.HealthGrpc;
 import io.realtimeai.client.Prediction;
 import io.realtimeai.client.PredictionClient;
 import io.realtimeai.deployment.kubernetes.PackageLocations;
@@ -15,6 +12,7 @@ import io.realtimeai.pipeline.AcceleratedCatalog;
 import io.realtimeai.storage.StorageLayout;
 import io.realtimeai.testing.AzuriteExtension;
 import io.realtimeai.testing.ModelFolders;
+import io.realtimeai.testing.RuntimeProcesses;
 import io.realtimeai.testing.TestImages;
 import java.io.File;
 import java.io.IOException;
@@ -107,9 +105,9 @@ class RuntimeImageTest {
     builder.environment().put("REALTIME_AI_STORAGE", azurite.connectionString());
     Process process = builder.start();
     try {
-      int port = awaitPort(emptyDir.resolve("port"), process);
+      int port = RuntimeProcesses.awaitPort(emptyDir.resolve("port"), process, dir.resolve("err.txt"));
       try (PredictionClient client = PredictionClient.builder("localhost:" + port).key(KEY).build()) {
-        awaitServing(client, process);
+        RuntimeProcesses.awaitServing(client, process);
 
         List<List<Prediction>> answers = client.classify(List.of(TestImages.jpeg()), 10);
 
@@ -199,25 +197,5 @@ class RuntimeImageTest {
     }
   }
 
-  private static int awaitPort(Path portFile, Process process) throws Exception {
-    for (int i = 0; i < 1200 && process.isAlive(); i++) {
-      if (Files.exists(portFile) && !Files.readString(portFile).isBlank()) {
-        return Integer.parseInt(Files.readString(portFile).strip());
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("no port file; the runtime " + (process.isAlive() ? "is still starting" : "exited: "
-        + Files.readString(dir.resolve("err.txt"))));
-  }
 
-  private static void awaitServing(PredictionClient client, Process process) throws Exception {
-    var health = HealthGrpc.newBlockingStub(client.channel());
-    for (int i = 0; i < 600 && process.isAlive(); i++) {
-      if (health.check(HealthCheckRequest.getDefaultInstance()).getStatus() == ServingStatus.SERVING) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("never SERVING");
-  }
 }
