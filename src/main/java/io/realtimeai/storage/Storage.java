@@ -35,22 +35,29 @@ public final class Storage {
   private final QueueServiceClient queues;
   private final TableServiceClient tables;
 
-  private Storage(String connectionString) {
+  private Storage(String connectionString, StorageRequests requests) {
     this.connectionString = connectionString;
-    this.blobs = new BlobServiceClientBuilder().connectionString(connectionString).buildClient();
+    this.blobs = new BlobServiceClientBuilder().connectionString(connectionString)
+        .addPolicy(requests.policy("blob")).buildClient();
     // Base64 on the wire: what the Functions host expects of every queue message.
     this.queues = new QueueServiceClientBuilder().connectionString(connectionString)
-        .messageEncoding(QueueMessageEncoding.BASE64).buildClient();
-    this.tables = new TableServiceClientBuilder().connectionString(connectionString).buildClient();
+        .messageEncoding(QueueMessageEncoding.BASE64).addPolicy(requests.policy("queue")).buildClient();
+    this.tables = new TableServiceClientBuilder().connectionString(connectionString)
+        .addPolicy(requests.policy("table")).buildClient();
   }
 
   /** Opens storage from a connection string or {@code UseDevelopmentStorage=true} (Azurite on 10000–10002). */
   public static Storage connect(String connection) {
+    return connect(connection, StorageRequests.app());
+  }
+
+  /** Opens storage as {@link #connect(String)} does, counting its requests into {@code requests}. */
+  public static Storage connect(String connection, StorageRequests requests) {
     if (connection == null || connection.isBlank()) {
       throw new IllegalStateException("no storage connection: set AzureWebJobsStorage"
           + " (UseDevelopmentStorage=true for Azurite, or a storage account's connection string)");
     }
-    return new Storage(expand(connection.strip()));
+    return new Storage(expand(connection.strip()), requests);
   }
 
   /** A connection string for Azurite's development account on the given ports of 127.0.0.1. */

@@ -13,6 +13,7 @@ import io.realtimeai.host.HostConfig;
 import io.realtimeai.host.InvocationContext;
 import io.realtimeai.host.TriggerListener;
 import io.realtimeai.storage.Storage;
+import io.realtimeai.storage.StorageRequests;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -104,7 +105,7 @@ public final class QueueTriggerListener implements TriggerListener {
     // Received without the SDK's base64 decoding: a message that is not base64 must reach our failure
     // handling (retry, then poison) instead of failing the whole receive and looping forever.
     this.queue = new QueueClientBuilder().connectionString(storage.connectionString()).queueName(queueName)
-        .buildClient();
+        .addPolicy(StorageRequests.app().policy("queue")).buildClient();
     this.batchSize = Math.max(1, Math.min(MAX_BATCH, config.queueBatchSize()));
     this.newBatchThreshold = Math.max(0, config.queueNewBatchThreshold());
   }
