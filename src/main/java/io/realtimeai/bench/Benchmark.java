@@ -2,20 +2,11 @@ package io.realtimeai.bench;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
-import io.realtimeai.client.PredictionClient;
-import io.realtimeai.generate.ModelGenerator;
+import ai.onnxruntime.OrtException;
 import io.realtimeai.generate.ModelKind;
-import io.realtimeai.generate.OnnxGraphBuilder;
-import io.realtimeai.packaging.ModelPackage;
-import io.realtimeai.pipeline.AcceleratedCatalog;
 import io.realtimeai.pipeline.ElementType;
 import io.realtimeai.pipeline.ImageStage;
-import io.realtimeai.pipeline.Pipeline;
-import io.realtimeai.pipeline.PipelineOptions;
 import io.realtimeai.pipeline.image.ImagePreprocessor;
-import io.realtimeai.runtime.RuntimeSettings;
-import io.realtimeai.runtime.ScoringRuntime;
 import java.awt.Color;
 import java.awt.GradientPaint;
 import java.awt.Graphics2D;
@@ -26,37 +17,40 @@ import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.function.Supplier;
 import javax.imageio.ImageIO;
 
 /**
- * The scoring runtime's performance report: for each model, batch 1, the raw
- * {@code OrtSession.run} on a ready tensor (the floor), the in-process pipeline on a 224×224 JPEG,
- * and a full gRPC Predict over loopback with the JPEG's bytes, measured in interleaved rounds so
- * that all three see the same machine; then decode+preprocess alone for a 224² and a 12 MP JPEG.
+ * The scoring runtime's performance report (DESIGN §8) on one generated model, batch 1 unless said:
+ * the raw {@code OrtSession.run} on a ready tensor (the floor) at the default and at each explicit
+ * intra-op thread count; the runtime as its own process with this JVM as its client (tensor and
+ * JPEG input; 1, 4 and 16 concurrent callers, without and with batching); decode+preprocess alone.
+ * The scoring functions' part (HTTP, drop folder) is added by the command, which owns the local stack.
  */
 public final class Benchmark {
-  private static final String IMAGE_STAGE = """
-      { "type": "image", "size": [224, 224], "resize": "shorter_side", "shorter_side": 256,
-        "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225], "scale": 0.00392156862745098 }""";
-
   /**
    * What to measure.
    *
-   * @param models the generated models to serve (e.g. {@code resnet50-classifier}, {@code tiny})
-   * @param iterations timed rounds per model
+   * @param model the generated model (ResNet-50, or the tiny model)
+   * @param iterations timed rounds (calls per caller in the concurrency measurement)
    * @param warmup untimed rounds first
-   * @param intraOpThreads ONNX Runtime threads (0: ONNX Runtime's choice), the same for every path
-   * @param workDir where models and packages are written
+   * @param maxThreads the highest explicit intra-op count swept (the cores usable)
+   * @param jar the {@code realtime-ai.jar} the runtime process runs
+   * @param workDir where models, packages and runtime logs are written
    */
-  public record Settings(List<ModelKind> models, Map<ModelKind, Integer> iterations, int warmup, int intraOpThreads,
-      Path workDir) {}
+  public record Settings(ModelKind model, int iterations, int warmup, int maxThreads, Path jar, Path workDir) {}
+
+  /**
+   * What the report measured.
+   *
+   * @param model the model and its packages
+   * @param engine the raw engine
+   * @param runtime the runtime process
+   */
+  public record Result(BenchModel model, EngineBench.Result engine, RuntimeBench.Result runtime) {}
 
   private final Settings settings;
   private final PrintStream out;
@@ -66,87 +60,91 @@ public final class Benchmark {
     this.out = out;
   }
 
-  /** Runs every measurement and prints the report. */
-  public void run() throws Exception {
-    out.println("realtime-ai bench — " + Machine.describe());
-    out.printf(Locale.ROOT, "ONNX Runtime %s, CPU execution provider, intra-op threads %s%n",
-        OrtEnvironment.getEnvironment().getVersion(),
-        settings.intraOpThreads() == 0 ? "ONNX Runtime's default" : settings.intraOpThreads());
-    byte[] jpeg224 = photoLikeJpeg(224, 224, 1);
-    for (ModelKind kind : settings.models()) {
-      measureModel(kind, jpeg224, settings.iterations().getOrDefault(kind, 100));
-    }
-    measurePreprocessing(jpeg224);
+  /** The machine line: CPU, cores usable, memory, Java, ONNX Runtime. */
+  public static String machineLine() throws OrtException {
+    return Machine.describe() + ", ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion() + " (CPU execution provider)";
   }
 
-  private void measureModel(ModelKind kind, byte[] jpeg, int iterations) throws Exception {
-    Path folder = settings.workDir().resolve(kind.id());
-    Files.createDirectories(folder);
-    out.printf(Locale.ROOT, "%n%s — generating the model …%n", kind.id());
-    OnnxGraphBuilder.write(ModelGenerator.generate(kind, 1), folder.resolve("model.onnx"));
-    Files.writeString(folder.resolve("service_def.json"), "{ \"pipeline\": [" + IMAGE_STAGE
-        + ", { \"type\": \"onnx\", \"model_path\": \"model.onnx\" } ] }");
-    ModelPackage modelPackage = ModelPackage.openDirectory(folder);
-    PipelineOptions options = PipelineOptions.serving().withIntraOpThreads(settings.intraOpThreads());
+  /** How an intra-op thread count reads in the report; 0 is the engine's default. */
+  static String threads(int count) {
+    return count == 0 ? "0 (ONNX Runtime's default)" : Integer.toString(count);
+  }
 
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    // The floor runs with the very session options the pipeline uses: what is measured is the serving layer.
-    try (OrtSession.SessionOptions sessionOptions = Pipeline.sessionOptions(options)) {
-      try (OrtSession session = env.createSession(folder.resolve("model.onnx").toString(), sessionOptions);
-          OnnxTensor ready = readyTensor(env);
-          Pipeline pipeline = Pipeline.load(folder, modelPackage.definition(), AcceleratedCatalog.none(), options);
-          ScoringRuntime runtime = new ScoringRuntime(RuntimeSettings.loopback()).start(
-              () -> Pipeline.load(folder, modelPackage.definition(), AcceleratedCatalog.none(), options));
-          PredictionClient client = PredictionClient.builder("localhost:" + runtime.port()).maxAttempts(1).build()) {
-        pipeline.warmUp();
-        String input = session.getInputNames().iterator().next();
-        Map<String, OnnxTensor> feed = Map.of(input, ready);
-        List<byte[]> images = List.of(jpeg);
-        Runnable raw = () -> {
-          try (OrtSession.Result ignored = session.run(feed)) {
-            // the floor: the engine alone on a ready tensor
-          } catch (ai.onnxruntime.OrtException e) {
-            throw new IllegalStateException(e);
-          }
-        };
-        Runnable inProcess = () -> pipeline.predictImages(images);
-        Runnable grpc = () -> client.predictImages(images);
-        out.printf(Locale.ROOT, "%s — %d warm-up and %d timed rounds of (a), (b), (c), batch 1 …%n",
-            kind.id(), Math.max(settings.warmup(), iterations / 4), iterations);
-        LatencyStats[] stats = interleaved(Math.max(settings.warmup(), iterations / 4), iterations,
-            new String[] {"(a) raw OrtSession.run, ready tensor", "(b) in-process pipeline, 224² JPEG",
-                "(c) gRPC Predict over loopback, 224² JPEG"},
-            new Runnable[] {raw, inProcess, grpc});
-        for (LatencyStats s : stats) {
-          out.println(s.line());
-        }
-        double a = stats[0].percentileMillis(0.5);
-        double b = stats[1].percentileMillis(0.5);
-        double c = stats[2].percentileMillis(0.5);
-        out.printf(Locale.ROOT, "  p50 ratios: (b)/(a) %.3f   (c)/(a) %.3f   overhead (c)-(a) %.3f ms%n", b / a, c / a, c - a);
-      }
+  /** Runs the engine, runtime-process and preprocessing measurements, printing as it goes. */
+  public Result run() throws Exception {
+    out.printf(Locale.ROOT, "%s — generating the model and its packages …%n", settings.model().id());
+    BenchModel model = BenchModel.write(settings.model(), settings.workDir());
+    byte[] jpeg = photoLikeJpeg(224, 224, 1);
+    out.printf(Locale.ROOT, "%n[1] the raw engine, %s%n", settings.model().id());
+    EngineBench.Result engine = new EngineBench(out).run(model.model(), settings.maxThreads(), settings.warmup(),
+        settings.iterations());
+    out.printf(Locale.ROOT, "%n[2] the runtime as its own process (intra-op threads %s; this JVM the client)%n",
+        threads(0));
+    RuntimeBench.Result runtime = new RuntimeBench(out, settings.jar(), settings.workDir()).run(model, jpeg,
+        settings.warmup(), settings.iterations());
+    printRatios(engine.atDefault(), runtime);
+    out.printf(Locale.ROOT, "%n[3] decode + preprocess alone%n");
+    measurePreprocessing(jpeg);
+    return new Result(model, engine, runtime);
+  }
+
+  /** Adds this part's rows to the summary. */
+  public static void summarize(Result result, Summary summary) {
+    LatencyStats raw = result.engine().atDefault();
+    RuntimeBench.Result runtime = result.runtime();
+    summary.atMost("raw engine: default threads p50 / best count's (" + result.engine().best() + ")",
+        result.engine().defaultOverBest(), 1.05);
+    summary.atMost("gRPC tensor, own process: p50 / raw p50", ratio(runtime.tensor(), raw, 0.5), 1.03);
+    summary.atMost("gRPC JPEG, own process: p50 / raw p50", ratio(runtime.jpeg(), raw, 0.5), 1.06);
+    summary.atMost("gRPC tensor, own process: p99 / raw p99", ratio(runtime.tensor(), raw, 0.99), 1.15);
+    summary.atMost("gRPC JPEG, own process: p99 / raw p99", ratio(runtime.jpeg(), raw, 0.99), 1.15);
+    if (runtime.batched().isEmpty()) {
+      summary.notMeasured("batching: 16 callers' throughput / sequential batch 1", "≥ 1.30×", "no batching in this build");
+      summary.notMeasured("batching: 1 caller p50 / without batching", "≤ 1.02×", "no batching in this build");
+    } else {
+      summary.atLeast("batching: 16 callers' throughput / sequential batch 1",
+          runtime.batched().get(16).throughput() / runtime.concurrent().get(1).throughput(), 1.3);
+      summary.atMost("batching: 1 caller p50 / without batching", ratio(runtime.batched().get(1), runtime.concurrent().get(1), 0.5),
+          1.02);
     }
+  }
+
+  private void printRatios(LatencyStats raw, RuntimeBench.Result runtime) {
+    out.printf(Locale.ROOT, "  against the raw engine (default threads: p50 %.3f ms, p99 %.3f ms):%n",
+        raw.percentileMillis(0.5), raw.percentileMillis(0.99));
+    for (LatencyStats s : List.of(runtime.tensor(), runtime.jpeg())) {
+      out.printf(Locale.ROOT, "    %-44s p50 %.3f×  p99 %.3f×  (+%.3f ms at p50)%n", s.name(), ratio(s, raw, 0.5),
+          ratio(s, raw, 0.99), s.percentileMillis(0.5) - raw.percentileMillis(0.5));
+    }
+    double sequential = runtime.concurrent().get(1).throughput();
+    for (var entry : runtime.concurrent().entrySet()) {
+      out.printf(Locale.ROOT, "    %2d callers: throughput %.2f× one caller's%s%n", entry.getKey(),
+          entry.getValue().throughput() / sequential, runtime.batched().isEmpty() ? ""
+              : String.format(Locale.ROOT, "; with batching %.2f×", runtime.batched().get(entry.getKey()).throughput() / sequential));
+    }
+  }
+
+  private static double ratio(LatencyStats measured, LatencyStats floor, double quantile) {
+    return measured.percentileMillis(quantile) / floor.percentileMillis(quantile);
   }
 
   private void measurePreprocessing(byte[] jpeg224) throws IOException {
-    out.printf(Locale.ROOT, "%ndecode + preprocess (shorter side 256, centre crop 224, float32 NCHW) — encoding a 12 MP JPEG …%n");
+    out.printf(Locale.ROOT, "decode + preprocess (shorter side 256, centre crop 224, float32 NCHW) — encoding a 12 MP JPEG …%n");
     byte[] jpeg12mp = photoLikeJpeg(4000, 3000, 2);
     ImageStage stage = new ImageStage(List.of(224, 224), ImageStage.Resize.SHORTER_SIDE, 256, ImageStage.ColorOrder.RGB,
         List.of(0.485, 0.456, 0.406), List.of(0.229, 0.224, 0.225), 1 / 255.0, ImageStage.Layout.NCHW, null);
     ImagePreprocessor preprocessor = new ImagePreprocessor(stage, ElementType.FLOAT32, ImagePreprocessor.DEFAULT_MAX_PIXELS);
     ByteBuffer buffer = ByteBuffer.allocateDirect(preprocessor.itemBytes()).order(ByteOrder.nativeOrder());
-    Supplier<Runnable> small = () -> () -> preprocessor.preprocess(jpeg224, buffer.clear());
-    Supplier<Runnable> large = () -> () -> preprocessor.preprocess(jpeg12mp, buffer.clear());
-    LatencyStats[] stats = interleaved(settings.warmup(), Math.max(30, settings.iterations().values().stream().mapToInt(i -> i).max().orElse(30)),
+    LatencyStats[] stats = interleaved(settings.warmup(), Math.max(10, settings.iterations()),
         new String[] {String.format(Locale.ROOT, "224×224 JPEG (%d KB)", jpeg224.length / 1024),
             String.format(Locale.ROOT, "4000×3000 JPEG (%.1f MB)", jpeg12mp.length / 1e6)},
-        new Runnable[] {small.get(), large.get()});
+        new Runnable[] {() -> preprocessor.preprocess(jpeg224, buffer.clear()),
+            () -> preprocessor.preprocess(jpeg12mp, buffer.clear())});
     for (LatencyStats s : stats) {
       out.println(s.line());
     }
   }
 
-  /** Runs the contenders in turn, round after round, so drift in the machine hits all of them alike. */
   /**
    * Times {@code contenders} in interleaved rounds (each runs once per round, in turn), after
    * {@code warmup} untimed rounds, so that every one sees the same machine.
@@ -176,7 +174,7 @@ public final class Benchmark {
   }
 
   /** A ready 1×3×224×224 float input: the raw engine call's input, no decoding in the timing. */
-  public static OnnxTensor readyTensor(OrtEnvironment env) throws ai.onnxruntime.OrtException {
+  public static OnnxTensor readyTensor(OrtEnvironment env) throws OrtException {
     float[] values = new float[3 * 224 * 224];
     SplittableRandom random = new SplittableRandom(7);
     for (int i = 0; i < values.length; i++) {

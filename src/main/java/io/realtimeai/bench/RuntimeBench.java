@@ -1,0 +1,175 @@
+package io.realtimeai.bench;
+
+import com.google.protobuf.ByteString;
+import io.realtimeai.client.PredictionClient;
+import io.realtimeai.runtime.RuntimeProcess;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import io.realtimeai.proto.tensorflow.DataType;
+import io.realtimeai.proto.tensorflow.TensorProto;
+import io.realtimeai.proto.tensorflow.TensorShapeProto;
+import io.realtimeai.proto.serving.ModelSpec;
+import io.realtimeai.proto.serving.PredictRequest;
+
+/**
+ * The scoring runtime as the deployed shape runs it: its own process ({@code realtime-ai runtime},
+ * default settings), this JVM the client over loopback gRPC. Batch 1 Predict with a tensor input
+ * and with a 224² JPEG, then 1, 4 and 16 concurrent JPEG callers, without and with batching.
+ */
+public final class RuntimeBench {
+  /** The caller counts of the concurrency measurement. */
+  public static final List<Integer> CALLERS = List.of(1, 4, 16);
+
+  /**
+   * What the runtime process did.
+   *
+   * @param tensor batch 1 Predict, float32 [1,3,224,224] in {@code tensor_content}
+   * @param jpeg batch 1 Predict, one 224² JPEG in {@code string_val}
+   * @param concurrent JPEG Predict by caller count, without batching
+   * @param batched the same with batching on; empty when this build has no batching
+   * @param batchingRefusal why batching was not measured, or null
+   */
+  public record Result(LatencyStats tensor, LatencyStats jpeg, Map<Integer, LatencyStats> concurrent,
+      Map<Integer, LatencyStats> batched, String batchingRefusal) {}
+
+  private final PrintStream out;
+  private final Path jar;
+  private final Path work;
+
+  public RuntimeBench(PrintStream out, Path jar, Path work) {
+    this.out = out;
+    this.jar = jar;
+    this.work = work;
+  }
+
+  /** Measures {@code model}'s packages, one runtime process at a time so that none competes with another. */
+  public Result run(BenchModel model, byte[] jpeg, int warmup, int iterations) throws Exception {
+    LatencyStats tensor;
+    out.printf(Locale.ROOT, "runtime process — starting `realtime-ai runtime` on the tensor package (default settings) …%n");
+    try (RuntimeProcess runtime = RuntimeProcess.start(jar, model.tensorPackage(), work.resolve("runtime-tensor"), List.of())) {
+      PredictRequest request = tensorRequest();
+      PredictionClient client = runtime.client();
+      out.printf(Locale.ROOT, "runtime process (pid %d, port %d) — %d warm-up and %d timed tensor Predict calls …%n",
+          runtime.pid(), runtime.port(), warmup, iterations);
+      tensor = Benchmark.interleaved(warmup, iterations, new String[] {"gRPC Predict, tensor, separate process"},
+          new Runnable[] {() -> client.predict(request)})[0];
+      out.println(tensor.line());
+    }
+    LatencyStats single;
+    Map<Integer, LatencyStats> concurrent;
+    out.printf(Locale.ROOT, "runtime process — starting it on the JPEG package (default settings) …%n");
+    try (RuntimeProcess runtime = RuntimeProcess.start(jar, model.jpegPackage(), work.resolve("runtime-jpeg"), List.of())) {
+      PredictionClient client = runtime.client();
+      List<byte[]> images = List.of(jpeg);
+      out.printf(Locale.ROOT, "runtime process (pid %d, port %d) — %d warm-up and %d timed JPEG Predict calls …%n",
+          runtime.pid(), runtime.port(), warmup, iterations);
+      single = Benchmark.interleaved(warmup, iterations, new String[] {"gRPC Predict, 224² JPEG, separate process"},
+          new Runnable[] {() -> client.predictImages(images)})[0];
+      out.println(single.line());
+      concurrent = concurrency(client, jpeg, iterations, "no batching");
+    }
+    Map<Integer, LatencyStats> batched = Map.of();
+    String refusal = null;
+    out.printf(Locale.ROOT, "runtime process — starting it on the JPEG package with \"batching\": %s …%n", BenchModel.BATCHING);
+    RuntimeProcess runtime;
+    try {
+      runtime = RuntimeProcess.start(jar, model.batchingPackage(), work.resolve("runtime-batching"), List.of());
+    } catch (IllegalStateException refused) {
+      runtime = null;
+      refusal = firstLine(refused.getMessage());
+      out.println("  batching not available in this build: the runtime refused the package (" + refusal + ")");
+    }
+    if (runtime != null) {
+      try (RuntimeProcess batching = runtime) {
+        PredictionClient client = batching.client();
+        List<byte[]> images = List.of(jpeg);
+        Benchmark.interleaved(warmup, 0, new String[] {"warm-up"}, new Runnable[] {() -> client.predictImages(images)});
+        batched = concurrency(client, jpeg, iterations, "batching on");
+      }
+    }
+    return new Result(tensor, single, concurrent, batched, refusal);
+  }
+
+  private Map<Integer, LatencyStats> concurrency(PredictionClient client, byte[] jpeg, int iterations, String label)
+      throws Exception {
+    Map<Integer, LatencyStats> byCallers = new LinkedHashMap<>();
+    for (int callers : CALLERS) {
+      out.printf(Locale.ROOT, "  %d concurrent caller%s × %d JPEG Predict calls, %s …%n", callers, callers == 1 ? "" : "s",
+          iterations, label);
+      LatencyStats stats = callers(client, jpeg, callers, iterations,
+          String.format(Locale.ROOT, "%2d caller%s, %s", callers, callers == 1 ? " " : "s", label));
+      out.println(stats.line());
+      byCallers.put(callers, stats);
+    }
+    return byCallers;
+  }
+
+  /** {@code callers} threads, released together, each making {@code calls} batch-1 Predict calls back to back. */
+  static LatencyStats callers(PredictionClient client, byte[] jpeg, int callers, int calls, String name) throws Exception {
+    List<byte[]> images = List.of(jpeg);
+    long[] nanos = new long[callers * calls];
+    CountDownLatch start = new CountDownLatch(1);
+    ExecutorService threads = Executors.newFixedThreadPool(callers);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int c = 0; c < callers; c++) {
+        int offset = c * calls;
+        done.add(threads.submit(() -> {
+          start.await();
+          for (int i = 0; i < calls; i++) {
+            long began = System.nanoTime();
+            client.predictImages(images);
+            nanos[offset + i] = System.nanoTime() - began;
+          }
+          return null;
+        }));
+      }
+      long began = System.nanoTime();
+      start.countDown();
+      for (Future<?> caller : done) {
+        caller.get();
+      }
+      return new LatencyStats(name, nanos, System.nanoTime() - began);
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  /** The tensor package's request: float32 [1,3,224,224] in {@code tensor_content}, little-endian as TensorFlow has it. */
+  static PredictRequest tensorRequest() {
+    ByteBuffer content = ByteBuffer.allocate(4 * 3 * 224 * 224).order(ByteOrder.LITTLE_ENDIAN);
+    SplittableRandom random = new SplittableRandom(7);
+    while (content.hasRemaining()) {
+      content.putFloat((float) random.nextGaussian());
+    }
+    TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+    for (long dim : new long[] {1, 3, 224, 224}) {
+      shape.addDim(TensorShapeProto.Dim.newBuilder().setSize(dim));
+    }
+    return PredictRequest.newBuilder()
+        .setModelSpec(ModelSpec.newBuilder().setName("default"))
+        .putInputs("images", TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).setTensorShape(shape)
+            .setTensorContent(ByteString.copyFrom(content.flip())).build())
+        .build();
+  }
+
+  private static String firstLine(String text) {
+    if (text == null) {
+      return "no reason given";
+    }
+    return text.lines().map(String::strip).filter(l -> l.contains("batching") || l.contains("unknown"))
+        .findFirst().orElse(text.lines().findFirst().orElse(text).strip());
+  }
+}
