@@ -60,7 +60,7 @@ public final class EngineBench {
         OrtSession session = env.createSession(model.toString(), options);
         open.add(session);
         Map<String, OnnxTensor> feed = Map.of(session.getInputNames().iterator().next(), ready);
-        names[i] = "OrtSession.run, intra-op " + Benchmark.threads(counts.get(i));
+        names[i] = "raw OrtSession.run, intra-op " + (counts.get(i) == 0 ? "default" : counts.get(i));
         calls[i] = () -> {
           try (OrtSession.Result ignored = session.run(feed)) {
             // the engine alone on a ready tensor

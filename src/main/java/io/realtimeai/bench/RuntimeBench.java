@@ -55,7 +55,9 @@ public final class RuntimeBench {
   }
 
   /** Measures {@code model}'s packages, one runtime process at a time so that none competes with another. */
-  public Result run(BenchModel model, byte[] jpeg, int warmup, int iterations) throws Exception {
+  public Result run(BenchModel model, byte[] jpeg, int untimed, int iterations) throws Exception {
+    // A fresh process runs its serving path interpreted at first: warm it for a quarter of the timed calls at least.
+    int warmup = Math.max(untimed, iterations / 4);
     LatencyStats tensor;
     out.printf(Locale.ROOT, "runtime process — starting `realtime-ai runtime` on the tensor package (default settings) …%n");
     try (RuntimeProcess runtime = RuntimeProcess.start(jar, model.tensorPackage(), work.resolve("runtime-tensor"), List.of())) {

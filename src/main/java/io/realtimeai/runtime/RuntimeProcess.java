@@ -1,5 +1,6 @@
 package io.realtimeai.runtime;
 
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
@@ -54,6 +55,11 @@ public final class RuntimeProcess implements AutoCloseable {
           .deadline(Duration.ofSeconds(120)).build();
       try {
         awaitServing(client, process);
+      } catch (StatusRuntimeException e) {
+        client.close();
+        // The port is written before the package loads: a runtime refusing its package exits after it.
+        throw new IllegalStateException("the runtime " + (process.waitFor(5, TimeUnit.SECONDS) ? "exited: "
+            + read(folder.resolve("stderr.txt")).strip() : "failed its health check: " + e.getMessage()), e);
       } catch (Exception | Error e) {
         client.close();
         throw e;
