@@ -1,0 +1,70 @@
+package io.realtimeai.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.realtimeai.app.App;
+import io.realtimeai.app.AppSettings;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** {@code realtime-ai bench --quick} runs every part of the report to its summary; no figure is judged, only present. */
+@Tag("integration")
+class BenchCommandTest {
+  private static final Pattern P50 = Pattern.compile("p50\\s+([0-9.]+) ms");
+  private static final Pattern PER_IMAGE = Pattern.compile("([0-9.]+) per dropped image");
+
+  @AfterEach
+  void forget() {
+    App.reset();
+    AppSettings.clearLocal();
+  }
+
+  @Test
+  void bench_quick_printsEverySectionAndTheSummary() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream stdout = System.out;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = Main.execute("bench", "--quick", "--iterations", "2", "--warmup", "1", "--dropped", "8",
+          "--jar", System.getProperty("project.jar", "target/realtime-ai.jar"));
+    } finally {
+      System.setOut(stdout);
+    }
+    String text = out.toString(StandardCharsets.UTF_8);
+    stdout.println(text);
+
+    assertThat(code).as(text).isZero();
+    assertThat(text).contains("cores usable", "ONNX Runtime 1.", "intra-op threads",
+        "[1] the raw engine", "raw OrtSession.run, intra-op default", "raw OrtSession.run, intra-op 1", "best explicit count:",
+        "[2] the runtime as its own process", "gRPC Predict, tensor, separate process",
+        "gRPC Predict, 224² JPEG, separate process", " 1 caller , no batching", " 4 callers, no batching",
+        "16 callers, no batching", "against the raw engine",
+        "[3] decode + preprocess alone",
+        "[4] the scoring functions", "HTTP score, persist=false", "HTTP adds", "drop-folder: 8 of 8 results",
+        "storage requests by the app during the drop:",
+        "summary", "gRPC tensor, own process: p50 / raw p50", "HTTP score p50 − gRPC p50, same service",
+        "drop folder throughput / the runtime's saturated", "batching: 16 callers' throughput / sequential batch 1");
+    assertThat(text).containsAnyOf("batching not available in this build", "batching on");
+    List<Double> p50s = figures(P50, text);
+    assertThat(p50s).as("p50 figures").hasSizeGreaterThan(10).allSatisfy(p50 -> assertThat(p50).isPositive());
+    assertThat(figures(PER_IMAGE, text)).as("storage requests per image").singleElement()
+        .satisfies(perImage -> assertThat(perImage).isGreaterThan(0));
+  }
+
+  private static List<Double> figures(Pattern pattern, String text) {
+    Matcher matcher = pattern.matcher(text);
+    List<Double> found = new java.util.ArrayList<>();
+    while (matcher.find()) {
+      found.add(Double.parseDouble(matcher.group(1)));
+    }
+    return found;
+  }
+}
