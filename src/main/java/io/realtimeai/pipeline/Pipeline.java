@@ -32,7 +32,8 @@ import javax.imageio.ImageIO;
 /**
  * A loaded service definition, ready to run: the image stage (if any), then each model stage on
  * one ONNX Runtime session created once, outputs fed to the next stage with element types
- * converted and shapes checked. Thread-safe: any number of calls may run at once.
+ * converted and shapes checked. Thread-safe: any number of calls may run at once, each on its own
+ * engine run, or sharing runs when the definition asks for {@link Batching}.
  */
 public final class Pipeline implements AutoCloseable {
   private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
@@ -45,6 +46,10 @@ public final class Pipeline implements AutoCloseable {
   private final String accelerator;
   private final PipelineOptions options;
   private final Map<String, OutputInfo> outputs;
+  /** The engine's input buffers, reused from call to call (see {@link BufferPool} for why). */
+  private final BufferPool buffers = new BufferPool();
+  /** Null when the definition does not ask for batching: every call runs on its own. */
+  private final DynamicBatcher batcher;
 
   /** One model stage: its session, the input it is fed and the output that goes on. */
   private record Step(
@@ -84,6 +89,8 @@ public final class Pipeline implements AutoCloseable {
     this.accelerator = accelerator;
     this.options = options;
     this.outputs = describeOutputs();
+    this.batcher = definition.batching() == null ? null
+        : new DynamicBatcher(definition.batching(), this::runBatch, buffers);
   }
 
   /**
@@ -219,18 +226,23 @@ public final class Pipeline implements AutoCloseable {
     }
     checkBatch(images.size());
     int itemBytes = preprocessor.itemBytes();
-    ByteBuffer batch = ByteBuffer.allocateDirect(images.size() * itemBytes).order(ByteOrder.nativeOrder());
-    for (int i = 0; i < images.size(); i++) {
-      try {
-        preprocessor.preprocess(images.get(i), batch);
-      } catch (UnprocessableException e) {
-        throw new UnprocessableException(
-            "input '" + inputAlias + "'[" + i + "]: " + e.getMessage(), e);
+    // Decoded on the caller's thread (so concurrent calls decode in parallel), into a reused buffer.
+    ByteBuffer batch = buffers.take(images.size() * itemBytes);
+    try {
+      for (int i = 0; i < images.size(); i++) {
+        try {
+          preprocessor.preprocess(images.get(i), batch);
+        } catch (UnprocessableException e) {
+          throw new UnprocessableException(
+              "input '" + inputAlias + "'[" + i + "]: " + e.getMessage(), e);
+        }
       }
+      batch.rewind();
+      long[] shape = Shapes.withBatch(images.size(), preprocessor.itemShape());
+      return dispatch(new Tensor(steps.get(0).inputType(), shape, batch));
+    } finally {
+      buffers.give(batch);
     }
-    batch.rewind();
-    long[] shape = Shapes.withBatch(images.size(), preprocessor.itemShape());
-    return run(new Tensor(steps.get(0).inputType(), shape, batch));
   }
 
   /**
@@ -256,7 +268,21 @@ public final class Pipeline implements AutoCloseable {
           + " does not match the model's " + Shapes.describe(first.inputShape()));
     }
     checkBatch(shape.length == 0 ? 1 : shape[0]);
-    return run(input);
+    return shape.length == 0 ? run(input) : dispatch(input);
+  }
+
+  /** How many input buffers were allocated so far: constant once warm, whatever the number of calls. */
+  long buffersAllocated() {
+    return buffers.allocated();
+  }
+
+  /** Engine runs so far and how many carried more than one call; zeros without batching. */
+  long[] batchedRunCounts() {
+    return batcher == null ? new long[] {0, 0} : batcher.runCounts();
+  }
+
+  private Map<String, Tensor> dispatch(Tensor input) {
+    return batcher == null ? run(input) : batcher.run(input);
   }
 
   /** Runs the pipeline a few times on a synthetic input so the first real call is not the slow one. */
@@ -307,12 +333,13 @@ public final class Pipeline implements AutoCloseable {
 
   private Map<String, Tensor> runBatch(Tensor input) {
     List<AutoCloseable> open = new ArrayList<>();
+    List<ByteBuffer> leased = new ArrayList<>(1);
     try {
-      OnnxTensor current = createTensor(input);
+      OnnxTensor current = createTensor(input, leased);
       open.add(current);
       OrtSession.Result result = null;
       for (Step step : steps) {
-        OnnxTensor fed = adapt(current, step, open);
+        OnnxTensor fed = adapt(current, step, open, leased);
         result = step.session().run(Map.of(step.inputName(), fed), step.requested());
         open.add(result);
         current = (OnnxTensor) result.get(step.outputName()).orElseThrow();
@@ -331,11 +358,14 @@ public final class Pipeline implements AutoCloseable {
           // closing native tensors does not fail in practice; nothing to add to the caller's error
         }
       }
+      // Only now, with the tensors over them closed, may the buffers serve another call.
+      leased.forEach(buffers::give);
     }
   }
 
   /** Converts the element type and reshapes when the next model declares another layout of the same elements. */
-  private OnnxTensor adapt(OnnxTensor current, Step step, List<AutoCloseable> open) throws OrtException {
+  private OnnxTensor adapt(OnnxTensor current, Step step, List<AutoCloseable> open, List<ByteBuffer> leased)
+      throws OrtException {
     TensorInfo info = current.getInfo();
     ElementType type = ElementType.of(info.onnxType).orElseThrow();
     long[] shape = info.getShape();
@@ -349,7 +379,7 @@ public final class Pipeline implements AutoCloseable {
       return current;
     }
     Tensor converted = new Tensor(type, shape, current.getByteBuffer()).convertTo(step.inputType()).reshape(wanted);
-    OnnxTensor adapted = createTensor(converted);
+    OnnxTensor adapted = createTensor(converted, leased);
     open.add(adapted);
     return adapted;
   }
@@ -380,10 +410,15 @@ public final class Pipeline implements AutoCloseable {
     return answer;
   }
 
-  private static OnnxTensor createTensor(Tensor tensor) throws OrtException {
+  /**
+   * An engine tensor over the tensor's bytes: directly when they are already in direct memory
+   * (ONNX Runtime then reads them in place), else copied into a pooled buffer added to {@code leased}.
+   */
+  private OnnxTensor createTensor(Tensor tensor, List<ByteBuffer> leased) throws OrtException {
     ByteBuffer data = tensor.data();
     if (!data.isDirect() || data.order() != ByteOrder.nativeOrder()) {
-      ByteBuffer direct = ByteBuffer.allocateDirect(data.remaining()).order(ByteOrder.nativeOrder());
+      ByteBuffer direct = buffers.take(data.remaining());
+      leased.add(direct);
       direct.put(data).rewind();
       data = direct;
     }
@@ -520,6 +555,7 @@ public final class Pipeline implements AutoCloseable {
         producer = i;
       }
       List<String> labels = readLabels();
+      checkBatching();
       if (!problems.isEmpty()) {
         throw new InvalidPackageException(problems);
       }
@@ -746,6 +782,19 @@ public final class Pipeline implements AutoCloseable {
         problems.add("pipeline[" + index + "].input_tensor: '" + step.inputName() + "' of " + step.label()
             + " takes " + Shapes.describe(wanted) + " but pipeline[" + producer + "] produces "
             + Shapes.describe(produced));
+      }
+    }
+
+    /** Batching stacks calls along the batch dimension, so every model must leave it free. */
+    private void checkBatching() {
+      if (definition.batching() == null) {
+        return;
+      }
+      for (Step step : steps) {
+        if (!step.batchable()) {
+          problems.add("batching: " + step.label() + " takes " + Shapes.describe(step.inputShape())
+              + ", a fixed batch; batching needs every model's first input dimension free (-1 or a name)");
+        }
       }
     }
 

@@ -10,9 +10,10 @@ import java.util.List;
  * @param pipeline the stages, run in order
  * @param labels the labels file inside the package, one label per line in class-index order
  * @param output naming and post-processing of the final output
+ * @param batching dynamic batching of concurrent calls (null: off, every call runs on its own)
  */
 public record ServiceDefinition(
-    String amlRuntimeVersion, List<Stage> pipeline, String labels, OutputSpec output) {
+    String amlRuntimeVersion, List<Stage> pipeline, String labels, OutputSpec output, Batching batching) {
   /** The name of the definition file at the root of every package. */
   public static final String FILE_NAME = "service_def.json";
 

@@ -62,9 +62,8 @@ public final class TensorProtos {
         throw new BadRequestException("input '" + alias + "': tensor_content holds " + size + " bytes but shape "
             + Arrays.toString(shape) + " of " + type + " needs " + count * type.bytes());
       }
-      data = ByteBuffer.allocateDirect(size).order(ByteOrder.LITTLE_ENDIAN);
-      proto.getTensorContent().copyTo(data);
-      data.rewind();
+      // A view, not a copy: the pipeline copies the bytes once, into a reused direct buffer.
+      data = proto.getTensorContent().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
     } else {
       data = fromValues(alias, proto, type, Math.toIntExact(count), shape);
     }
@@ -85,7 +84,7 @@ public final class TensorProtos {
           + Arrays.toString(shape) + " needs " + count + " (send them in tensor_content or the "
           + valueField(type) + " field)");
     }
-    ByteBuffer data = ByteBuffer.allocateDirect(count * type.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer data = ByteBuffer.allocate(count * type.bytes()).order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < count; i++) {
       switch (type) {
         case FLOAT32 -> data.putFloat(proto.getFloatVal(i));

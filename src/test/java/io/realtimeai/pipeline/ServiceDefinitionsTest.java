@@ -70,6 +70,25 @@ class ServiceDefinitionsTest {
   }
 
   @Test
+  void parse_readsBatchingWhenAskedForAndLeavesItOffOtherwise() {
+    ServiceDefinition on = parse("{'pipeline': [{'type': 'onnx', 'model_path': 'm.onnx'}],"
+        + " 'batching': {'max_batch': 16, 'max_queue_delay_us': 2000}}");
+    assertThat(on.batching()).isEqualTo(new Batching(16, 2000L));
+    assertThat(parse("{'pipeline': [{'type': 'onnx', 'model_path': 'm.onnx'}], 'batching': {}}").batching())
+        .isEqualTo(new Batching(8, 0L));
+    assertThat(parse("{'pipeline': [{'type': 'onnx', 'model_path': 'm.onnx'}]}").batching()).isNull();
+  }
+
+  @Test
+  void parse_namesABatchingFieldOutOfRange() {
+    assertThat(refusal("{'pipeline': [{'type': 'onnx', 'model_path': 'm.onnx'}], 'batching': {'max_batch': 1}}")
+        .details()).containsExactly("batching.max_batch: must be at least 2 to batch anything, got 1");
+    assertThat(refusal("{'pipeline': [{'type': 'onnx', 'model_path': 'm.onnx'}],"
+        + " 'batching': {'max_queue_delay_us': -5}}").details())
+        .containsExactly("batching.max_queue_delay_us: must be between 0 and 1000000, got -5");
+  }
+
+  @Test
   void parse_reportsInvalidJsonWithLineAndColumn() {
     InvalidPackageException e = refusal("{\n  'pipeline': [\n    {'type': 'onnx',, }\n  ]\n}");
     assertThat(e.getMessage()).contains("service_def.json: invalid JSON at line 3, column 21");
