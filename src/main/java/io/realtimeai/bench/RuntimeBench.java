@@ -38,11 +38,10 @@ public final class RuntimeBench {
    * @param tensor batch 1 Predict, float32 [1,3,224,224] in {@code tensor_content}
    * @param jpeg batch 1 Predict, one 224² JPEG in {@code string_val}
    * @param concurrent JPEG Predict by caller count, without batching
-   * @param batched the same with batching on; empty when this build has no batching
-   * @param batchingRefusal why batching was not measured, or null
+   * @param batched the same with batching on
    */
   public record Result(LatencyStats tensor, LatencyStats jpeg, Map<Integer, LatencyStats> concurrent,
-      Map<Integer, LatencyStats> batched, String batchingRefusal) {}
+      Map<Integer, LatencyStats> batched) {}
 
   private final PrintStream out;
   private final Path jar;
@@ -82,26 +81,16 @@ public final class RuntimeBench {
       out.println(single.line());
       concurrent = concurrency(client, jpeg, iterations, "no batching");
     }
-    Map<Integer, LatencyStats> batched = Map.of();
-    String refusal = null;
+    Map<Integer, LatencyStats> batched;
     out.printf(Locale.ROOT, "runtime process — starting it on the JPEG package with \"batching\": %s …%n", BenchModel.BATCHING);
-    RuntimeProcess runtime;
-    try {
-      runtime = RuntimeProcess.start(jar, model.batchingPackage(), work.resolve("runtime-batching"), List.of());
-    } catch (IllegalStateException refused) {
-      runtime = null;
-      refusal = firstLine(refused.getMessage());
-      out.println("  batching not available in this build: the runtime refused the package (" + refusal + ")");
+    try (RuntimeProcess runtime = RuntimeProcess.start(jar, model.batchingPackage(), work.resolve("runtime-batching"),
+        List.of())) {
+      PredictionClient client = runtime.client();
+      List<byte[]> images = List.of(jpeg);
+      Benchmark.interleaved(warmup, 0, new String[] {"warm-up"}, new Runnable[] {() -> client.predictImages(images)});
+      batched = concurrency(client, jpeg, iterations, "batching on");
     }
-    if (runtime != null) {
-      try (RuntimeProcess batching = runtime) {
-        PredictionClient client = batching.client();
-        List<byte[]> images = List.of(jpeg);
-        Benchmark.interleaved(warmup, 0, new String[] {"warm-up"}, new Runnable[] {() -> client.predictImages(images)});
-        batched = concurrency(client, jpeg, iterations, "batching on");
-      }
-    }
-    return new Result(tensor, single, concurrent, batched, refusal);
+    return new Result(tensor, single, concurrent, batched);
   }
 
   private Map<Integer, LatencyStats> concurrency(PredictionClient client, byte[] jpeg, int iterations, String label)
@@ -165,13 +154,5 @@ public final class RuntimeBench {
         .putInputs("images", TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).setTensorShape(shape)
             .setTensorContent(ByteString.copyFrom(content.flip())).build())
         .build();
-  }
-
-  private static String firstLine(String text) {
-    if (text == null) {
-      return "no reason given";
-    }
-    return text.lines().map(String::strip).filter(l -> l.contains("batching") || l.contains("unknown"))
-        .findFirst().orElse(text.lines().findFirst().orElse(text).strip());
   }
 }
