@@ -87,7 +87,9 @@ public final class RuntimeBench {
         List.of())) {
       PredictionClient client = runtime.client();
       List<byte[]> images = List.of(jpeg);
-      Benchmark.interleaved(warmup, 0, new String[] {"warm-up"}, new Runnable[] {() -> client.predictImages(images)});
+      for (int i = 0; i < warmup; i++) {
+        client.predictImages(images);
+      }
       batched = concurrency(client, jpeg, iterations, "batching on");
     }
     return new Result(tensor, single, concurrent, batched);
