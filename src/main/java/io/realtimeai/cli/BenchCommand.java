@@ -24,7 +24,7 @@ final class BenchCommand implements Callable<Integer> {
   int warmup;
 
   @Option(names = "--intra-op-threads", defaultValue = "0",
-      description = "ONNX Runtime intra-op threads for every path; 0 lets ONNX Runtime choose.")
+      description = "ONNX Runtime intra-op threads for every path; 0 (default) chooses from the usable cores: cgroup quota and CPU affinity, all of them up to 4, one left for gRPC above.")
   int intraOpThreads;
 
   @Option(names = "--quick", description = "The tiny model only (seconds instead of minutes).")
