@@ -67,7 +67,7 @@ public final class Benchmark {
 
   /** How an intra-op thread count reads in the report; 0 is the engine's default. */
   static String threads(int count) {
-    return count == 0 ? "0 (ONNX Runtime's default)" : Integer.toString(count);
+    return count == 0 ? "0 (" + io.realtimeai.pipeline.EngineThreads.detect().describe() + ")" : Integer.toString(count);
   }
 
   /** Runs the engine, runtime-process and preprocessing measurements, printing as it goes. */

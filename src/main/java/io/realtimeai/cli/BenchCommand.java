@@ -53,7 +53,7 @@ final class BenchCommand implements Callable<Integer> {
     try {
       ModelKind model = quick ? ModelKind.TINY : ModelKind.RESNET50_CLASSIFIER;
       int rounds = quick ? iterations * 10 : iterations;
-      int threads = maxThreads != null ? maxThreads : Runtime.getRuntime().availableProcessors();
+      int threads = maxThreads != null ? maxThreads : io.realtimeai.pipeline.EngineThreads.detect().usableCores();
       Path runtimeJar = jar != null ? jar : Path.of(AppSettings.get("RUNTIME_JAR",
           ProjectPaths.root().resolve("target/realtime-ai.jar").toString()));
       if (!Files.isRegularFile(runtimeJar)) {
@@ -80,8 +80,8 @@ final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  // The default thread count as the report names it: switches to EngineThreads when that is merged.
+  /** The default thread count as the report names it: what the runtime chooses from the machine. */
   private static String engineThreads() {
-    return "0 (ONNX Runtime's default)";
+    return io.realtimeai.pipeline.EngineThreads.detect().describe();
   }
 }

@@ -97,7 +97,7 @@ final class RuntimeCommand implements Callable<Integer> {
   int maxMessageBytes;
 
   @Option(names = "--intra-op-threads", defaultValue = "0",
-      description = "ONNX Runtime intra-op threads per model; 0 lets ONNX Runtime choose.")
+      description = "ONNX Runtime intra-op threads per model; 0 (default) chooses from the usable cores: cgroup quota and CPU affinity, all of them up to 4, one left for gRPC above.")
   int intraOpThreads;
 
   @Option(names = "--accelerator", defaultValue = "auto",

@@ -157,9 +157,8 @@ public final class Pipeline implements AutoCloseable {
     try {
       sessionOptions.setOptimizationLevel(options.optimize()
           ? OrtSession.SessionOptions.OptLevel.ALL_OPT : OrtSession.SessionOptions.OptLevel.BASIC_OPT);
-      if (options.intraOpThreads() > 0) {
-        sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
-      }
+      // 0 means from the machine: ONNX Runtime's own choice was 1 thread on a 2-core VM.
+      sessionOptions.setIntraOpNumThreads(EngineThreads.resolve(options.intraOpThreads()));
       sessionOptions.addConfigEntry("session.intra_op.allow_spinning", "0");
       return sessionOptions;
     } catch (OrtException | RuntimeException e) {

@@ -4,14 +4,14 @@ package io.realtimeai.pipeline;
  * How a pipeline's models are loaded and what inputs it accepts.
  *
  * @param accelerator the execution provider to use
- * @param intraOpThreads ONNX Runtime intra-op threads per session; 0 lets ONNX Runtime choose
+ * @param intraOpThreads ONNX Runtime intra-op threads per session; 0 chooses from the cores this process may use ({@link EngineThreads})
  * @param maxImagePixels images whose header claims more pixels are refused before decoding
  * @param maxBatch the most images or tensor rows one call may carry
  * @param optimize full graph optimisation (serving) rather than basic (checking a package)
  */
 public record PipelineOptions(
     Accelerator accelerator, int intraOpThreads, long maxImagePixels, int maxBatch, boolean optimize) {
-  /** Serving defaults: best accelerator, ONNX Runtime's threads, 40 MP, batches up to 64, full optimisation. */
+  /** Serving defaults: best accelerator, threads from the machine, 40 MP, batches up to 64, full optimisation. */
   public static PipelineOptions serving() {
     return new PipelineOptions(Accelerator.AUTO, 0, 40_000_000L, 64, true);
   }
