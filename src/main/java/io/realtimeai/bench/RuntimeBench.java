@@ -62,8 +62,8 @@ public final class RuntimeBench {
     try (RuntimeProcess runtime = RuntimeProcess.start(jar, model.tensorPackage(), work.resolve("runtime-tensor"), List.of())) {
       PredictRequest request = tensorRequest();
       PredictionClient client = runtime.client();
-      out.printf(Locale.ROOT, "runtime process (pid %d, port %d) — %d warm-up and %d timed tensor Predict calls …%n",
-          runtime.pid(), runtime.port(), warmup, iterations);
+      out.printf(Locale.ROOT, "runtime process (pid %d, port %d, %d intra-op threads by its own metadata) — %d warm-up"
+          + " and %d timed tensor Predict calls …%n", runtime.pid(), runtime.port(), client.intraOpThreads(), warmup, iterations);
       tensor = Benchmark.interleaved(warmup, iterations, new String[] {"gRPC Predict, tensor, separate process"},
           new Runnable[] {() -> client.predict(request)})[0];
       out.println(tensor.line());

@@ -178,8 +178,9 @@ final class RuntimeCommand implements Callable<Integer> {
     Pipeline pipeline = Pipeline.load(modelPackage.root(), modelPackage.definition(), acceleratedCatalog, options);
     System.out.println("warming up …");
     runtime.serve(pipeline);
-    System.out.printf(Locale.ROOT, "serving '%s' on port %d: %s, %s, %s; ready in %.1f s%n",
-        name, runtime.port(), pipeline.accelerator(), settings.tls() ? "TLS" : "plaintext",
+    System.out.printf(Locale.ROOT, "serving '%s' on port %d: %s, %s, %s, %s; ready in %.1f s%n",
+        name, runtime.port(), pipeline.accelerator(), pipeline.engineThreads().describe(),
+        settings.tls() ? "TLS" : "plaintext",
         keyRing.required() ? "key required" : "no key", (System.nanoTime() - started) / 1e9);
     System.out.flush();
     runtime.blockUntilShutdown();

@@ -2,6 +2,7 @@ package io.realtimeai.client;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Int32Value;
 import com.google.protobuf.StringValue;
 import io.grpc.CallCredentials;
 import io.grpc.ChannelCredentials;
@@ -153,6 +154,11 @@ public final class PredictionClient implements AutoCloseable {
   /** The execution provider the service runs on ({@code CPU}, {@code CUDA}, {@code TensorRT}). */
   public String accelerator() {
     return unpack(metadata("accelerator"), "accelerator", StringValue.class).getValue();
+  }
+
+  /** The ONNX Runtime intra-op threads the service chose for each model. */
+  public int intraOpThreads() {
+    return unpack(metadata("intra_op_threads"), "intra_op_threads", Int32Value.class).getValue();
   }
 
   /** The service's metadata for the given fields. */

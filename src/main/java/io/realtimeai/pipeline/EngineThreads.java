@@ -52,7 +52,19 @@ public record EngineThreads(int intraOpThreads, int usableCores, int affinity, O
 
   /** The thread count for options that ask for {@code requested} threads: 0 means from the machine. */
   public static int resolve(int requested) {
-    return requested > 0 ? requested : detect().intraOpThreads();
+    return choose(requested).intraOpThreads();
+  }
+
+  /** What options asking for {@code requested} threads get: the machine's choice for 0, else that count, said so. */
+  public static EngineThreads choose(int requested) {
+    EngineThreads detected = detect();
+    return requested > 0 ? detected.overriddenBy(requested) : detected;
+  }
+
+  /** This machine's reading with {@code threads} chosen by the user instead. */
+  EngineThreads overriddenBy(int threads) {
+    return new EngineThreads(threads, usableCores, affinity, quota, threads + " intra-op threads (set by"
+        + " --intra-op-threads; " + usableCores + " usable cores)");
   }
 
   /** One line saying what was chosen and why. */

@@ -44,6 +44,7 @@ public final class Pipeline implements AutoCloseable {
   private final List<Step> steps;
   private final List<String> labels;
   private final String accelerator;
+  private final EngineThreads threads;
   private final PipelineOptions options;
   private final Map<String, OutputInfo> outputs;
   /** The engine's input buffers, reused from call to call (see {@link BufferPool} for why). */
@@ -80,13 +81,14 @@ public final class Pipeline implements AutoCloseable {
   public record OutputInfo(String alias, String modelName, ElementType type, long[] shape) {}
 
   private Pipeline(ServiceDefinition definition, ImagePreprocessor preprocessor, String inputAlias,
-      List<Step> steps, List<String> labels, String accelerator, PipelineOptions options) {
+      List<Step> steps, List<String> labels, String accelerator, EngineThreads threads, PipelineOptions options) {
     this.definition = definition;
     this.preprocessor = preprocessor;
     this.inputAlias = inputAlias;
     this.steps = List.copyOf(steps);
     this.labels = labels;
     this.accelerator = accelerator;
+    this.threads = threads;
     this.options = options;
     this.outputs = describeOutputs();
     this.batcher = definition.batching() == null ? null
@@ -205,6 +207,11 @@ public final class Pipeline implements AutoCloseable {
   /** The execution provider really in use: {@code CPU}, {@code CUDA} or {@code TensorRT}. */
   public String accelerator() {
     return accelerator;
+  }
+
+  /** The intra-op threads each model runs on, and why that many. */
+  public EngineThreads engineThreads() {
+    return threads;
   }
 
   /** True when {@code alias} names the input, with or without TensorFlow's {@code :0}. */
@@ -566,7 +573,8 @@ public final class Pipeline implements AutoCloseable {
       ImagePreprocessor preprocessor = image == null ? null
           : new ImagePreprocessor(image, steps.get(0).inputType(), options.maxImagePixels());
       String alias = image != null ? image.inputName() : steps.get(0).inputName();
-      Pipeline loaded = new Pipeline(definition, preprocessor, alias, steps, labels, accelerator, options);
+      Pipeline loaded = new Pipeline(definition, preprocessor, alias, steps, labels, accelerator,
+          EngineThreads.choose(options.intraOpThreads()), options);
       checkLabels(loaded, labels);
       if (!problems.isEmpty()) {
         throw new InvalidPackageException(problems);

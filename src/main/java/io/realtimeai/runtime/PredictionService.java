@@ -1,6 +1,7 @@
 package io.realtimeai.runtime;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.Int32Value;
 import com.google.protobuf.StringValue;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
@@ -35,11 +36,12 @@ import java.util.logging.Logger;
 
 /**
  * TensorFlow Serving's {@code PredictionService} over a {@link Pipeline}: Predict runs the pipeline
- * on the request's one input; GetModelMetadata describes its signature, labels and accelerator.
+ * on the request's one input; GetModelMetadata describes its signature, labels, accelerator and the
+ * engine's intra-op thread count.
  */
 final class PredictionService extends PredictionServiceGrpc.PredictionServiceImplBase {
   /** The metadata fields this runtime answers. */
-  static final List<String> METADATA_FIELDS = List.of("signature_def", "labels", "accelerator");
+  static final List<String> METADATA_FIELDS = List.of("signature_def", "labels", "accelerator", "intra_op_threads");
 
   private static final Logger LOG = Logger.getLogger(PredictionService.class.getName());
 
@@ -72,6 +74,8 @@ final class PredictionService extends PredictionServiceGrpc.PredictionServiceImp
           case "signature_def" -> response.putMetadata(field, Any.pack(signatures(loaded)));
           case "labels" -> response.putMetadata(field, Any.pack(TensorProtos.strings(loaded.labels())));
           case "accelerator" -> response.putMetadata(field, Any.pack(StringValue.of(loaded.accelerator())));
+          case "intra_op_threads" -> response.putMetadata(field,
+              Any.pack(Int32Value.of(loaded.engineThreads().intraOpThreads())));
           default -> throw new BadRequestException("metadata_field '" + field + "' is not supported (supported: "
               + String.join(", ", METADATA_FIELDS) + ")");
         }

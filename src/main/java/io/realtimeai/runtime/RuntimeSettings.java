@@ -14,7 +14,7 @@ import java.time.Duration;
  * @param tlsKey PEM PKCS#8 private key for TLS
  * @param maxInboundMessageBytes requests above this size are refused with RESOURCE_EXHAUSTED
  * @param shutdownGrace how long a stop waits for in-flight calls to finish
- * @param readyFile where {@code {"port", "accelerator", "pid"}} is written once SERVING (null: nowhere)
+ * @param readyFile where {@code {"port", "accelerator", "intraOpThreads", "threads", "pid"}} is written once SERVING (null: nowhere)
  * @param replicaId sent back as the {@code realtime-ai-replica} header of every Predict and
  *     GetModelMetadata call, so a caller sees which replica answered (null: no header)
  * @param healthPort the port of a second, plaintext server answering only {@code grpc.health.v1.Health},

@@ -79,6 +79,8 @@ public final class ScoringRuntime implements AutoCloseable {
       Map<String, Object> ready = new LinkedHashMap<>();
       ready.put("port", port());
       ready.put("accelerator", loaded.accelerator());
+      ready.put("intraOpThreads", loaded.engineThreads().intraOpThreads());
+      ready.put("threads", loaded.engineThreads().describe());
       ready.put("pid", ProcessHandle.current().pid());
       try {
         writeAtomically(settings.readyFile(), JSON.writeValueAsString(ready));

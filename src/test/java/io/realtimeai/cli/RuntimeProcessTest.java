@@ -57,7 +57,8 @@ class RuntimeProcessTest {
       process.destroy();
 
       assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("stopped on SIGTERM").isTrue();
-      assertThat(Files.readString(dir.resolve("out.txt"))).contains("serving 'default' on port " + port);
+      assertThat(Files.readString(dir.resolve("out.txt"))).contains("serving 'default' on port " + port + ": CPU,"
+          + " 1 intra-op threads (set by --intra-op-threads");
       assertThat(Files.readString(dir.resolve("err.txt"))).contains("stopped");
       assertThat(isListening(port)).as("port closed").isFalse();
     } finally {

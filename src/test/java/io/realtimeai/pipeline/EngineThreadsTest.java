@@ -122,6 +122,18 @@ class EngineThreadsTest {
   }
 
   @Test
+  void choose_zeroIsTheMachinesChoiceAndACountOverridesIt() {
+    EngineThreads machine = EngineThreads.detect();
+    assertThat(EngineThreads.choose(0)).isEqualTo(machine);
+
+    EngineThreads three = EngineThreads.choose(3);
+    assertThat(three.intraOpThreads()).isEqualTo(3);
+    assertThat(three.usableCores()).isEqualTo(machine.usableCores());
+    assertThat(three.describe()).isEqualTo("3 intra-op threads (set by --intra-op-threads; " + machine.usableCores()
+        + " usable cores)");
+  }
+
+  @Test
   void detect_thisMachineGivesAtLeastOneThread() {
     assertThat(EngineThreads.detect().intraOpThreads()).isPositive();
   }

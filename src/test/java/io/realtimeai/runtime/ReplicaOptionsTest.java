@@ -57,6 +57,8 @@ class ReplicaOptionsTest {
       JsonNode ready = new ObjectMapper().readTree(Files.readString(readyFile));
       assertThat(ready.get("port").asInt()).isEqualTo(runtime.port());
       assertThat(ready.get("accelerator").asText()).isEqualTo("CPU");
+      assertThat(ready.get("intraOpThreads").asInt()).isEqualTo(1);
+      assertThat(ready.get("threads").asText()).startsWith("1 intra-op threads (set by --intra-op-threads");
       assertThat(ready.get("pid").asLong()).isEqualTo(ProcessHandle.current().pid());
       assertThat(readyFile.resolveSibling("ready.partial")).doesNotExist();
     } finally {

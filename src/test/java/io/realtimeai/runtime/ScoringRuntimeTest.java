@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Int32Value;
 import com.google.protobuf.StringValue;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -197,9 +198,10 @@ class ScoringRuntimeTest {
   }
 
   @Test
-  void getModelMetadata_describesSignatureLabelsAndAccelerator() throws Exception {
+  void getModelMetadata_describesSignatureLabelsAcceleratorAndThreads() throws Exception {
     GetModelMetadataResponse response = keyed.getModelMetadata(GetModelMetadataRequest.newBuilder()
-        .addMetadataField("signature_def").addMetadataField("labels").addMetadataField("accelerator").build());
+        .addMetadataField("signature_def").addMetadataField("labels").addMetadataField("accelerator")
+        .addMetadataField("intra_op_threads").build());
 
     SignatureDef signature = response.getMetadataOrThrow("signature_def").unpack(SignatureDefMap.class)
         .getSignatureDefOrThrow("serving_default");
@@ -207,6 +209,8 @@ class ScoringRuntimeTest {
     assertThat(TensorProtos.shape(signature.getOutputsOrThrow("output_alias").getTensorShape())).containsExactly(-1, 10);
     assertThat(response.getMetadataOrThrow("labels").unpack(TensorProto.class).getStringValCount()).isEqualTo(10);
     assertThat(response.getMetadataOrThrow("accelerator").unpack(StringValue.class).getValue()).isEqualTo("CPU");
+    // The harness asks for one thread per model; the runtime says what it chose.
+    assertThat(response.getMetadataOrThrow("intra_op_threads").unpack(Int32Value.class).getValue()).isEqualTo(1);
     assertThat(response.getModelSpec().getName()).isEqualTo("tiny");
   }
 
