@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A {@code realtime-ai runtime} as a child process, started the way the local provider starts a
- * replica ({@code java -jar}, never {@code -cp}: ONNX Runtime 1.29 crashes the JVM on a long
+ * replica ({@code java} with {@link RuntimeJvm#OPTIONS} {@code -jar}, never {@code -cp}: ONNX Runtime 1.29 crashes the JVM on a long
  * command line), with {@code --port 0} and a port file; ready once its health says SERVING.
  */
 public final class RuntimeProcess implements AutoCloseable {
@@ -32,7 +32,7 @@ public final class RuntimeProcess implements AutoCloseable {
   }
 
   /**
-   * Starts {@code java -jar jar runtime --package modelPackage --port 0 --port-file …} plus {@code extraArgs},
+   * Starts {@code java <RuntimeJvm.OPTIONS> -jar jar runtime --package modelPackage --port 0 --port-file …} plus {@code extraArgs},
    * its output in {@code folder}, and waits until it serves.
    *
    * @throws IllegalStateException with the runtime's stderr when it exits before serving
@@ -41,7 +41,10 @@ public final class RuntimeProcess implements AutoCloseable {
     Files.createDirectories(folder);
     Path portFile = folder.resolve("port");
     Files.deleteIfExists(portFile);
-    List<String> command = new ArrayList<>(List.of(javaCommand().toString(), "-jar", jar.toString(), "runtime",
+    List<String> command = new ArrayList<>();
+    command.add(javaCommand().toString());
+    command.addAll(RuntimeJvm.OPTIONS);
+    command.addAll(List.of("-jar", jar.toString(), "runtime",
         "--package", modelPackage.toString(), "--port", "0", "--port-file", portFile.toString()));
     command.addAll(extraArgs);
     Process process = new ProcessBuilder(command).directory(folder.toFile())

@@ -1,6 +1,7 @@
 package io.realtimeai.deployment.local;
 
 import io.realtimeai.deployment.ReplicaSpec;
+import io.realtimeai.runtime.RuntimeJvm;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,7 +9,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Starts a replica's {@code realtime-ai runtime} as {@code java -jar} (never {@code -cp}: ONNX
+ * Starts a replica's {@code realtime-ai runtime} as {@code java} with the runtime's JVM options
+ * ({@link RuntimeJvm}) {@code -jar} (never {@code -cp}: ONNX
  * Runtime 1.29 crashes the JVM on a command line of more than about 4000 characters). Keys and TLS
  * material go by file, never on the command line, which every user of the machine can read.
  */
@@ -26,7 +28,10 @@ final class RuntimeLauncher {
 
   /** The command line of {@code spec}'s runtime in {@code folder}: paths, names and the accelerator only. */
   List<String> command(ReplicaFolder folder, ReplicaSpec spec) {
-    List<String> command = new ArrayList<>(List.of(java.toString(), "-jar", jar.toString(), "runtime",
+    List<String> command = new ArrayList<>();
+    command.add(java.toString());
+    command.addAll(RuntimeJvm.OPTIONS);
+    command.addAll(List.of("-jar", jar.toString(), "runtime",
         "--package", folder.path(ReplicaFolder.PACKAGE).toString(),
         "--catalog", folder.path(ReplicaFolder.CATALOG).toString(),
         "--work-dir", folder.path(ReplicaFolder.WORK).toString(),

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.realtimeai.deployment.ReplicaSpec;
 import io.realtimeai.pipeline.Accelerator;
+import io.realtimeai.runtime.RuntimeJvm;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,10 @@ class RuntimeLauncherTest {
   void command_runsTheJarWithEveryInputFromTheReplicaFolder() {
     List<String> command = launcher.command(new ReplicaFolder(FOLDER), spec(null, null));
 
-    assertThat(command).startsWith("/jdk/bin/java", "-jar", "/app/realtime-ai.jar", "runtime");
+    List<String> start = new java.util.ArrayList<>(List.of("/jdk/bin/java"));
+    start.addAll(RuntimeJvm.OPTIONS);
+    start.addAll(List.of("-jar", "/app/realtime-ai.jar", "runtime"));
+    assertThat(command).startsWith(start.toArray(String[]::new));
     assertThat(String.join(" ", command)).contains(
         "--package /state/svc/r1/package.zip", "--catalog /state/svc/r1/catalog", "--port 0",
         "--port-file /state/svc/r1/port", "--ready-file /state/svc/r1/ready", "--key-file /state/svc/r1/keys",

@@ -1,0 +1,25 @@
+package io.realtimeai.runtime;
+
+import java.util.List;
+
+/**
+ * The JVM options every scoring runtime process starts with: the local provider's replicas, the
+ * bench's runtime process, {@code ./realtime-ai runtime} and the container image's launcher all
+ * pass these (the two shell launchers spell them out; a test keeps them equal to this list).
+ *
+ * <p>Chosen by measurement (ResNet-50, batch 1, runtime and client in separate processes on 2 cores,
+ * three alternating runs of 600 warm-up and 400 timed calls each; README, Benchmark): the engine's
+ * intra-op threads take every core during an inference, so whatever else the JVM runs meanwhile
+ * lengthens that inference. The C2 compiler was the biggest such thing: at 30 calls a second the
+ * serving path's methods reach C2's thresholds one by one over minutes, and each compilation
+ * stalls the engine. Stopping at C1 ({@code TieredStopAtLevel=1}) compiles them within the first
+ * few hundred calls, at no cost to the p50 (the work is native: ONNX Runtime and libjpeg), and cut
+ * the p99 from 49–81 ms to 46–49 ms; the serial collector (no concurrent GC threads to compete
+ * with the engine; young pauses of a few ms every few hundred calls) cut it to 44–48 ms.
+ */
+public final class RuntimeJvm {
+  /** The options, in the order the launchers pass them; user options given after them win. */
+  public static final List<String> OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
+  private RuntimeJvm() {}
+}

@@ -1,0 +1,35 @@
+package io.realtimeai.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The shell launchers start runtimes with the same JVM options as the Java launchers. */
+class RuntimeJvmTest {
+  @Test
+  void repositoryLauncher_passesTheRuntimeOptionsToTheRuntimeOnly() throws IOException {
+    String script = Files.readString(Path.of("realtime-ai"));
+
+    assertThat(javaLine(script, "runtime_options=(")).isEqualTo(String.join(" ", RuntimeJvm.OPTIONS));
+    assertThat(script).contains("if [ \"${1:-}\" = \"runtime\" ]");
+  }
+
+  @Test
+  void imageLauncher_startsWithTheRuntimeOptions() throws IOException {
+    String script = Files.readString(Path.of("src/main/jib/usr/local/bin/realtime-ai"));
+
+    List<String> words = Arrays.asList(javaLine(script, "exec java ").split(" "));
+    assertThat(words).startsWith(RuntimeJvm.OPTIONS.toArray(String[]::new));
+  }
+
+  /** What follows {@code prefix} on its last line, up to a closing parenthesis or a line continuation. */
+  private static String javaLine(String script, String prefix) {
+    String line = script.lines().map(String::strip).filter(l -> l.startsWith(prefix)).reduce((a, b) -> b).orElseThrow();
+    return line.substring(prefix.length()).replaceAll("[)\\\\]\\s*$", "").strip();
+  }
+}
