@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -35,13 +36,15 @@ public final class Benchmark {
    * What to measure.
    *
    * @param model the generated model (ResNet-50, or the tiny model)
-   * @param iterations timed rounds (calls per caller in the concurrency measurement)
+   * @param iterations timed rounds (calls shared out among the callers in the concurrency measurement)
    * @param warmup untimed rounds first
+   * @param runtimeWarmup how long each runtime process is called before timing (at least {@code warmup} calls)
    * @param maxThreads the highest explicit intra-op count swept (the cores usable)
    * @param jar the {@code realtime-ai.jar} the runtime process runs
    * @param workDir where models, packages and runtime logs are written
    */
-  public record Settings(ModelKind model, int iterations, int warmup, int maxThreads, Path jar, Path workDir) {}
+  public record Settings(ModelKind model, int iterations, int warmup, Duration runtimeWarmup, int maxThreads, Path jar,
+      Path workDir) {}
 
   /**
    * What the report measured.
@@ -81,7 +84,7 @@ public final class Benchmark {
     out.printf(Locale.ROOT, "%n[2] the runtime as its own process (intra-op threads %s; this JVM the client)%n",
         threads(0));
     RuntimeBench.Result runtime = new RuntimeBench(out, settings.jar(), settings.workDir()).run(model, jpeg,
-        settings.warmup(), settings.iterations());
+        settings.warmup(), settings.runtimeWarmup(), settings.iterations());
     printRatios(engine.atDefault(), runtime);
     out.printf(Locale.ROOT, "%n[3] decode + preprocess alone%n");
     measurePreprocessing(jpeg);

@@ -6,7 +6,9 @@ import io.realtimeai.runtime.RuntimeProcess;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import io.realtimeai.runtime.RuntimeJvm;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,19 +55,24 @@ public final class RuntimeBench {
     this.work = work;
   }
 
-  /** Measures {@code model}'s packages, one runtime process at a time so that none competes with another. */
-  public Result run(BenchModel model, byte[] jpeg, int untimed, int iterations) throws Exception {
-    // A fresh process runs its serving path interpreted at first: warm it for a quarter of the timed calls at least.
-    int warmup = Math.max(untimed, iterations / 4);
+  /**
+   * Measures {@code model}'s packages, one runtime process at a time so that none competes with another;
+   * each is first called for {@code warmup} (and {@code untimed} calls at least), as a service that has been up
+   * a while: a fresh JVM compiles its serving path during its first few hundred calls.
+   */
+  public Result run(BenchModel model, byte[] jpeg, int untimed, Duration warmup, int iterations) throws Exception {
     LatencyStats tensor;
     out.printf(Locale.ROOT, "runtime process — starting `realtime-ai runtime` on the tensor package (default settings) …%n");
     try (RuntimeProcess runtime = RuntimeProcess.start(jar, model.tensorPackage(), work.resolve("runtime-tensor"), List.of())) {
       PredictRequest request = tensorRequest();
       PredictionClient client = runtime.client();
-      out.printf(Locale.ROOT, "runtime process (pid %d, port %d, %d intra-op threads by its own metadata) — %d warm-up"
-          + " and %d timed tensor Predict calls …%n", runtime.pid(), runtime.port(), client.intraOpThreads(), warmup, iterations);
-      tensor = Benchmark.interleaved(warmup, iterations, new String[] {"gRPC Predict, tensor, separate process"},
-          new Runnable[] {() -> client.predict(request)})[0];
+      Runnable call = () -> client.predict(request);
+      out.printf(Locale.ROOT, "runtime process (pid %d, port %d, %d intra-op threads by its own metadata, JVM %s)%n",
+          runtime.pid(), runtime.port(), client.intraOpThreads(), String.join(" ", RuntimeJvm.OPTIONS));
+      warm(call, untimed, warmup);
+      out.printf(Locale.ROOT, "  %d timed tensor Predict calls …%n", iterations);
+      tensor = Benchmark.interleaved(0, iterations, new String[] {"gRPC Predict, tensor, separate process"},
+          new Runnable[] {call})[0];
       out.println(tensor.line());
     }
     LatencyStats single;
@@ -74,10 +81,12 @@ public final class RuntimeBench {
     try (RuntimeProcess runtime = RuntimeProcess.start(jar, model.jpegPackage(), work.resolve("runtime-jpeg"), List.of())) {
       PredictionClient client = runtime.client();
       List<byte[]> images = List.of(jpeg);
-      out.printf(Locale.ROOT, "runtime process (pid %d, port %d) — %d warm-up and %d timed JPEG Predict calls …%n",
-          runtime.pid(), runtime.port(), warmup, iterations);
-      single = Benchmark.interleaved(warmup, iterations, new String[] {"gRPC Predict, 224² JPEG, separate process"},
-          new Runnable[] {() -> client.predictImages(images)})[0];
+      Runnable call = () -> client.predictImages(images);
+      out.printf(Locale.ROOT, "runtime process (pid %d, port %d)%n", runtime.pid(), runtime.port());
+      warm(call, untimed, warmup);
+      out.printf(Locale.ROOT, "  %d timed JPEG Predict calls …%n", iterations);
+      single = Benchmark.interleaved(0, iterations, new String[] {"gRPC Predict, 224² JPEG, separate process"},
+          new Runnable[] {call})[0];
       out.println(single.line());
       concurrent = concurrency(client, jpeg, iterations, "no batching");
     }
@@ -87,21 +96,33 @@ public final class RuntimeBench {
         List.of())) {
       PredictionClient client = runtime.client();
       List<byte[]> images = List.of(jpeg);
-      for (int i = 0; i < warmup; i++) {
-        client.predictImages(images);
-      }
+      warm(() -> client.predictImages(images), untimed, warmup);
       batched = concurrency(client, jpeg, iterations, "batching on");
     }
     return new Result(tensor, single, concurrent, batched);
+  }
+
+  /** Calls {@code call} for {@code warmup} and {@code calls} times at least, saying how many it made. */
+  private void warm(Runnable call, int calls, Duration warmup) {
+    long start = System.nanoTime();
+    long end = start + warmup.toNanos();
+    int made = 0;
+    while (made < calls || System.nanoTime() < end) {
+      call.run();
+      made++;
+    }
+    out.printf(Locale.ROOT, "  warmed up with %d calls over %.1f s%n", made, (System.nanoTime() - start) / 1e9);
   }
 
   private Map<Integer, LatencyStats> concurrency(PredictionClient client, byte[] jpeg, int iterations, String label)
       throws Exception {
     Map<Integer, LatencyStats> byCallers = new LinkedHashMap<>();
     for (int callers : CALLERS) {
+      // The same number of calls at every concurrency, shared out among the callers.
+      int each = Math.max(1, iterations / callers);
       out.printf(Locale.ROOT, "  %d concurrent caller%s × %d JPEG Predict calls, %s …%n", callers, callers == 1 ? "" : "s",
-          iterations, label);
-      LatencyStats stats = callers(client, jpeg, callers, iterations,
+          each, label);
+      LatencyStats stats = callers(client, jpeg, callers, each,
           String.format(Locale.ROOT, "%2d caller%s, %s", callers, callers == 1 ? " " : "s", label));
       out.println(stats.line());
       byCallers.put(callers, stats);

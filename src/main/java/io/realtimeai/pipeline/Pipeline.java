@@ -61,6 +61,7 @@ public final class Pipeline implements AutoCloseable {
       ElementType inputType,
       long[] inputShape,
       String outputName,
+      ElementType outputType,
       long[] outputShape,
       Set<String> requested,
       long[] checkDims) {
@@ -344,16 +345,25 @@ public final class Pipeline implements AutoCloseable {
       OnnxTensor current = createTensor(input, leased);
       open.add(current);
       OrtSession.Result result = null;
+      Pinned pinned = null;
       for (Step step : steps) {
         OnnxTensor fed = adapt(current, step, open, leased);
-        result = step.session().run(Map.of(step.inputName(), fed), step.requested());
+        pinned = pinOutput(step, fed.getInfo().getShape()[0], open, leased);
+        if (pinned == null) {
+          result = step.session().run(Map.of(step.inputName(), fed), step.requested());
+          current = (OnnxTensor) result.get(step.outputName()).orElseThrow();
+        } else {
+          Set<String> others = new LinkedHashSet<>(step.requested());
+          others.remove(step.outputName());
+          result = step.session().run(Map.of(step.inputName(), fed), others, Map.of(step.outputName(), pinned.tensor()));
+          current = pinned.tensor();
+        }
         open.add(result);
-        current = (OnnxTensor) result.get(step.outputName()).orElseThrow();
         if (step.checkDims() != null) {
           checkDims(step, current.getInfo().getShape());
         }
       }
-      return collect(result);
+      return collect(result, current, pinned == null ? null : pinned.buffer());
     } catch (OrtException e) {
       throw new UnprocessableException("the model could not run on this input: " + e.getMessage(), e);
     } finally {
@@ -400,13 +410,46 @@ public final class Pipeline implements AutoCloseable {
     }
   }
 
-  private Map<String, Tensor> collect(OrtSession.Result result) throws OrtException {
+  /**
+   * The step's main output as an engine tensor over a pooled buffer (added to {@code leased}), which
+   * ONNX Runtime then writes in place; null when its shape is not known before the run (a free
+   * dimension besides the batch), and the engine allocates it.
+   */
+  private Pinned pinOutput(Step step, long batch, List<AutoCloseable> open, List<ByteBuffer> leased)
+      throws OrtException {
+    long[] item = Shapes.item(step.outputShape());
+    if (step.outputShape().length == 0 || !Shapes.isStatic(item)) {
+      return null;
+    }
+    long[] shape = Shapes.withBatch(step.outputShape()[0] >= 0 ? step.outputShape()[0] : batch, item);
+    ByteBuffer buffer = buffers.take(Math.toIntExact(Tensor.elementCount(shape) * step.outputType().bytes()));
+    leased.add(buffer);
+    OnnxTensor tensor = OnnxTensor.createTensor(ENV, buffer, shape, step.outputType().javaType());
+    open.add(tensor);
+    return new Pinned(tensor, buffer);
+  }
+
+  /** An engine tensor over a pooled buffer. */
+  private record Pinned(OnnxTensor tensor, ByteBuffer buffer) {}
+
+  /**
+   * The outputs the pipeline answers with, copied out of the engine's tensors: {@code last} is the
+   * last step's main output, over {@code lastBuffer} when it was pinned, which goes back to the pool
+   * after this.
+   */
+  private Map<String, Tensor> collect(OrtSession.Result result, OnnxTensor last, ByteBuffer lastBuffer)
+      throws OrtException {
     Map<String, Tensor> answer = new LinkedHashMap<>();
+    Step lastStep = steps.get(steps.size() - 1);
     for (OutputInfo output : outputs.values()) {
-      OnnxValue value = result.get(output.modelName()).orElseThrow();
-      OnnxTensor tensor = (OnnxTensor) value;
+      boolean main = output.modelName().equals(lastStep.outputName());
+      OnnxTensor tensor = main ? last : (OnnxTensor) result.get(output.modelName()).orElseThrow();
       TensorInfo info = tensor.getInfo();
-      Tensor out = new Tensor(ElementType.of(info.onnxType).orElseThrow(), info.getShape(), tensor.getByteBuffer())
+      // A pinned buffer is copied out: it serves another call as soon as this one returns.
+      ByteBuffer data = main && lastBuffer != null
+          ? ByteBuffer.allocate(lastBuffer.capacity()).order(ByteOrder.nativeOrder()).put(lastBuffer.duplicate().clear()).rewind()
+          : tensor.getByteBuffer();
+      Tensor out = new Tensor(ElementType.of(info.onnxType).orElseThrow(), info.getShape(), data)
           .convertTo(output.type());
       if (output.alias().equals(definition.output().name()) && definition.output().softmax()) {
         out = softmax(out);
@@ -698,7 +741,7 @@ public final class Pipeline implements AutoCloseable {
         return null;
       }
       return new Step(label, session, sessionOptions, input, ElementType.of(in.onnxType).orElseThrow(),
-          in.getShape(), output, outShape, requested, checkDims);
+          in.getShape(), output, ElementType.of(out.onnxType).orElseThrow(), outShape, requested, checkDims);
     }
 
     private static StageSignature signature(Stage stage, Step step) {

@@ -33,7 +33,7 @@ class BenchCommandTest {
     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
     int code;
     try {
-      code = Main.execute("bench", "--quick", "--iterations", "2", "--warmup", "1", "--dropped", "8",
+      code = Main.execute("bench", "--quick", "--iterations", "2", "--warmup", "1", "--runtime-warmup", "0", "--dropped", "8",
           "--jar", System.getProperty("project.jar", "target/realtime-ai.jar"));
     } finally {
       System.setOut(stdout);

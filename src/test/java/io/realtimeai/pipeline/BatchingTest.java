@@ -50,16 +50,16 @@ class BatchingTest {
   }
 
   @Test
-  void predictImages_reusesItsInputBuffersFromCallToCall() throws Exception {
+  void predictImages_reusesItsInputAndOutputBuffersFromCallToCall() throws Exception {
     try (Pipeline pipeline = load(tiny("plain", null))) {
       byte[] jpeg = TestImages.jpeg();
       for (int i = 0; i < 30; i++) {
         pipeline.predictImages(List.of(jpeg));
       }
-      assertThat(pipeline.buffersAllocated()).as("buffers allocated for 30 calls of one image").isEqualTo(1);
+      assertThat(pipeline.buffersAllocated()).as("an input and an output buffer for 30 calls of one image").isEqualTo(2);
       pipeline.predictImages(List.of(jpeg, jpeg));
       pipeline.predictImages(List.of(jpeg, jpeg));
-      assertThat(pipeline.buffersAllocated()).as("one more for the two-image size").isEqualTo(2);
+      assertThat(pipeline.buffersAllocated()).as("one more of each for the two-image size").isEqualTo(4);
 
       ExecutorService callers = Executors.newFixedThreadPool(4);
       try {
@@ -73,8 +73,8 @@ class BatchingTest {
       } finally {
         callers.shutdownNow();
       }
-      // Never more buffers of a size than calls running at once (4 threads, one buffer already kept).
-      assertThat(pipeline.buffersAllocated()).isBetween(2L, 2L + 3);
+      // Never more buffers of a size than calls running at once (4 threads, one of each already kept).
+      assertThat(pipeline.buffersAllocated()).isBetween(4L, 4L + 2 * 3);
     }
   }
 
@@ -86,7 +86,22 @@ class BatchingTest {
             java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(0, i));
         assertThat(pipeline.predictTensor(input).values().iterator().next().shape()).containsExactly(1, 3);
       }
-      assertThat(pipeline.buffersAllocated()).isEqualTo(1);
+      assertThat(pipeline.buffersAllocated()).as("the input's copy and the output").isEqualTo(2);
+    }
+  }
+
+  @Test
+  void predictImages_answersStayTheCallersOwnWhenTheOutputBufferServesTheNextCall() throws Exception {
+    try (Pipeline pipeline = load(tiny("own", null))) {
+      byte[] dark = Benchmark.photoLikeJpeg(224, 224, 1);
+      byte[] other = Benchmark.photoLikeJpeg(320, 240, 2);
+      float[] alone = pipeline.predictImages(List.of(dark)).values().iterator().next().toFloats();
+
+      Tensor first = pipeline.predictImages(List.of(dark)).values().iterator().next();
+      float[] second = pipeline.predictImages(List.of(other)).values().iterator().next().toFloats();
+
+      assertThat(second).isNotEqualTo(alone);
+      assertThat(first.toFloats()).as("unchanged by the call after it").containsExactly(alone);
     }
   }
 
