@@ -59,11 +59,16 @@ final class BlobReceipts {
     return etag.startsWith("\"") ? etag : "\"" + etag + "\"";
   }
 
-  /** Tries to take the right to run one blob version. */
-  Claim claim(String container, String blobName, String etag) {
+  /**
+   * Tries to take the right to run one blob version, as invocation {@code invocationId}. A version
+   * seen for the first time gets its receipt created with that invocation's attempt already begun
+   * (one write instead of a create and a begin), so {@link Claim#begin} then writes nothing.
+   */
+  Claim claim(String container, String blobName, String etag, String invocationId) {
     BlobClient receipt = hostContainer.getBlobClient(name(hostId, functionName, etag, container, blobName));
     // Created first, since most versions a scan hands over are new: one request instead of a lookup and a create.
-    Receipt seen = createIfAbsent(receipt);
+    Receipt seen = createIfAbsent(receipt, invocationId);
+    boolean begun = seen != null;
     if (seen == null) {
       // There already (tried before, or created by another listener a moment ago): read what it says.
       seen = read(receipt);
@@ -84,7 +89,8 @@ final class BlobReceipts {
       }
       throw e;
     }
-    return new Claim(receipt, lease, attempts(seen.metadata()));
+    // A receipt just created records its first attempt; a claim of an older one counts the attempts before it.
+    return begun ? new Claim(receipt, lease, 0, 1) : new Claim(receipt, lease, attempts(seen.metadata()), 0);
   }
 
   /** A receipt's metadata and the ETag it had when read. */
@@ -104,8 +110,8 @@ final class BlobReceipts {
 
   // If-None-Match *: of two listeners creating the same receipt, one creates it and neither overwrites it.
   // Answers the receipt as created, or null when another listener created it first.
-  private static Receipt createIfAbsent(BlobClient receipt) {
-    Map<String, String> metadata = Map.of(ATTEMPTS, "0", STATUS, "Pending");
+  private static Receipt createIfAbsent(BlobClient receipt, String invocationId) {
+    Map<String, String> metadata = Map.of(ATTEMPTS, "1", STATUS, "Pending", INCOMPLETE, invocationId);
     try {
       String created = receipt.getBlockBlobClient().uploadWithResponse(
           new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(new byte[0]))
@@ -153,16 +159,18 @@ final class BlobReceipts {
 
   /** The outcome of {@link #claim}: held (with its lease), settled before, or held by someone else now. */
   static final class Claim {
-    static final Claim SETTLED = new Claim(null, null, 0);
-    static final Claim BUSY = new Claim(null, null, 0);
+    static final Claim SETTLED = new Claim(null, null, 0, 0);
+    static final Claim BUSY = new Claim(null, null, 0, 0);
 
     private final BlobClient receipt;
     private final BlobLeaseClient lease;
+    private final int before;
     private int attempts;
 
-    private Claim(BlobClient receipt, BlobLeaseClient lease, int attempts) {
+    private Claim(BlobClient receipt, BlobLeaseClient lease, int before, int attempts) {
       this.receipt = receipt;
       this.lease = lease;
+      this.before = before;
       this.attempts = attempts;
     }
 
@@ -173,12 +181,15 @@ final class BlobReceipts {
 
     /** Attempts recorded before this claim. */
     int attempts() {
-      return attempts;
+      return before;
     }
 
-    /** Records the start of an attempt; returns its number (1 for the first). */
+    /** Records the start of the claim's attempt (unless its receipt was created with it); returns its number. */
     int begin(String invocationId) {
-      attempts++;
+      if (attempts > before) {
+        return attempts;
+      }
+      attempts = before + 1;
       write(Map.of(ATTEMPTS, Integer.toString(attempts), STATUS, "Pending", INCOMPLETE, invocationId));
       return attempts;
     }
@@ -208,10 +219,20 @@ final class BlobReceipts {
       BlobReceipts.release(lease);
     }
 
+    /**
+     * Writes the outcome. Only a version that may run again gives its lease back at once; a settled
+     * receipt is never leased again (a claim reads it settled first), so its lease just lapses,
+     * sparing a request per blob.
+     */
     private void settle(String status) {
+      boolean retried = status.equals("Pending");
       try {
-        write(Map.of(ATTEMPTS, Integer.toString(attempts), STATUS, status));
-      } finally {
+        write(Map.of(ATTEMPTS, Integer.toString(Math.max(attempts, before)), STATUS, status));
+      } catch (RuntimeException e) {
+        release();
+        throw e;
+      }
+      if (retried) {
         release();
       }
     }

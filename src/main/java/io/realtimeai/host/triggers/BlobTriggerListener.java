@@ -178,11 +178,12 @@ public final class BlobTriggerListener implements TriggerListener {
       if (!running.get()) {
         return;
       }
-      BlobReceipts.Claim claim = receipts.claim(pattern.container(), name, etag);
+      InvocationContext context = new InvocationContext(functionName);
+      BlobReceipts.Claim claim = receipts.claim(pattern.container(), name, etag, context.getInvocationId());
       if (claim == BlobReceipts.Claim.SETTLED) {
         settled.put(name, etag);
       } else if (claim.held()) {
-        runClaimed(claim, item, etag, values);
+        runClaimed(claim, context, item, etag, values);
       }
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "blob trigger " + functionName + ": could not process " + where(name) + "; a later scan"
@@ -192,7 +193,8 @@ public final class BlobTriggerListener implements TriggerListener {
     }
   }
 
-  private void runClaimed(BlobReceipts.Claim claim, BlobItem item, String etag, Map<String, String> values) {
+  private void runClaimed(BlobReceipts.Claim claim, InvocationContext context, BlobItem item, String etag,
+      Map<String, String> values) {
     String name = item.getName();
     int threshold = Math.max(1, config.blobPoisonThreshold());
     BlobClient blob = container.getBlobClient(name);
@@ -213,7 +215,6 @@ public final class BlobTriggerListener implements TriggerListener {
       }
       throw e;
     }
-    InvocationContext context = new InvocationContext(functionName);
     int attempt = claim.begin(context.getInvocationId());
     RunningInvocation invocation = new RunningInvocation(context, "blob " + where(name) + " (ETag " + etag + ")");
     inFlight.add(invocation);
