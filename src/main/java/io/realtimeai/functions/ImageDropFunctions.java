@@ -1,9 +1,12 @@
 package io.realtimeai.functions;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.OutputBinding;
 import com.microsoft.azure.functions.annotation.BindingName;
 import com.microsoft.azure.functions.annotation.BlobTrigger;
 import com.microsoft.azure.functions.annotation.FunctionName;
+import com.microsoft.azure.functions.annotation.QueueOutput;
 import com.microsoft.azure.functions.annotation.QueueTrigger;
 import io.realtimeai.app.App;
 import io.realtimeai.scoring.FolderScoring;
@@ -12,11 +15,15 @@ import java.util.logging.Level;
 
 /** Drop-a-folder scoring: an image dropped into {@code images/{service}/…} becomes a job, and each job a result. */
 public final class ImageDropFunctions {
+  // Text, not the record: the Java worker would write a POJO with a JSON library of its own.
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   /**
-   * An image dropped (or overwritten): one small job per version on {@code scoring}; the scorer
-   * reads the bytes again. The trigger binds the whole name and splits it here at the first
-   * folder, because the Functions host's placeholders are greedy ({@code {service}/{path}} would
-   * make every folder but the last the service).
+   * An image dropped (or overwritten): one job per version on {@code scoring}, written by the
+   * queue output binding (so the host hands it to its scorer at once), carrying the image when it
+   * is small ({@link ScoringJob#carrying}); the scorer reads a larger one again. The trigger binds
+   * the whole name and splits it here at the first folder, because the Functions host's
+   * placeholders are greedy ({@code {service}/{path}} would make every folder but the last the service).
    */
   @FunctionName("ImageDrop")
   public void drop(
@@ -24,10 +31,11 @@ public final class ImageDropFunctions {
           connection = "AzureWebJobsStorage") byte[] image,
       @BindingName("name") String name,
       @BindingName("Properties") String properties,
+      @QueueOutput(name = "job", queueName = "scoring", connection = "AzureWebJobsStorage") OutputBinding<String> job,
       ExecutionContext context) throws Exception {
-    ScoringJob job = ScoringJob.of(name, ModelUploadFunction.etag(properties));
-    App.get().folderScoring().enqueue(job);
-    context.getLogger().fine(() -> job.image() + " version " + job.etag() + " queued for scoring");
+    ScoringJob scoring = ScoringJob.of(name, ModelUploadFunction.etag(properties)).carrying(image);
+    job.setValue(JSON.writeValueAsString(scoring));
+    context.getLogger().fine(() -> scoring + " queued for scoring");
   }
 
   /** A job of {@code scoring}: scored and recorded; throws (to be retried) only while the service cannot answer. */

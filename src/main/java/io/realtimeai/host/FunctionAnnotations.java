@@ -3,6 +3,7 @@ package io.realtimeai.host;
 import com.microsoft.azure.functions.annotation.BlobTrigger;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
+import com.microsoft.azure.functions.annotation.QueueOutput;
 import com.microsoft.azure.functions.annotation.QueueTrigger;
 import com.microsoft.azure.functions.annotation.TimerTrigger;
 import java.lang.annotation.Annotation;
@@ -82,6 +83,12 @@ public final class FunctionAnnotations {
       put(properties, "dataType", queue.dataType());
       put(properties, "connection", queue.connection());
       return Optional.of(new Binding("queueTrigger", "in", queue.name(), properties));
+    }
+    if (annotation instanceof QueueOutput queue) {
+      put(properties, "queueName", queue.queueName());
+      put(properties, "dataType", queue.dataType());
+      put(properties, "connection", queue.connection());
+      return Optional.of(new Binding("queue", "out", queue.name(), properties));
     }
     if (annotation instanceof TimerTrigger timer) {
       put(properties, "schedule", timer.schedule());

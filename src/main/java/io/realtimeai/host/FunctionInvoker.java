@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.OutputBinding;
 import com.microsoft.azure.functions.annotation.BindingName;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
@@ -13,6 +14,7 @@ import java.lang.reflect.Parameter;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -34,21 +36,28 @@ public final class FunctionInvoker {
   private final FunctionDescriptor descriptor;
   private final Method method;
   private final Object instance;
+  private final OutputBindings outputs;
 
-  private FunctionInvoker(FunctionDescriptor descriptor, Method method, Object instance) {
+  private FunctionInvoker(FunctionDescriptor descriptor, Method method, Object instance, OutputBindings outputs) {
     this.descriptor = descriptor;
     this.method = method;
     this.instance = instance;
+    this.outputs = outputs;
   }
 
-  /** The invoker of a function, its class loaded from {@code classes}. */
+  /** The invoker of a function without output bindings, its class loaded from {@code classes}. */
   public static FunctionInvoker of(FunctionDescriptor descriptor, ClassLoader classes) {
+    return of(descriptor, classes, OutputBindings.NONE);
+  }
+
+  /** The invoker of a function, its class loaded from {@code classes}, its output bindings written by {@code outputs}. */
+  public static FunctionInvoker of(FunctionDescriptor descriptor, ClassLoader classes, OutputBindings outputs) {
     try {
       Class<?> type = Class.forName(descriptor.className(), true, classes);
       Method method = FunctionAnnotations.functionMethod(type, descriptor.methodName())
           .orElseThrow(() -> new IllegalStateException(descriptor.entryPoint() + " is not a @FunctionName method"));
       Object instance = INSTANCES.computeIfAbsent(type, FunctionInvoker::instantiate);
-      return new FunctionInvoker(descriptor, method, instance);
+      return new FunctionInvoker(descriptor, method, instance, outputs);
     } catch (ClassNotFoundException e) {
       throw new IllegalStateException("function " + descriptor.name() + ": class " + descriptor.className()
           + " is not on the classpath", e);
@@ -74,7 +83,7 @@ public final class FunctionInvoker {
   }
 
   /**
-   * Invokes the function.
+   * Invokes the function, then writes what it set on its output bindings ({@link OutputBindings}).
    *
    * @param data binding name → value (the trigger's payload, or an HTTP request)
    * @param metadata the trigger's metadata, for {@code @BindingName} parameters (case-insensitive)
@@ -86,11 +95,18 @@ public final class FunctionInvoker {
     named.putAll(metadata);
     Parameter[] parameters = method.getParameters();
     Object[] arguments = new Object[parameters.length];
+    Map<String, Output<?>> outputValues = new LinkedHashMap<>();
     for (int i = 0; i < parameters.length; i++) {
       Parameter parameter = parameters[i];
       Type type = parameter.getParameterizedType();
       if (ExecutionContext.class.isAssignableFrom(parameter.getType())) {
         arguments[i] = context;
+        continue;
+      }
+      if (OutputBinding.class.isAssignableFrom(parameter.getType())) {
+        Output<?> output = new Output<>();
+        FunctionAnnotations.bindingName(parameter).ifPresent(name -> outputValues.put(name, output));
+        arguments[i] = output;
         continue;
       }
       Optional<String> binding = FunctionAnnotations.bindingName(parameter);
@@ -101,12 +117,40 @@ public final class FunctionInvoker {
           .orElse(metadataName != null ? "@BindingName(\"" + metadataName.value() + "\")" : parameter.getName());
       arguments[i] = convert(raw, type, what);
     }
+    Object returned;
     try {
-      return method.invoke(instance, arguments);
+      returned = method.invoke(instance, arguments);
     } catch (InvocationTargetException e) {
       throw new FunctionFailure(descriptor.name(), e.getCause());
     } catch (IllegalAccessException e) {
       throw new FunctionFailure(descriptor.name(), e);
+    }
+    if (!outputValues.isEmpty()) {
+      Map<String, Object> values = new LinkedHashMap<>();
+      outputValues.forEach((name, output) -> values.put(name, output.getValue()));
+      try {
+        outputs.write(descriptor, values);
+      } catch (RuntimeException e) {
+        // As on Azure: a function whose outputs cannot be written failed, and its trigger retries it.
+        throw new FunctionFailure("function " + descriptor.name() + " failed writing its output bindings: "
+            + e.getMessage(), e, true);
+      }
+    }
+    return returned;
+  }
+
+  /** An output binding's value, as the function sets it. */
+  private static final class Output<T> implements OutputBinding<T> {
+    private T value;
+
+    @Override
+    public T getValue() {
+      return value;
+    }
+
+    @Override
+    public void setValue(T value) {
+      this.value = value;
     }
   }
 

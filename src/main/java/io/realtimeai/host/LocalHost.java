@@ -3,6 +3,7 @@ package io.realtimeai.host;
 import io.realtimeai.app.App;
 import io.realtimeai.app.AppSettings;
 import io.realtimeai.host.http.HttpListener;
+import io.realtimeai.host.triggers.QueueTriggerListener;
 import io.realtimeai.host.triggers.TriggerListeners;
 import io.realtimeai.storage.Storage;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.logging.Logger;
@@ -85,19 +87,24 @@ public final class LocalHost implements AutoCloseable {
     List<FunctionDescriptor> functions = FunctionIndex.load(appDir, LocalHost.class.getClassLoader());
     // The app's own storage first: its layout is created, and an unreachable account fails here, clearly.
     App.get();
-    Map<String, Storage> storages = new HashMap<>();
+    Map<String, Storage> storages = new ConcurrentHashMap<>();
+    OutputBindings outputs = new OutputBindings(connection -> storage(storages, connection));
     List<FunctionInvoker> httpFunctions = new ArrayList<>();
     List<TriggerListener> listeners = new ArrayList<>();
     for (FunctionDescriptor function : functions) {
-      FunctionInvoker invoker = FunctionInvoker.of(function, LocalHost.class.getClassLoader());
+      FunctionInvoker invoker = FunctionInvoker.of(function, LocalHost.class.getClassLoader(), outputs);
       Binding trigger = function.trigger();
       if (trigger.type().equals("httpTrigger")) {
         httpFunctions.add(invoker);
       } else {
-        listeners.add(TriggerListeners.forFunction(invoker, storage(storages, trigger), config, options.hostId(),
-            options.blobPollInterval()).orElseThrow(() -> new IllegalStateException("function " + function.name()
-                + ": trigger type '" + trigger.type() + "' is not served by the local host"
-                + " (http, blob, queue and timer triggers are)")));
+        TriggerListener listener = TriggerListeners.forFunction(invoker, storage(storages, connection(trigger)), config,
+            options.hostId(), options.blobPollInterval()).orElseThrow(() -> new IllegalStateException("function "
+                + function.name() + ": trigger type '" + trigger.type() + "' is not served by the local host"
+                + " (http, blob, queue and timer triggers are)"));
+        if (listener instanceof QueueTriggerListener queue) {
+          outputs.watch(connection(trigger), trigger.string("queueName"), queue::wake);
+        }
+        listeners.add(listener);
       }
     }
     int port = options.httpPort() < 0 ? settings.httpPort() : options.httpPort();
@@ -118,10 +125,14 @@ public final class LocalHost implements AutoCloseable {
     return host;
   }
 
-  private static Storage storage(Map<String, Storage> storages, Binding trigger) {
-    String setting = trigger.string("connection") == null ? AppSettings.STORAGE : trigger.string("connection");
+  /** The setting a binding's {@code connection} names, {@code AzureWebJobsStorage} when it names none. */
+  private static String connection(Binding binding) {
+    return binding.string("connection") == null ? AppSettings.STORAGE : binding.string("connection");
+  }
+
+  private static Storage storage(Map<String, Storage> storages, String setting) {
     return storages.computeIfAbsent(setting, name -> Storage.connect(AppSettings.get(name).orElseThrow(
-        () -> new IllegalStateException("trigger connection setting " + name + " is not set"))));
+        () -> new IllegalStateException("binding connection setting " + name + " is not set"))));
   }
 
   /** The functions served. */

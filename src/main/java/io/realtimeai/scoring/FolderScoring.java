@@ -90,7 +90,8 @@ public final class FolderScoring {
     attempts.incrementAndGet();
     ScoreResult result;
     try {
-      Optional<byte[]> image = read(job);
+      // A small image came with its job, read by the blob trigger with If-Match on this very version.
+      Optional<byte[]> image = job.inlineImage().or(() -> read(job));
       if (image.isEmpty()) {
         return superseded(job);
       }

@@ -104,6 +104,26 @@ class FolderScoringTest {
   }
 
   @Test
+  void imageTooLargeToRideInItsJob_isReadByTheScorerAndScoredAsAlone() throws Exception {
+    byte[] large = io.realtimeai.bench.Benchmark.photoLikeJpeg(900, 700, 5);
+    byte[] small = picture(77);
+    assertThat(large.length).isGreaterThan(ScoringJob.MAX_INLINE_BYTES);
+    assertThat(small.length).isLessThanOrEqualTo(ScoringJob.MAX_INLINE_BYTES);
+
+    app.drop(StorageLayout.IMAGES, "tiny/sizes/large.jpg", large);
+    app.drop(StorageLayout.IMAGES, "tiny/sizes/small.jpg", small);
+
+    awaitRows("tiny", "sizes/", 2);
+    Map<String, List<Prediction>> expected = referenceAnswers("tiny", Map.of("sizes/large.jpg", large,
+        "sizes/small.jpg", small));
+    for (String path : List.of("sizes/large.jpg", "sizes/small.jpg")) {
+      ScoreResult result = App.get().results().get("tiny", path);
+      assertThat(result.status()).as(path).isEqualTo("Scored");
+      assertSame(result.predictions().get(0), expected.get(path));
+    }
+  }
+
+  @Test
   void corruptJpeg_getsOneFailedResultAndIsNotRetried() throws Exception {
     long attemptsBefore = App.get().folderScoring().attempts();
     Map<String, byte[]> good = pictures("mixed", 8);

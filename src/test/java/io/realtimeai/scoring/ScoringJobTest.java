@@ -32,6 +32,30 @@ class ScoringJobTest {
   }
 
   @Test
+  void carrying_inlinesASmallImageThatRoundTripsWithinTheQueuesLimit() throws Exception {
+    byte[] small = new byte[ScoringJob.MAX_INLINE_BYTES];
+    small[0] = (byte) 0xFF;
+    small[small.length - 1] = 7;
+    ScoringJob job = new ScoringJob("svc", "a.jpg", "0x1").carrying(small);
+    String text = new ObjectMapper().writeValueAsString(job);
+
+    assertThat(new ObjectMapper().readValue(text, ScoringJob.class).inlineImage()).hasValueSatisfying(
+        bytes -> assertThat(bytes).containsExactly(small));
+    // On the wire the queue base64-encodes the text again; Storage takes 64 KiB at most.
+    assertThat(java.util.Base64.getEncoder().encodeToString(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+        .hasSizeLessThanOrEqualTo(64 * 1024);
+    assertThat(job.toString()).doesNotContain(job.content()).contains("images/svc/a.jpg");
+  }
+
+  @Test
+  void carrying_namesALargerImageOnly() {
+    ScoringJob job = new ScoringJob("svc", "a.jpg", "0x1");
+
+    assertThat(job.carrying(new byte[ScoringJob.MAX_INLINE_BYTES + 1])).isSameAs(job);
+    assertThat(job.inlineImage()).isEmpty();
+  }
+
+  @Test
   void of_splitsTheBlobNameAtTheFirstFolder() {
     assertThat(ScoringJob.of("svc/2024/06/cat.jpg", "0x1")).isEqualTo(new ScoringJob("svc", "2024/06/cat.jpg", "0x1"));
     assertThat(ScoringJob.of("svc/cat.jpg", "0x1").service()).isEqualTo("svc");

@@ -46,6 +46,8 @@ import java.util.logging.Logger;
  */
 public final class BlobTriggerListener implements TriggerListener {
   private static final Logger LOG = Logger.getLogger(BlobTriggerListener.class.getName());
+  /** The pause between scans while each scan finds new blobs. */
+  static final Duration BURST_DELAY = Duration.ofMillis(100);
 
   private final FunctionInvoker function;
   private final Storage storage;
@@ -63,6 +65,8 @@ public final class BlobTriggerListener implements TriggerListener {
   private final Set<String> queued = ConcurrentHashMap.newKeySet();
   /** Blob name → the version known settled: spares the receipt lookup on every scan. */
   private final Map<String, String> settled = new ConcurrentHashMap<>();
+  /** Blob name → the version last queued here, so that a scan tells new versions from retried ones. */
+  private final Map<String, String> seenVersions = new ConcurrentHashMap<>();
   private final Set<RunningInvocation> inFlight = ConcurrentHashMap.newKeySet();
   private ScheduledExecutorService housekeeping;
   private ExecutorService workers;
@@ -103,7 +107,7 @@ public final class BlobTriggerListener implements TriggerListener {
     housekeeping = Executors.newScheduledThreadPool(1, Threads.named("blob-" + functionName));
     workers = Executors.newFixedThreadPool(Math.max(1, config.blobParallelism()),
         Threads.named("blob-" + functionName + "-invoke"));
-    housekeeping.scheduleWithFixedDelay(this::scan, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+    housekeeping.execute(this::scanAndReschedule);
     LOG.info(() -> "blob trigger " + functionName + " watches " + pattern + " every " + pollInterval.toMillis() + " ms");
   }
 
@@ -130,14 +134,33 @@ public final class BlobTriggerListener implements TriggerListener {
     return scans.get();
   }
 
-  private void scan() {
+  /**
+   * Scans, then schedules the next scan: after the poll interval, or sooner while blobs keep
+   * arriving (a scan that found new ones is followed {@link #BURST_DELAY} later), so that a folder
+   * dropped in many uploads is not taken a poll interval at a time.
+   */
+  private void scanAndReschedule() {
+    int found = scan();
+    if (running.get()) {
+      try {
+        long delay = found > 0 ? Math.min(BURST_DELAY.toMillis(), pollInterval.toMillis()) : pollInterval.toMillis();
+        housekeeping.schedule(this::scanAndReschedule, delay, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        // Stopped meanwhile: no more scans.
+      }
+    }
+  }
+
+  /** Lists the container and queues each new version; answers how many it queued. */
+  private int scan() {
+    int found = 0;
     try {
       Set<String> seen = new HashSet<>();
       ListBlobsOptions options = new ListBlobsOptions().setPrefix(pattern.prefix().isEmpty() ? null : pattern.prefix())
           .setDetails(new BlobListDetails().setRetrieveMetadata(true));
       for (BlobItem item : container.listBlobs(options, null)) {
         if (!running.get()) {
-          return;
+          return found;
         }
         seen.add(item.getName());
         var values = pattern.match(item.getName());
@@ -150,13 +173,18 @@ public final class BlobTriggerListener implements TriggerListener {
         }
         try {
           workers.execute(() -> process(item, etag, values.get()));
+          // Only a version not seen before hastens the next scan: a failing one is retried a poll interval apart.
+          if (!etag.equals(seenVersions.put(item.getName(), etag))) {
+            found++;
+          }
         } catch (RejectedExecutionException e) {
           // Stopped during this scan: the blob was not claimed, so nothing is left behind.
           queued.remove(item.getName());
-          return;
+          return found;
         }
       }
       settled.keySet().retainAll(seen);
+      seenVersions.keySet().retainAll(seen);
     } catch (BlobStorageException e) {
       if (e.getStatusCode() == 404) {
         LOG.fine(() -> "container " + pattern.container() + " does not exist yet");
@@ -170,6 +198,7 @@ public final class BlobTriggerListener implements TriggerListener {
     } finally {
       scans.incrementAndGet();
     }
+    return found;
   }
 
   private void process(BlobItem item, String etag, Map<String, String> values) {

@@ -76,8 +76,11 @@ public final class QueueTriggerListener implements TriggerListener {
   private final Condition changed = lock.newCondition();
   private final Set<Delivery> inFlight = ConcurrentHashMap.newKeySet();
   private final AtomicLong renewals = new AtomicLong();
+  private final AtomicLong receives = new AtomicLong();
   private volatile boolean running;
   private int inFlightCount;
+  /** Set by {@link #wake}: the poller's pause ends, and its back-off starts over. */
+  private boolean woken;
   private Thread poller;
   private ExecutorService workers;
   private ScheduledExecutorService housekeeping;
@@ -177,6 +180,25 @@ public final class QueueTriggerListener implements TriggerListener {
     return running;
   }
 
+  /**
+   * Polls at once, if the poller is waiting out an empty queue's back-off: a message was just sent
+   * to the queue by this host ({@link io.realtimeai.host.OutputBindings}).
+   */
+  public void wake() {
+    lock.lock();
+    try {
+      woken = true;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Receive requests so far, empty ones included: tests wait on it instead of on the clock. */
+  long receives() {
+    return receives.get();
+  }
+
   /** Visibility extensions of running messages so far: tests wait on it instead of on the clock. */
   long renewals() {
     return renewals.get();
@@ -191,8 +213,8 @@ public final class QueueTriggerListener implements TriggerListener {
         }
         List<QueueMessageItem> batch = receive();
         if (batch.isEmpty()) {
-          pause(delay);
-          delay = Math.min(delay * 2, Math.max(firstPollDelay(), config.maxPollingInterval().toMillis()));
+          delay = pause(delay) ? firstPollDelay()
+              : Math.min(delay * 2, Math.max(firstPollDelay(), config.maxPollingInterval().toMillis()));
           continue;
         }
         delay = firstPollDelay();
@@ -226,21 +248,27 @@ public final class QueueTriggerListener implements TriggerListener {
     }
   }
 
-  private void pause(long millis) {
+  /** Waits {@code millis}, or less when woken; answers whether it was woken. */
+  private boolean pause(long millis) {
     lock.lock();
     try {
       long left = TimeUnit.MILLISECONDS.toNanos(millis);
-      while (running && left > 0) {
+      while (running && left > 0 && !woken) {
         left = changed.awaitNanos(left);
       }
+      boolean wasWoken = woken;
+      woken = false;
+      return wasWoken;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return false;
     } finally {
       lock.unlock();
     }
   }
 
   private List<QueueMessageItem> receive() {
+    receives.incrementAndGet();
     try {
       List<QueueMessageItem> batch = new ArrayList<>();
       queue.receiveMessages(batchSize, lease, null, null).forEach(batch::add);

@@ -238,6 +238,25 @@ class QueueTriggerListenerTest {
     assertThat(QueueFunctions.GATED).isEmpty();
   }
 
+  @Test
+  void wake_endsTheEmptyQueuesBackOffAndTakesANewMessageAtOnce() throws Exception {
+    // Empty queues polled at most once an hour: after seven empty receives the poller waits 12.8 s.
+    HostConfig config = new HostConfig("api", 100, 4, 0, 3, Duration.ofMillis(100), Duration.ofHours(1), 3, 2,
+        Duration.ofMinutes(1));
+    QueueTriggerListener listener = start("QueueText", config);
+    await("seven empty receives", () -> listener.receives() >= 7);
+
+    storage.queue("texts").sendMessage("woken");
+    listener.wake();
+
+    // Well inside the 12.8 s the back-off had left to wait.
+    long deadline = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+    while (QueueFunctions.TEXTS.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(QueueFunctions.TEXTS).extracting(QueueFunctions.Text::message).containsExactly("woken");
+  }
+
   private QueueTriggerListener start(String function, HostConfig config) throws Exception {
     QueueTriggerListener listener = new QueueTriggerListener(TriggerTestApp.function(function), storage, config);
     listeners.add(listener);

@@ -1,7 +1,9 @@
 package io.realtimeai.host.triggers.functions;
 
+import com.microsoft.azure.functions.OutputBinding;
 import com.microsoft.azure.functions.annotation.BindingName;
 import com.microsoft.azure.functions.annotation.FunctionName;
+import com.microsoft.azure.functions.annotation.QueueOutput;
 import com.microsoft.azure.functions.annotation.QueueTrigger;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -67,6 +69,25 @@ public final class QueueFunctions {
       completed = true;
     } finally {
       GATE.exit(completed);
+    }
+  }
+
+  /**
+   * Relays its message to {@code relay-out} through a queue output binding: upper-cased, as two
+   * messages for {@code "twice"}, as JSON for {@code "order"}; fails, writing nothing, for {@code "fail"}.
+   */
+  @FunctionName("QueueRelay")
+  public void relay(
+      @QueueTrigger(name = "message", queueName = "relay-in", connection = "AzureWebJobsStorage") String message,
+      @QueueOutput(name = "relayed", queueName = "relay-out", connection = "AzureWebJobsStorage")
+          OutputBinding<Object> relayed) {
+    switch (message) {
+      case "twice" -> relayed.setValue(java.util.List.of("one", "two"));
+      case "order" -> relayed.setValue(new Order("o-1", 3));
+      default -> relayed.setValue(message.toUpperCase(java.util.Locale.ROOT));
+    }
+    if (message.equals("fail")) {
+      throw new IllegalStateException("fails after setting its output");
     }
   }
 }
