@@ -18,6 +18,7 @@ import com.azure.data.tables.models.TableTransactionFailedException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.realtimeai.error.BadRequestException;
 import io.realtimeai.storage.Storage;
+import io.realtimeai.storage.TableBatcher;
 import io.realtimeai.storage.StorageLayout;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -93,6 +94,7 @@ public final class EventOutbox {
       Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
   private final TableClient table;
+  private final TableBatcher creations;
   private final Clock clock;
 
   /** The outbox in the {@code events} table of {@code storage} (see {@link Storage#ensureLayout()}). */
@@ -103,6 +105,7 @@ public final class EventOutbox {
   /** The outbox in {@code table}, with event times from {@code clock} (tests use their own of both). */
   EventOutbox(TableClient table, Clock clock) {
     this.table = Objects.requireNonNull(table, "table");
+    this.creations = new TableBatcher(table);
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
@@ -140,10 +143,8 @@ public final class EventOutbox {
         .addProperty(Columns.ATTEMPTS, 0)
         .addProperty(Columns.NEXT_ATTEMPT_AT, utc(time));
     try {
-      table.submitTransaction(List.of(
-          new TableTransactionAction(TableTransactionActionType.CREATE, idRow),
-          new TableTransactionAction(TableTransactionActionType.CREATE, eventRow),
-          new TableTransactionAction(TableTransactionActionType.CREATE, pendingRow)));
+      // One transaction, shared with the events other threads record at the same moment.
+      creations.create(List.of(idRow, eventRow, pendingRow));
       return event;
     } catch (TableTransactionFailedException e) {
       if (status(e) != 409) {

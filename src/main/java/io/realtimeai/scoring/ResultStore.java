@@ -23,6 +23,7 @@ import io.realtimeai.events.EventType;
 import io.realtimeai.events.Subjects;
 import io.realtimeai.storage.Storage;
 import io.realtimeai.storage.StorageLayout;
+import io.realtimeai.storage.TableBatcher;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -63,11 +64,13 @@ public final class ResultStore {
 
   private final Storage storage;
   private final TableClient table;
+  private final TableBatcher creations;
   private final EventOutbox events;
 
   public ResultStore(Storage storage, EventOutbox events) {
     this.storage = storage;
     this.table = storage.table(StorageLayout.RESULTS_TABLE);
+    this.creations = new TableBatcher(table);
     this.events = events;
   }
 
@@ -118,9 +121,10 @@ public final class ResultStore {
     if (!current.getAsBoolean()) {
       return Optional.empty();
     }
-    // Most images are new: their row is created without being looked up first.
+    // Most images are new: their row is created without being looked up first, in one transaction with the
+    // rows other jobs create at the same moment (the images of one Predict batch finish together).
     try {
-      table.createEntity(row(result));
+      creations.create(List.of(row(result)));
       writeDocument(result);
       announce(result);
       return Optional.of(result);
