@@ -9,9 +9,13 @@ import io.realtimeai.packaging.PackageArchive;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code realtime-ai bench}: the performance report of DESIGN §8. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -20,6 +24,8 @@ import picocli.CommandLine.Option;
         "JPEG input; 1, 4 and 16 callers, without and with batching); HTTP score against gRPC and the drop folder",
         "(with storage requests per image) on a local stack of its own; then a summary of every ratio and its goal."})
 final class BenchCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
   @Option(names = "--iterations", defaultValue = "200",
       description = "Timed calls per measurement on ResNet-50, shared out among concurrent callers (default:"
           + " ${DEFAULT-VALUE}); the tiny model gets 10 times as many.")
@@ -47,6 +53,20 @@ final class BenchCommand implements Callable<Integer> {
       description = "Images dropped for the drop-folder throughput (default: ${DEFAULT-VALUE}).")
   int dropped;
 
+  @Option(names = "--soak", paramLabel = "DURATION",
+      description = "Instead of the report: HTTP score calls and dropped images at a steady rate on a local stack for"
+          + " this long (90s, 30m, 2h), a line a minute (throughput, p50/p99, errors, resident memory of the host, the"
+          + " runtime and Azurite), then what was lost and how memory and p99 moved after the first minute.")
+  String soak;
+
+  @Option(names = "--soak-rate", defaultValue = "10", paramLabel = "IMAGES/S",
+      description = "Images a second during --soak, half scored over HTTP, half dropped (default: ${DEFAULT-VALUE}).")
+  double soakRate;
+
+  @Option(names = "--report-every", defaultValue = "1m", paramLabel = "DURATION",
+      description = "How often --soak prints a line (default: ${DEFAULT-VALUE}).")
+  String reportEvery;
+
   @Option(names = "--jar", paramLabel = "FILE",
       description = "The realtime-ai.jar the runtime process runs (default: RUNTIME_JAR, else target/realtime-ai.jar).")
   Path jar;
@@ -54,6 +74,21 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
+    if (soak != null) {
+      Duration duration = parseDuration("--soak", soak);
+      Duration every = parseDuration("--report-every", reportEvery);
+      if (soakRate <= 0 || every.compareTo(duration) > 0) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--soak-rate must be positive and --report-every"
+            + " no longer than --soak");
+      }
+      Path work = Files.createTempDirectory("realtime-ai-soak-");
+      try {
+        return new SoakBench(out, work, duration, every, soakRate, quick ? ModelKind.TINY : ModelKind.RESNET50_CLASSIFIER)
+            .run() ? 0 : 1;
+      } finally {
+        PackageArchive.deleteTree(work);
+      }
+    }
     Path work = Files.createTempDirectory("realtime-ai-bench-");
     try {
       ModelKind model = quick ? ModelKind.TINY : ModelKind.RESNET50_CLASSIFIER;
@@ -82,6 +117,18 @@ final class BenchCommand implements Callable<Integer> {
       return 0;
     } finally {
       PackageArchive.deleteTree(work);
+    }
+  }
+
+  private Duration parseDuration(String option, String text) {
+    try {
+      Duration duration = SoakBench.parse(text);
+      if (duration.isNegative() || duration.isZero()) {
+        throw new IllegalArgumentException("'" + text + "' is not a positive duration");
+      }
+      return duration;
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), option + ": " + e.getMessage());
     }
   }
 

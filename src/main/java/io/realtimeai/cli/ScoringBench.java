@@ -83,7 +83,20 @@ final class ScoringBench {
     }
   }
 
-  private void measure(ModelKind kind, AppApi app, Storage storage, byte[] jpeg, Summary summary) throws Exception {
+  /**
+   * A service of one replica deployed on the stack for a generated model, as a user deploys one.
+   *
+   * @param name the model's short name
+   * @param service the service's name
+   * @param address the replica's {@code host:port}
+   * @param key its primary key
+   * @param model the model file, for the raw engine
+   */
+  record Deployed(String name, String service, String address, String key, Path model) {}
+
+  /** Generates {@code kind}, packages it with an image stage and labels, registers it and deploys it (1 replica, CPU). */
+  static Deployed deploy(PrintStream out, Path work, ModelKind kind, AppApi app, Storage storage, String prefix)
+      throws Exception {
     String name = kind.id().replace("resnet50-classifier", "resnet50");
     out.printf(Locale.ROOT, "%n%s — registering and deploying (1 replica, CPU) …%n", name);
     Path folder = work.resolve("scoring-" + name);
@@ -104,7 +117,7 @@ final class ScoringBench {
     if (model.status() != 200) {
       throw new IllegalStateException("registering " + name + " failed: " + model.describe());
     }
-    String service = "bench-" + name;
+    String service = prefix + name;
     AppApi.Answer accepted = app.post("/api/services", Map.of("name", service, "modelId", model.body().path("id").asText(),
         "computeType", "CPU", "numReplicas", 1));
     String operation = accepted.response().headers().firstValue("Operation-Location").orElseThrow(
@@ -117,6 +130,16 @@ final class ScoringBench {
     var record = app.get("/api/services/" + service).body();
     String address = record.path("ipAddress").asText() + ":" + record.path("port").asInt();
     String key = app.get("/api/services/" + service + "/keys").body().path("primaryKey").asText();
+    return new Deployed(name, service, address, key, folder.resolve("model.onnx"));
+  }
+
+  private void measure(ModelKind kind, AppApi app, Storage storage, byte[] jpeg, Summary summary) throws Exception {
+    Deployed deployed = deploy(out, work, kind, app, storage, "bench-");
+    String name = deployed.name();
+    String service = deployed.service();
+    String address = deployed.address();
+    String key = deployed.key();
+    Path folder = deployed.model().getParent();
     try (PredictionClient grpc = PredictionClient.builder(address).key(key).maxAttempts(1)
         .deadline(Duration.ofSeconds(60)).build()) {
       latency(name, service, app, grpc, jpeg, folder.resolve("model.onnx"), summary);

@@ -1,0 +1,361 @@
+package io.realtimeai.cli;
+
+import com.azure.core.util.BinaryData;
+import io.realtimeai.app.App;
+import io.realtimeai.bench.Benchmark;
+import io.realtimeai.bench.BlockingHttpClient;
+import io.realtimeai.generate.ModelKind;
+import io.realtimeai.host.triggers.QueueTriggerListener;
+import io.realtimeai.scoring.ResultStore;
+import io.realtimeai.storage.Storage;
+import io.realtimeai.storage.StorageLayout;
+import io.realtimeai.storage.StorageRequests;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.TreeSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code bench --soak DURATION}: the local stack under a steady load for a long while — HTTP
+ * score calls and dropped images at a fixed rate, started on schedule whether or not earlier ones
+ * have finished (an open loop, so a slow minute shows as latency rather than as fewer calls) — with
+ * a line per interval: throughput, latencies, errors, and the resident memory of the host, each
+ * runtime and Azurite. It ends with the images dropped against the results written (lost ones
+ * named), and the growth of each process's memory and the drift of p99 after the first interval.
+ */
+final class SoakBench {
+  /** Dropped images still unanswered this long after the load stops are counted lost. */
+  private static final Duration DRAIN = Duration.ofMinutes(2);
+
+  private final PrintStream out;
+  private final Path work;
+  private final Duration duration;
+  private final Duration interval;
+  private final double rate;
+  private final ModelKind kind;
+
+  /** One interval's figures. */
+  private static final class Bucket {
+    final List<Double> http = Collections.synchronizedList(new ArrayList<>());
+    final List<Double> drop = Collections.synchronizedList(new ArrayList<>());
+    final AtomicLong dropped = new AtomicLong();
+    final AtomicLong errors = new AtomicLong();
+    final Map<String, Long> rss = new LinkedHashMap<>();
+  }
+
+  SoakBench(PrintStream out, Path work, Duration duration, Duration interval, double rate, ModelKind kind) {
+    this.out = out;
+    this.work = work;
+    this.duration = duration;
+    this.interval = interval;
+    this.rate = rate;
+    this.kind = kind;
+  }
+
+  /** Runs the soak on a stack of its own; answers true when nothing was lost and no call failed. */
+  boolean run() throws Exception {
+    out.printf(Locale.ROOT, "soak — %s of HTTP score calls and dropped images, %.1f images/s in all (half each), a line"
+        + " every %s; starting a stack of its own (Azurite with its data on disk, the local host, one replica) …%n",
+        human(duration), rate, human(interval));
+    // On disk, so that Azurite's memory shows leaks rather than the results it keeps.
+    try (LocalStack stack = LocalStack.start(0, work.resolve("azurite"), true)) {
+      AppApi app = new AppApi(stack.baseUrl());
+      Storage storage = Storage.connect(stack.connectionString(), new StorageRequests());
+      ScoringBench.Deployed deployed = ScoringBench.deploy(out, work, kind, app, storage, "soak-");
+      return drive(stack, deployed, storage);
+    }
+  }
+
+  private boolean drive(LocalStack stack, ScoringBench.Deployed deployed, Storage storage) throws Exception {
+    List<byte[]> pictures = new ArrayList<>();
+    SplittableRandom random = new SplittableRandom(11);
+    for (int i = 0; i < 16; i++) {
+      pictures.add(Benchmark.photoLikeJpeg(224, 224, random.nextLong()));
+    }
+    int intervals = (int) Math.max(1, duration.toMillis() / interval.toMillis());
+    List<Bucket> buckets = new ArrayList<>();
+    for (int i = 0; i < intervals; i++) {
+      buckets.add(new Bucket());
+    }
+    Map<String, Instant> uploaded = new ConcurrentHashMap<>();
+    Set<String> answered = ConcurrentHashMap.newKeySet();
+    String path = "/api/services/" + deployed.service() + "/score?top=5&persist=false";
+    URI base = URI.create(stack.baseUrl());
+    ThreadLocal<BlockingHttpClient> clients = ThreadLocal.withInitial(() -> new BlockingHttpClient(base));
+    ExecutorService callers = Executors.newFixedThreadPool(8);
+    ExecutorService uploaders = Executors.newFixedThreadPool(4);
+    ScheduledExecutorService clock = Executors.newScheduledThreadPool(2);
+    long start = System.nanoTime();
+    Instant started = Instant.now();
+    AtomicLong sent = new AtomicLong();
+    long periodNanos = (long) (1e9 / rate);
+    out.printf(Locale.ROOT, "%n%8s %8s %8s %8s %9s %8s %9s %9s %7s %9s %9s %9s%n", "minute", "HTTP/s", "p50 ms", "p99 ms",
+        "drops/s", "scored/s", "drop p50", "drop p99", "errors", "host MiB", "runtime", "Azurite");
+    clock.scheduleAtFixedRate(() -> {
+      long n = sent.getAndIncrement();
+      int index = bucket(start, System.nanoTime());
+      if (index >= intervals) {
+        return;
+      }
+      Bucket bucket = buckets.get(index);
+      byte[] picture = pictures.get((int) (n % pictures.size()));
+      if (n % 2 == 0) {
+        callers.execute(() -> {
+          long began = System.nanoTime();
+          try {
+            BlockingHttpClient.Answer answer = clients.get().post(path, "image/jpeg", picture);
+            if (answer.status() == 200) {
+              bucket.http.add((System.nanoTime() - began) / 1e6);
+            } else {
+              bucket.errors.incrementAndGet();
+              out.printf(Locale.ROOT, "  HTTP %d: %s%n", answer.status(), new String(answer.body(),
+                  java.nio.charset.StandardCharsets.UTF_8));
+            }
+          } catch (IOException | RuntimeException e) {
+            bucket.errors.incrementAndGet();
+            out.printf(Locale.ROOT, "  HTTP call failed: %s%n", e);
+          }
+        });
+      } else {
+        String name = String.format(Locale.ROOT, "soak/%06d.jpg", n);
+        uploaders.execute(() -> {
+          try {
+            uploaded.put(name, Instant.now());
+            storage.container(StorageLayout.IMAGES).getBlobClient(deployed.service() + "/" + name)
+                .upload(BinaryData.fromBytes(picture), true);
+            bucket.dropped.incrementAndGet();
+          } catch (RuntimeException e) {
+            uploaded.remove(name);
+            bucket.errors.incrementAndGet();
+            out.printf(Locale.ROOT, "  upload failed: %s%n", e);
+          }
+        });
+      }
+    }, 0, periodNanos, TimeUnit.NANOSECONDS);
+
+    Instant[] cursor = {Instant.now().minusSeconds(1)};
+    long poisonSeen = 0;
+    for (int index = 0; index < intervals; index++) {
+      long due = start + (index + 1) * interval.toNanos();
+      TimeUnit.NANOSECONDS.sleep(Math.max(0, due - System.nanoTime()));
+      Bucket bucket = buckets.get(index);
+      collectResults(deployed.service(), uploaded, answered, buckets, started, cursor);
+      long poison = poisonCount(storage);
+      bucket.errors.addAndGet(poison - poisonSeen);
+      poisonSeen = poison;
+      bucket.rss.putAll(residentMemory());
+      print(index, bucket);
+    }
+    clock.shutdownNow();
+    callers.shutdown();
+    uploaders.shutdown();
+    callers.awaitTermination(2, TimeUnit.MINUTES);
+    uploaders.awaitTermination(2, TimeUnit.MINUTES);
+
+    long drainUntil = System.nanoTime() + DRAIN.toNanos();
+    while (answered.size() < uploaded.size() && System.nanoTime() < drainUntil) {
+      Thread.sleep(1000);
+      collectResults(deployed.service(), uploaded, answered, buckets, started, cursor);
+    }
+    return summarize(buckets, uploaded, answered, poisonCount(storage));
+  }
+
+  private int bucket(long start, long now) {
+    return (int) ((now - start) / interval.toNanos());
+  }
+
+  /** Reads the result rows written since {@code cursor} and files each image's latency under the interval it ended in. */
+  private void collectResults(String service, Map<String, Instant> uploaded, Set<String> answered, List<Bucket> buckets,
+      Instant started, Instant[] cursor) {
+    ResultStore results = App.get().results();
+    Instant since = cursor[0].minusSeconds(2);
+    String continuation = null;
+    Instant newest = cursor[0];
+    do {
+      ResultStore.Page page = results.list(service, since, 1000, continuation);
+      for (ResultStore.Row row : page.value()) {
+        Instant at = uploaded.get(row.path());
+        if (at == null || !answered.add(row.path())) {
+          continue;
+        }
+        if (row.scoredAt().isAfter(newest)) {
+          newest = row.scoredAt();
+        }
+        long sinceStart = Duration.between(started, row.scoredAt()).toNanos();
+        int index = (int) Math.min(buckets.size() - 1, Math.max(0, sinceStart / interval.toNanos()));
+        Bucket bucket = buckets.get(index);
+        if ("Scored".equals(row.status())) {
+          bucket.drop.add(Duration.between(at, row.scoredAt()).toNanos() / 1e6);
+        } else {
+          bucket.errors.incrementAndGet();
+          out.printf(Locale.ROOT, "  %s: %s%n", row.path(), row.error());
+        }
+      }
+      continuation = page.continuation();
+    } while (continuation != null);
+    cursor[0] = newest;
+  }
+
+  private static long poisonCount(Storage storage) {
+    long count = 0;
+    for (String queue : List.of(QueueTriggerListener.poisonQueueName(StorageLayout.SCORING_QUEUE),
+        StorageLayout.BLOB_POISON_QUEUE)) {
+      try {
+        count += storage.queue(queue).getProperties().getApproximateMessagesCountLong();
+      } catch (RuntimeException e) {
+        // not created: nothing was poisoned there
+      }
+    }
+    return count;
+  }
+
+  /** Resident memory in MiB of this process (the host), the runtimes it started and Azurite, by role. */
+  static Map<String, Long> residentMemory() {
+    Map<String, Long> rss = new LinkedHashMap<>();
+    rss.put("host", rssMiB(ProcessHandle.current().pid()));
+    long runtime = 0;
+    long azurite = 0;
+    for (ProcessHandle process : ProcessHandle.current().descendants().toList()) {
+      String command = process.info().commandLine().orElse("");
+      if (command.contains(" runtime ") && command.contains("--replica-id")) {
+        runtime += rssMiB(process.pid());
+      } else if (command.contains("azurite")) {
+        azurite += rssMiB(process.pid());
+      }
+    }
+    rss.put("runtime", runtime);
+    rss.put("Azurite", azurite);
+    return rss;
+  }
+
+  private static long rssMiB(long pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // gone, or no /proc: counted as nothing
+    }
+    return 0;
+  }
+
+  private void print(int index, Bucket bucket) {
+    double seconds = interval.toMillis() / 1000.0;
+    List<Double> http = sorted(bucket.http);
+    List<Double> drop = sorted(bucket.drop);
+    out.printf(Locale.ROOT, "%8s %8.1f %8.1f %8.1f %9.1f %8.1f %9.0f %9.0f %7d %9d %9d %9d%n", label(index),
+        http.size() / seconds, percentile(http, 0.5), percentile(http, 0.99), bucket.dropped.get() / seconds,
+        drop.size() / seconds, percentile(drop, 0.5), percentile(drop, 0.99), bucket.errors.get(),
+        bucket.rss.get("host"), bucket.rss.get("runtime"), bucket.rss.get("Azurite"));
+  }
+
+  private boolean summarize(List<Bucket> buckets, Map<String, Instant> uploaded, Set<String> answered, long poison) {
+    long errors = buckets.stream().mapToLong(b -> b.errors.get()).sum();
+    Set<String> lost = new HashSet<>(uploaded.keySet());
+    lost.removeAll(answered);
+    long calls = buckets.stream().mapToLong(b -> b.http.size()).sum();
+    out.printf(Locale.ROOT, "%nsoak over: %d HTTP score calls answered, %d images dropped, %d results written, %d lost%s;"
+        + " %d errors; %d poison messages%n", calls, uploaded.size(), answered.size(), lost.size(),
+        lost.isEmpty() ? "" : " (" + String.join(", ", new TreeSet<>(lost).stream().limit(10).toList())
+            + (lost.size() > 10 ? ", …" : "") + ")", errors, poison);
+    boolean ok = errors == 0 && lost.isEmpty();
+    if (buckets.size() < 2) {
+      out.println("(one interval only: no growth or drift after warm-up to report)");
+      return ok;
+    }
+    // The first interval is warm-up: JIT, pools and caches fill.
+    Bucket first = buckets.get(1);
+    Bucket last = buckets.get(buckets.size() - 1);
+    out.printf(Locale.ROOT, "resident memory from %s to the end:", label(1));
+    for (String role : first.rss.keySet()) {
+      long from = first.rss.get(role);
+      long to = last.rss.get(role);
+      out.printf(Locale.ROOT, " %s %d → %d MiB (%+.1f%%)", role, from, to, from == 0 ? 0.0 : 100.0 * (to - from) / from);
+    }
+    out.println();
+    int window = Math.max(1, Math.min(5, (buckets.size() - 1) / 2));
+    List<Double> early = new ArrayList<>();
+    List<Double> late = new ArrayList<>();
+    for (int i = 1; i <= window; i++) {
+      early.addAll(buckets.get(i).http);
+      late.addAll(buckets.get(buckets.size() - i).http);
+    }
+    double earlyP99 = percentile(sorted(early), 0.99);
+    double lateP99 = percentile(sorted(late), 0.99);
+    out.printf(Locale.ROOT, "HTTP p99: the first %d interval(s) after warm-up %.1f ms, the last %d %.1f ms (%+.1f%%)%n", window,
+        earlyP99, window, lateP99, 100 * (lateP99 - earlyP99) / earlyP99);
+    return ok;
+  }
+
+  private String label(int index) {
+    return interval.equals(Duration.ofMinutes(1)) ? Integer.toString(index + 1)
+        : human(interval.multipliedBy(index + 1));
+  }
+
+  private static List<Double> sorted(List<Double> values) {
+    List<Double> copy;
+    synchronized (values) {
+      copy = new ArrayList<>(values);
+    }
+    Collections.sort(copy);
+    return copy;
+  }
+
+  /** Nearest rank; 0 for no values. */
+  private static double percentile(List<Double> sorted, double q) {
+    if (sorted.isEmpty()) {
+      return 0;
+    }
+    int rank = (int) Math.ceil(q * sorted.size());
+    return sorted.get(Math.max(0, rank - 1));
+  }
+
+  /** {@code 90s}, {@code 5m}, {@code 1h30m}. */
+  static String human(Duration d) {
+    long seconds = d.toSeconds();
+    if (seconds % 60 != 0) {
+      return seconds + "s";
+    }
+    long minutes = seconds / 60;
+    return minutes % 60 == 0 ? minutes / 60 + "h" : minutes >= 60 ? minutes / 60 + "h" + minutes % 60 + "m" : minutes + "m";
+  }
+
+  /** Parses {@code 30m}, {@code 90s}, {@code 2h} or an ISO-8601 duration. */
+  static Duration parse(String text) {
+    String t = text.strip().toLowerCase(Locale.ROOT);
+    try {
+      if (t.matches("\\d+[smh]")) {
+        long n = Long.parseLong(t.substring(0, t.length() - 1));
+        return switch (t.charAt(t.length() - 1)) {
+          case 's' -> Duration.ofSeconds(n);
+          case 'm' -> Duration.ofMinutes(n);
+          default -> Duration.ofHours(n);
+        };
+      }
+      return Duration.parse(text.strip().toUpperCase(Locale.ROOT));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("'" + text + "' is not a duration: write 90s, 30m, 2h or PT30M");
+    }
+  }
+}
