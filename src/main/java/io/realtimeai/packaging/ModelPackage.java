@@ -6,6 +6,7 @@ import io.realtimeai.pipeline.OnnxStage;
 import io.realtimeai.pipeline.ServiceDefinition;
 import io.realtimeai.pipeline.ServiceDefinitions;
 import io.realtimeai.pipeline.Stage;
+import io.realtimeai.pipeline.TensorflowStage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -16,10 +17,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * A model package laid out on disk: {@code service_def.json} at {@code root} plus every file it
- * names, all present and inside the root.
+ * names (a SavedModel folder with everything in it, an ONNX model with its external data files),
+ * all present and inside the root.
  *
  * @param root the package directory
  * @param definition its parsed service definition
@@ -44,16 +47,66 @@ public record ModelPackage(Path root, ServiceDefinition definition) {
       String field = file.getKey();
       String name = file.getValue();
       String unsafe = PackageArchive.nameProblem(name);
+      Path path = root.resolve(name);
       if (unsafe != null) {
         problems.add(field + ": '" + name + "' must be a relative path inside the package (it " + unsafe + ")");
-      } else if (!Files.isRegularFile(root.resolve(name))) {
+      } else if (Files.isDirectory(path) && isTensorflowModel(definition, field)) {
+        continue;
+      } else if (!Files.isRegularFile(path)) {
         problems.add(field + ": file '" + name + "' is not in the package");
+      } else if (isOnnxModel(definition, field)) {
+        problems.addAll(externalDataProblems(root, field, name));
       }
     }
     if (!problems.isEmpty()) {
       throw new InvalidPackageException(problems);
     }
     return new ModelPackage(root, definition);
+  }
+
+  /** True when {@code file} is the model_path of a tensorflow stage, which may be a SavedModel folder. */
+  public static boolean isFolderStage(ServiceDefinition definition, String file) {
+    return referencedFiles(definition).entrySet().stream()
+        .anyMatch(e -> e.getValue().equals(file) && isTensorflowModel(definition, e.getKey()));
+  }
+
+  private static boolean isTensorflowModel(ServiceDefinition definition, String field) {
+    return stageOf(definition, field) instanceof TensorflowStage;
+  }
+
+  private static boolean isOnnxModel(ServiceDefinition definition, String field) {
+    return stageOf(definition, field) instanceof OnnxStage;
+  }
+
+  private static Stage stageOf(ServiceDefinition definition, String field) {
+    if (!field.startsWith("pipeline[")) {
+      return null;
+    }
+    return definition.pipeline().get(Integer.parseInt(field.substring("pipeline[".length(), field.indexOf(']'))));
+  }
+
+  /** An ONNX model's external data files must be inside the package, beside it or below. */
+  private static List<String> externalDataProblems(Path root, String field, String model) throws IOException {
+    List<String> problems = new ArrayList<>();
+    for (String location : externalData(root, model)) {
+      String unsafe = PackageArchive.nameProblem(location);
+      if (unsafe != null) {
+        problems.add(field + ": '" + model + "' keeps its weights in '" + location + "', which must be a relative path"
+            + " inside the package (it " + unsafe + ")");
+      } else if (!Files.isRegularFile(root.resolve(location))) {
+        problems.add(field + ": '" + model + "' keeps its weights in '" + location
+            + "', which is not in the package (put it beside the model)");
+      }
+    }
+    return problems;
+  }
+
+  /** The external data files of the ONNX model {@code model}, as paths relative to the package root. */
+  private static List<String> externalData(Path root, String model) throws IOException {
+    int slash = model.lastIndexOf('/');
+    String folder = slash < 0 ? "" : model.substring(0, slash + 1);
+    return OnnxExternalData.locations(root.resolve(model)).stream()
+        .map(location -> folder + location.replace('\\', '/')).toList();
   }
 
   /** Safely extracts a package zip into {@code target} (which must not exist) and opens it. */
@@ -79,10 +132,27 @@ public record ModelPackage(Path root, ServiceDefinition definition) {
     return extract(folderOrZip, target, limits);
   }
 
-  /** The definition and every file it names, as '/'-separated paths relative to the root. */
-  public Set<String> files() {
-    Set<String> files = new TreeSet<>(referencedFiles(definition).values());
+  /**
+   * The definition and every file it names, as '/'-separated paths relative to the root: with a
+   * SavedModel folder, every file in it; with an ONNX model, its external data files too.
+   */
+  public Set<String> files() throws IOException {
+    Set<String> files = new TreeSet<>();
     files.add(ServiceDefinition.FILE_NAME);
+    for (Map.Entry<String, String> named : referencedFiles(definition).entrySet()) {
+      Path path = root.resolve(named.getValue());
+      if (Files.isDirectory(path)) {
+        try (Stream<Path> inside = Files.walk(path)) {
+          inside.filter(Files::isRegularFile)
+              .forEach(file -> files.add(root.relativize(file).toString().replace('\\', '/')));
+        }
+        continue;
+      }
+      files.add(named.getValue());
+      if (isOnnxModel(definition, named.getKey())) {
+        files.addAll(externalData(root, named.getValue()));
+      }
+    }
     return files;
   }
 
@@ -93,12 +163,18 @@ public record ModelPackage(Path root, ServiceDefinition definition) {
     for (int i = 0; i < pipeline.size(); i++) {
       if (pipeline.get(i) instanceof OnnxStage onnx) {
         files.put("pipeline[" + i + "].model_path", onnx.modelPath().replace('\\', '/'));
+      } else if (pipeline.get(i) instanceof TensorflowStage tensorflow) {
+        files.put("pipeline[" + i + "].model_path", stripSlash(tensorflow.modelPath().replace('\\', '/')));
       }
     }
     if (definition.labels() != null) {
       files.put("labels", definition.labels().replace('\\', '/'));
     }
     return files;
+  }
+
+  private static String stripSlash(String path) {
+    return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
   }
 
   /** The accelerated models a definition needs from the catalog, as {@code ref/version}. */

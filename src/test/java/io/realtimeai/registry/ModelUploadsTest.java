@@ -228,9 +228,9 @@ class ModelUploadsTest {
     expected.put("bad-json", "service_def.json: invalid JSON at line 1, column");
     uploads.put("bad-type", zip(Map.of("service_def.json", json("{'pipeline': [{'type': 'caffe'}]}"))));
     expected.put("bad-type", "pipeline[0].type: unknown stage type 'caffe'");
-    uploads.put("bad-tensorflow", zip(Map.of("service_def.json", json("{'pipeline': [" + IMAGE
-        + ", {'type': 'tensorflow', 'model_path': 'frozen.pb'}]}"))));
-    expected.put("bad-tensorflow", "convert the graph to ONNX");
+    uploads.put("bad-tensorflow", zip(Map.of("service_def.json", json("{'pipeline': ["
+        + "{'type': 'tensorflow', 'model_path': 'frozen.pb'}]}"), "frozen.pb", tiny)));
+    expected.put("bad-tensorflow", "pipeline[0].model_path: 'frozen.pb' is not a TensorFlow GraphDef");
     uploads.put("bad-two", zip(Map.of("service_def.json", json("{'pipeline': [" + IMAGE
         + ", {'type': 'brainwave', 'model_ref': 'a', 'model_version': '1'},"
         + " {'type': 'accelerated', 'model_ref': 'b', 'model_version': '1'}]}"))));
