@@ -233,9 +233,12 @@ public final class Pipeline implements AutoCloseable {
     return accelerator;
   }
 
-  /** True when {@code alias} names the input, with or without TensorFlow's {@code :0}. */
+  /**
+   * True when {@code alias} names the input, with or without TensorFlow's {@code :0}: the alias, or
+   * the first model's own input name.
+   */
   public boolean isInputAlias(String alias) {
-    return TensorNames.matches(alias, inputAlias);
+    return TensorNames.matches(alias, inputAlias) || preprocessor == null && TensorNames.matches(alias, steps.get(0).inputName());
   }
 
   /**
@@ -594,7 +597,9 @@ public final class Pipeline implements AutoCloseable {
       }
       ImagePreprocessor preprocessor = image == null ? null
           : new ImagePreprocessor(image, steps.get(0).inputType(), options.maxImagePixels());
-      String alias = image != null ? image.inputName() : steps.get(0).inputName();
+      // A model that decodes images itself takes them as Brainwave's clients send them: inputs["images"].
+      String alias = image != null ? image.inputName()
+          : steps.get(0).input().takesEncoded() ? ImageStage.DEFAULT_INPUT_NAME : steps.get(0).inputName();
       Pipeline loaded = new Pipeline(definition, preprocessor, alias, steps, labels, accelerator, options, buffers);
       checkLabels(loaded, labels);
       if (!problems.isEmpty()) {

@@ -4,30 +4,19 @@ import static io.realtimeai.testing.ModelFolders.definition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
 import io.realtimeai.error.UnprocessableException;
 import io.realtimeai.packaging.ModelPackage;
 import io.realtimeai.testing.TensorflowGraphs;
 import io.realtimeai.testing.TestImages;
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tensorflow.Graph;
-import org.tensorflow.Result;
-import org.tensorflow.Session;
-import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.NodeDef;
-import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TString;
 
 /** tensorflow stages on real TensorFlow Java sessions, with the walkthrough's graphs built by TensorFlow itself. */
 @Tag("integration")
@@ -39,6 +28,10 @@ class TensorflowStageTest {
   private AcceleratedCatalog catalog() throws IOException {
     TensorflowGraphs.featurizer(dir.resolve("catalog/resnet50/1.1.6-rc/model.onnx"), 3);
     return new AcceleratedCatalog(dir.resolve("catalog"));
+  }
+
+  private Path featurizer() {
+    return dir.resolve("catalog/resnet50/1.1.6-rc/model.onnx");
   }
 
   private static Pipeline load(Path folder, AcceleratedCatalog catalog) throws IOException {
@@ -59,54 +52,18 @@ class TensorflowStageTest {
     byte[] second = TestImages.encode(noise(224, 224), "png");
     try (Pipeline pipeline = load(folder, catalog())) {
       assertThat(pipeline.takesImages()).isTrue();
-      assertThat(pipeline.inputAlias()).isEqualTo("in_images:0");
+      assertThat(pipeline.inputAlias()).isEqualTo("images");
+      assertThat(pipeline.isInputAlias("in_images:0")).isTrue();
       Tensor out = pipeline.predictImages(List.of(first, second)).get("output_alias");
 
       assertThat(out.shape()).containsExactly(2, CLASSES);
       float[] scores = out.toFloats();
-      float[] expectedFirst = direct(folder, first);
-      float[] expectedSecond = direct(folder, second);
+      float[] expectedFirst = TensorflowGraphs.runByHand(folder, featurizer(), first);
+      float[] expectedSecond = TensorflowGraphs.runByHand(folder, featurizer(), second);
       for (int i = 0; i < CLASSES; i++) {
         assertThat(scores[i]).as("image 0 class %d", i).isCloseTo(expectedFirst[i], org.assertj.core.data.Offset.offset(1e-4f));
         assertThat(scores[CLASSES + i]).as("image 1 class %d", i)
             .isCloseTo(expectedSecond[i], org.assertj.core.data.Offset.offset(1e-4f));
-      }
-    }
-  }
-
-  /** The three models run one after the other by hand: TensorFlow, ONNX Runtime, TensorFlow. */
-  private float[] direct(Path folder, byte[] png) throws Exception {
-    float[] image;
-    long[] imageShape;
-    try (Graph graph = new Graph()) {
-      graph.importGraphDef(GraphDef.parseFrom(Files.readAllBytes(folder.resolve("input_trans.pb"))));
-      try (Session session = new Session(graph); TString in = TString.tensorOfBytes(NdArrays.scalarOfObject(png));
-          Result result = session.runner().feed("in_images:0", in).fetch("transferred_input:0").run()) {
-        TFloat32 out = (TFloat32) result.get(0);
-        imageShape = out.shape().asArray();
-        image = new float[(int) out.size()];
-        out.copyTo(org.tensorflow.ndarray.buffer.DataBuffers.of(image, false, false));
-      }
-    }
-    float[] features;
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OrtSession session = env.createSession(dir.resolve("catalog/resnet50/1.1.6-rc/model.onnx").toString());
-        OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(image), imageShape);
-        OrtSession.Result result = session.run(Map.of("images", in))) {
-      FloatBuffer buffer = ((OnnxTensor) result.get(0)).getFloatBuffer();
-      features = new float[buffer.remaining()];
-      buffer.get(features);
-    }
-    try (Graph graph = new Graph()) {
-      graph.importGraphDef(GraphDef.parseFrom(Files.readAllBytes(folder.resolve("resnet50_classifier.pb"))));
-      try (Session session = new Session(graph);
-          TFloat32 in = TFloat32.tensorOf(org.tensorflow.ndarray.Shape.of(1, 1, 1, TensorflowGraphs.FEATURES),
-              org.tensorflow.ndarray.buffer.DataBuffers.of(features, true, false));
-          Result result = session.runner().feed("Input:0", in).fetch("resnet_v1_50/logits/Softmax:0").run()) {
-        TFloat32 out = (TFloat32) result.get(0);
-        float[] scores = new float[(int) out.size()];
-        out.copyTo(org.tensorflow.ndarray.buffer.DataBuffers.of(scores, false, false));
-        return scores;
       }
     }
   }
@@ -138,7 +95,7 @@ class TensorflowStageTest {
       assertThatThrownBy(() -> pipeline.predictImages(List.of(TestImages.picture("png", 224, 224),
           "not an image".getBytes())))
           .isInstanceOf(UnprocessableException.class)
-          .hasMessageStartingWith("input 'in_images:0'[1]: the model could not run on this input:");
+          .hasMessageStartingWith("input 'images'[1]: the model could not run on this input:");
     }
   }
 

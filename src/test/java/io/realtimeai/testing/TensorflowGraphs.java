@@ -1,23 +1,31 @@
 package io.realtimeai.testing;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
 import io.realtimeai.generate.OnnxGraphBuilder;
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.Signature;
+import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Split;
 import org.tensorflow.op.image.DecodePng;
+import org.tensorflow.proto.GraphDef;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TString;
 
@@ -136,6 +144,46 @@ public final class TensorflowGraphs {
     String pooled = graph.node("GlobalAveragePool", List.of(graph.node("Relu", List.of(conv), "relu")), "pooled");
     graph.node("Transpose", List.of(pooled), "features", OnnxGraphBuilder.intsAttribute("perm", 0, 2, 3, 1));
     OnnxGraphBuilder.write(graph.build(), file);
+  }
+
+  /**
+   * The walkthrough's three models run one after the other by hand on one PNG (TensorFlow, ONNX
+   * Runtime, TensorFlow), without the pipeline: what a served walkthrough must answer.
+   */
+  public static float[] runByHand(Path folder, Path featurizer, byte[] png) throws Exception {
+    float[] image;
+    long[] imageShape;
+    try (Graph graph = new Graph()) {
+      graph.importGraphDef(GraphDef.parseFrom(Files.readAllBytes(folder.resolve("input_trans.pb"))));
+      try (Session session = new Session(graph); TString in = TString.tensorOfBytes(NdArrays.scalarOfObject(png));
+          Result result = session.runner().feed("in_images:0", in).fetch("transferred_input:0").run()) {
+        TFloat32 out = (TFloat32) result.get(0);
+        imageShape = out.shape().asArray();
+        image = new float[(int) out.size()];
+        out.copyTo(org.tensorflow.ndarray.buffer.DataBuffers.of(image, false, false));
+      }
+    }
+    float[] features;
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession session = env.createSession(featurizer.toString());
+        OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(image), imageShape);
+        OrtSession.Result result = session.run(Map.of("images", in))) {
+      FloatBuffer buffer = ((OnnxTensor) result.get(0)).getFloatBuffer();
+      features = new float[buffer.remaining()];
+      buffer.get(features);
+    }
+    try (Graph graph = new Graph()) {
+      graph.importGraphDef(GraphDef.parseFrom(Files.readAllBytes(folder.resolve("resnet50_classifier.pb"))));
+      try (Session session = new Session(graph);
+          TFloat32 in = TFloat32.tensorOf(org.tensorflow.ndarray.Shape.of(1, 1, 1, FEATURES),
+              org.tensorflow.ndarray.buffer.DataBuffers.of(features, true, false));
+          Result result = session.runner().feed("Input:0", in).fetch("resnet_v1_50/logits/Softmax:0").run()) {
+        TFloat32 out = (TFloat32) result.get(0);
+        float[] scores = new float[(int) out.size()];
+        out.copyTo(org.tensorflow.ndarray.buffer.DataBuffers.of(scores, false, false));
+        return scores;
+      }
+    }
   }
 
   /** A folder holding the walkthrough's definition and graphs ({@code classes} classes), ready to zip. */
