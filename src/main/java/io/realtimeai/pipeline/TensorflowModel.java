@@ -103,7 +103,7 @@ final class TensorflowModel implements StageModel {
       definition = GraphDef.parseFrom(Files.readAllBytes(file));
     } catch (InvalidProtocolBufferException e) {
       throw new InvalidPackageException(field + ".model_path: " + label
-          + " is not a TensorFlow GraphDef (a binary protobuf): " + e.getMessage());
+          + " is not a TensorFlow GraphDef (a binary protobuf): " + firstSentence(e.getMessage()));
     } catch (IOException e) {
       throw new InvalidPackageException(field + ".model_path: " + label + " cannot be read: " + e.getMessage());
     }
@@ -331,6 +331,13 @@ final class TensorflowModel implements StageModel {
     ByteBuffer data = ByteBuffer.allocateDirect(bytes.length).order(ByteOrder.LITTLE_ENDIAN);
     data.put(bytes).rewind();
     return new Tensor(element, tensor.shape().asArray(), data);
+  }
+
+  /** Protobuf's parse errors run to three sentences of advice; the first says what is wrong. */
+  private static String firstSentence(String message) {
+    String line = firstLine(message);
+    int end = line.indexOf(". ");
+    return end < 0 ? line : line.substring(0, end + 1);
   }
 
   private static String firstLine(String message) {
