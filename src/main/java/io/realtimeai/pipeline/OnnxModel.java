@@ -85,7 +85,9 @@ final class OnnxModel implements StageModel {
     nodes.forEach((name, node) -> {
       if (node.getInfo() instanceof TensorInfo tensor) {
         ElementType type = ElementType.of(tensor.onnxType).orElse(null);
-        String typeName = type != null ? type.toString() : tensor.onnxType.name().replace("ONNX_TENSOR_ELEMENT_DATA_TYPE_", "").toLowerCase(java.util.Locale.ROOT);
+        // ONNX's own notation for what the pipeline cannot carry: tensor(string) is no tf.string input.
+        String typeName = type != null ? type.toString() : "tensor(" + tensor.onnxType.name()
+            .replace("ONNX_TENSOR_ELEMENT_DATA_TYPE_", "").toLowerCase(java.util.Locale.ROOT) + ")";
         ports.put(name, new Port(name, type, typeName, tensor.getShape()));
       } else {
         ports.put(name, new Port(name, null, String.valueOf(node.getInfo()), null));

@@ -678,10 +678,10 @@ public final class Pipeline implements AutoCloseable {
         OnnxModel model = OnnxModel.open(file, options, buffers);
         accelerator = model.accelerator();
         return model;
+      } catch (IllegalStateException e) {
+        // The machine's fault (session options, the accelerator asked for), not the package's.
+        throw e;
       } catch (OrtException | RuntimeException e) {
-        if (e instanceof IllegalStateException) {
-          throw (IllegalStateException) e;
-        }
         problems.add(field + ": " + label + " is not a loadable ONNX model: " + firstLine(e.getMessage()));
         return null;
       }

@@ -16,7 +16,8 @@ interface StageModel extends AutoCloseable {
    *
    * @param name its name in the model ({@code Input:0} for a TensorFlow tensor, {@code images} for ONNX or an alias)
    * @param type its element type, or null when the pipeline cannot carry it (see {@code typeName})
-   * @param typeName how messages name its type ({@code float32}, {@code string}, {@code map} …)
+   * @param typeName how messages name its type ({@code float32}; {@code string} only for TensorFlow's
+   *     {@code tf.string}, which takes encoded images; {@code tensor(string)} for ONNX's …)
    * @param shape its dimensions, -1 where free; null when even the rank is unknown
    */
   record Port(String name, ElementType type, String typeName, long[] shape) {

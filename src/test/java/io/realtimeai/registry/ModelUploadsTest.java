@@ -13,6 +13,8 @@ import io.realtimeai.storage.StorageLayout;
 import io.realtimeai.testing.AzuriteExtension;
 import io.realtimeai.testing.Fixtures;
 import io.realtimeai.testing.ModelFolders;
+import io.realtimeai.testing.OnnxLayouts;
+import io.realtimeai.testing.TensorflowGraphs;
 import io.realtimeai.testing.TestApp;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -127,6 +129,40 @@ class ModelUploadsTest {
     JsonNode status = settled("tiny-first");
     assertThat(status.get("state").asText()).isEqualTo("Registered");
     assertThat(app.get("/api/models/tiny-first").body().get("sha256").asText()).isEqualTo(expectedSha256(folder));
+  }
+
+  @Test
+  void folderWithASavedModel_waitsForItsSavedModelThenRegistersEveryFileOfIt() throws Exception {
+    Path folder = dir.resolve("saved");
+    TensorflowGraphs.savedModel(folder.resolve("classifier"), 10, 7);
+    ModelFolders.labels(folder, 10);
+    ModelFolders.definition(folder, "{ 'pipeline': [ { 'type': 'tensorflow', 'model_path': 'classifier' } ],"
+        + " 'labels': 'labels.txt' }");
+    app.drop(StorageLayout.MODEL_UPLOADS, "saved/service_def.json", Files.readAllBytes(folder.resolve("service_def.json")));
+    app.drop(StorageLayout.MODEL_UPLOADS, "saved/labels.txt", Files.readAllBytes(folder.resolve("labels.txt")));
+    app.drop(StorageLayout.MODEL_UPLOADS, "saved/notes.txt", "not part of the model".getBytes());
+
+    assertThat(pending("saved").get("missing")).extracting(JsonNode::asText).containsExactly("classifier/saved_model.pb");
+
+    try (var files = Files.walk(folder.resolve("classifier"))) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        app.drop(StorageLayout.MODEL_UPLOADS, "saved/" + folder.relativize(file), Files.readAllBytes(file));
+      }
+    }
+    JsonNode status = settled("saved");
+    assertThat(status.get("state").asText()).as(status.toString()).isEqualTo("Registered");
+    assertThat(app.get("/api/models/saved:1").body().get("sha256").asText()).isEqualTo(expectedSha256(folder));
+  }
+
+  @Test
+  void folderWithExternalData_registersTheModelWithItsDataFile() throws Exception {
+    Path folder = OnnxLayouts.EXTERNAL_DATA.folder(dir.resolve("external"));
+
+    dropFolder(folder, "external", false);
+
+    JsonNode status = settled("external");
+    assertThat(status.get("state").asText()).as(status.toString()).isEqualTo("Registered");
+    assertThat(app.get("/api/models/external:1").body().get("sha256").asText()).isEqualTo(expectedSha256(folder));
   }
 
   @Test
