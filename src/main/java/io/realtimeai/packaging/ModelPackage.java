@@ -43,19 +43,17 @@ public record ModelPackage(Path root, ServiceDefinition definition) {
     }
     ServiceDefinition definition = ServiceDefinitions.parse(json);
     List<String> problems = new ArrayList<>();
-    for (Map.Entry<String, String> file : referencedFiles(definition).entrySet()) {
-      String field = file.getKey();
-      String name = file.getValue();
-      String unsafe = PackageArchive.nameProblem(name);
-      Path path = root.resolve(name);
+    for (Named file : named(definition)) {
+      String unsafe = PackageArchive.nameProblem(file.path());
+      Path path = root.resolve(file.path());
       if (unsafe != null) {
-        problems.add(field + ": '" + name + "' must be a relative path inside the package (it " + unsafe + ")");
-      } else if (Files.isDirectory(path) && isTensorflowModel(definition, field)) {
+        problems.add(file.field() + ": '" + file.path() + "' must be a relative path inside the package (it " + unsafe + ")");
+      } else if (Files.isDirectory(path) && file.stage() instanceof TensorflowStage) {
         continue;
       } else if (!Files.isRegularFile(path)) {
-        problems.add(field + ": file '" + name + "' is not in the package");
-      } else if (isOnnxModel(definition, field)) {
-        problems.addAll(externalDataProblems(root, field, name));
+        problems.add(file.field() + ": file '" + file.path() + "' is not in the package");
+      } else if (file.stage() instanceof OnnxStage) {
+        problems.addAll(externalDataProblems(root, file.field(), file.path()));
       }
     }
     if (!problems.isEmpty()) {
@@ -64,25 +62,33 @@ public record ModelPackage(Path root, ServiceDefinition definition) {
     return new ModelPackage(root, definition);
   }
 
+  /**
+   * A file a definition names: the field that names it ({@code pipeline[1].model_path}), its
+   * '/'-separated path, and the stage it belongs to (null for the labels).
+   */
+  private record Named(String field, String path, Stage stage) {}
+
+  private static List<Named> named(ServiceDefinition definition) {
+    List<Named> files = new ArrayList<>();
+    List<Stage> pipeline = definition.pipeline();
+    for (int i = 0; i < pipeline.size(); i++) {
+      String field = "pipeline[" + i + "].model_path";
+      if (pipeline.get(i) instanceof OnnxStage onnx) {
+        files.add(new Named(field, onnx.modelPath().replace('\\', '/'), onnx));
+      } else if (pipeline.get(i) instanceof TensorflowStage tensorflow) {
+        String path = tensorflow.modelPath().replace('\\', '/');
+        files.add(new Named(field, path.endsWith("/") ? path.substring(0, path.length() - 1) : path, tensorflow));
+      }
+    }
+    if (definition.labels() != null) {
+      files.add(new Named("labels", definition.labels().replace('\\', '/'), null));
+    }
+    return files;
+  }
+
   /** True when {@code file} is the model_path of a tensorflow stage, which may be a SavedModel folder. */
   public static boolean isFolderStage(ServiceDefinition definition, String file) {
-    return referencedFiles(definition).entrySet().stream()
-        .anyMatch(e -> e.getValue().equals(file) && isTensorflowModel(definition, e.getKey()));
-  }
-
-  private static boolean isTensorflowModel(ServiceDefinition definition, String field) {
-    return stageOf(definition, field) instanceof TensorflowStage;
-  }
-
-  private static boolean isOnnxModel(ServiceDefinition definition, String field) {
-    return stageOf(definition, field) instanceof OnnxStage;
-  }
-
-  private static Stage stageOf(ServiceDefinition definition, String field) {
-    if (!field.startsWith("pipeline[")) {
-      return null;
-    }
-    return definition.pipeline().get(Integer.parseInt(field.substring("pipeline[".length(), field.indexOf(']'))));
+    return named(definition).stream().anyMatch(f -> f.path().equals(file) && f.stage() instanceof TensorflowStage);
   }
 
   /** An ONNX model's external data files must be inside the package, beside it or below. */
@@ -139,8 +145,8 @@ public record ModelPackage(Path root, ServiceDefinition definition) {
   public Set<String> files() throws IOException {
     Set<String> files = new TreeSet<>();
     files.add(ServiceDefinition.FILE_NAME);
-    for (Map.Entry<String, String> named : referencedFiles(definition).entrySet()) {
-      Path path = root.resolve(named.getValue());
+    for (Named named : named(definition)) {
+      Path path = root.resolve(named.path());
       if (Files.isDirectory(path)) {
         try (Stream<Path> inside = Files.walk(path)) {
           inside.filter(Files::isRegularFile)
@@ -148,9 +154,9 @@ public record ModelPackage(Path root, ServiceDefinition definition) {
         }
         continue;
       }
-      files.add(named.getValue());
-      if (isOnnxModel(definition, named.getKey())) {
-        files.addAll(externalData(root, named.getValue()));
+      files.add(named.path());
+      if (named.stage() instanceof OnnxStage) {
+        files.addAll(externalData(root, named.path()));
       }
     }
     return files;
@@ -159,22 +165,8 @@ public record ModelPackage(Path root, ServiceDefinition definition) {
   /** The files a definition names, by the field that names them ({@code pipeline[1].model_path}). */
   public static Map<String, String> referencedFiles(ServiceDefinition definition) {
     Map<String, String> files = new LinkedHashMap<>();
-    List<Stage> pipeline = definition.pipeline();
-    for (int i = 0; i < pipeline.size(); i++) {
-      if (pipeline.get(i) instanceof OnnxStage onnx) {
-        files.put("pipeline[" + i + "].model_path", onnx.modelPath().replace('\\', '/'));
-      } else if (pipeline.get(i) instanceof TensorflowStage tensorflow) {
-        files.put("pipeline[" + i + "].model_path", stripSlash(tensorflow.modelPath().replace('\\', '/')));
-      }
-    }
-    if (definition.labels() != null) {
-      files.put("labels", definition.labels().replace('\\', '/'));
-    }
+    named(definition).forEach(file -> files.put(file.field(), file.path()));
     return files;
-  }
-
-  private static String stripSlash(String path) {
-    return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
   }
 
   /** The accelerated models a definition needs from the catalog, as {@code ref/version}. */

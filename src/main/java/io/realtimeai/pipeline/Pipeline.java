@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.Locale;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -345,7 +344,9 @@ public final class Pipeline implements AutoCloseable {
         predictImages(List.of(sampleImage(definition.imageStage().orElseThrow().width(),
             definition.imageStage().orElseThrow().height(), "jpg")));
       } else if (takesImages()) {
-        warmUpEncoded();
+        if (!warmUpEncoded()) {
+          return;
+        }
       } else {
         long[] item = Shapes.item(steps.get(0).inputShape());
         long[] shape = Shapes.withBatch(1, Arrays.stream(item).map(d -> d < 0 ? 1 : d).toArray());
@@ -359,11 +360,13 @@ public final class Pipeline implements AutoCloseable {
    * A model that decodes images itself is warmed up on a grey 224×224 PNG (what the walkthrough's
    * graphs take). A graph that wants other images is not broken for refusing it: it starts cold.
    */
-  private void warmUpEncoded() {
+  private boolean warmUpEncoded() {
     try {
       predictImages(List.of(sampleImage(224, 224, "png")));
+      return true;
     } catch (UnprocessableException e) {
       LOG.warning(() -> "warm-up skipped: " + steps.get(0).label() + " refused a grey 224x224 PNG: " + e.getMessage());
+      return false;
     }
   }
 

@@ -81,15 +81,23 @@ final class TensorflowModel implements StageModel {
    * @param field the stage's field in messages ({@code pipeline[1]})
    * @param label how messages name the model ({@code 'input_trans.pb'})
    * @throws InvalidPackageException naming the field, the file and the reason it cannot be loaded
+   * @throws IllegalStateException when TensorFlow itself cannot start on this machine
    */
   static StageModel open(Path path, String field, String label, TensorflowStage stage, PipelineOptions options) {
     int threads = EngineThreads.resolve(options.intraOpThreads());
     // One inter-op thread: stages run one after the other, and ONNX Runtime's threads share the cores.
     ConfigProto config = ConfigProto.newBuilder()
         .setIntraOpParallelismThreads(threads).setInterOpParallelismThreads(1).build();
-    return Files.isDirectory(path)
-        ? openSavedModel(path, field, label, stage, config)
-        : openGraphDef(path, field, label, stage, config);
+    try {
+      return Files.isDirectory(path)
+          ? openSavedModel(path, field, label, stage, config)
+          : openGraphDef(path, field, label, stage, config);
+    } catch (LinkageError e) {
+      // The machine's fault, not the package's: TensorFlow's natives did not load here.
+      throw new IllegalStateException("TensorFlow cannot start on this machine (" + System.getProperty("os.name") + " "
+          + System.getProperty("os.arch") + "; this build carries TensorFlow's linux-x86_64 natives): "
+          + firstLine(e.getMessage()), e);
+    }
   }
 
   private static StageModel openGraphDef(Path file, String field, String label, TensorflowStage stage,
