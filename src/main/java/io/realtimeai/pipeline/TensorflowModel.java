@@ -55,6 +55,8 @@ final class TensorflowModel implements StageModel {
   /** The tag TensorFlow Serving loads SavedModels with. */
   private static final String SERVE_TAG = "serve";
   private static final Pattern MISSING_OP = Pattern.compile("Op type not registered '([^']+)'");
+  /** The ops that hold state a frozen graph has turned into constants. */
+  private static final Set<String> VARIABLES = Set.of("Variable", "VariableV2", "VarHandleOp");
 
   private final Graph graph;
   private final Session session;
@@ -62,7 +64,7 @@ final class TensorflowModel implements StageModel {
   /** Inputs by name: a frozen graph's placeholders, or a signature's aliases. */
   private final Map<String, Port> inputs;
   private final Map<String, Port> outputs;
-  /** A SavedModel's aliases by the graph tensor each stands for (identity for a frozen graph). */
+  /** A SavedModel's graph tensor by the alias that stands for it (empty for a frozen graph). */
   private final Map<String, String> tensors;
 
   private TensorflowModel(Graph graph, Session session, SavedModelBundle bundle, Map<String, Port> inputs,
@@ -131,6 +133,12 @@ final class TensorflowModel implements StageModel {
           inputs.put(port.name(), port);
           continue;
         }
+        if (VARIABLES.contains(op.type())) {
+          // A graph with variables needs a checkpoint to restore them from, which a .pb does not hold.
+          throw new InvalidPackageException(field + ".model_path: " + label + " is not frozen: its " + op.type() + " '"
+              + op.name() + "' needs a checkpoint (freeze the graph: convert_variables_to_constants), or give the"
+              + " SavedModel folder");
+        }
         if (op.type().equals("Const") || op.type().equals("NoOp")) {
           continue;
         }
@@ -143,6 +151,9 @@ final class TensorflowModel implements StageModel {
       }
       Session session = new Session(graph, config);
       return new TensorflowModel(graph, session, null, inputs, outputs, Map.of());
+    } catch (InvalidPackageException e) {
+      graph.close();
+      throw e;
     } catch (RuntimeException e) {
       graph.close();
       throw new InvalidPackageException(field + ".model_path: " + label + " " + refusal(e));

@@ -150,6 +150,24 @@ class TensorflowStageTest {
   }
 
   @Test
+  void validate_refusesAGraphThatIsNotFrozen() throws IOException {
+    Path folder = dir.resolve("model");
+    Files.createDirectories(folder);
+    try (org.tensorflow.Graph graph = new org.tensorflow.Graph()) {
+      org.tensorflow.op.Ops tf = org.tensorflow.op.Ops.create(graph);
+      var x = tf.withName("x").placeholder(org.tensorflow.types.TFloat32.class,
+          org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, 4)));
+      var w = tf.withName("w").variable(tf.constant(new float[][] {{1}, {2}, {3}, {4}}));
+      tf.withName("y").linalg.matMul(x, w);
+      Files.write(folder.resolve("unfrozen.pb"), graph.toGraphDef().toByteArray());
+    }
+    definition(folder, "{ 'pipeline': [ { 'type': 'tensorflow', 'model_path': 'unfrozen.pb', 'output_tensor': 'y' } ] }");
+    assertThat(problems(folder)).singleElement().asString()
+        .startsWith("pipeline[0].model_path: 'unfrozen.pb' is not frozen: its ")
+        .contains("needs a checkpoint (freeze the graph: convert_variables_to_constants)");
+  }
+
+  @Test
   void validate_refusesEncodedImagesFedToALaterStage() throws IOException {
     Path folder = TensorflowGraphs.walkthroughFolder(dir.resolve("model"), 10);
     definition(folder, "{ 'pipeline': [ " + io.realtimeai.testing.ModelFolders.IMAGE_STAGE.replace('"', '\'')
