@@ -28,9 +28,9 @@ public final class ModelPackager {
    * @param files the files it holds
    * @param bytes its size
    * @param sha256 its SHA-256, hex
-   * @param warnings what could not be checked
+   * @param pipeline what checking understood: each stage's inputs and outputs, the labels, what could not be checked
    */
-  public record Packed(Path zip, List<String> files, long bytes, String sha256, List<String> warnings) {}
+  public record Packed(Path zip, List<String> files, long bytes, String sha256, Pipeline.Validation pipeline) {}
 
   /**
    * Checks a package folder and answers what checking found.
@@ -53,7 +53,7 @@ public final class ModelPackager {
       throw new InvalidPackageException(validation.problems());
     }
     PackageArchive.write(folder, modelPackage.files(), zip);
-    return new Packed(zip, List.copyOf(modelPackage.files()), Files.size(zip), sha256(zip), validation.warnings());
+    return new Packed(zip, List.copyOf(modelPackage.files()), Files.size(zip), sha256(zip), validation);
   }
 
   /** The SHA-256 of a file, hex. */

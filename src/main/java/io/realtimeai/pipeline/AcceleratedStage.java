@@ -12,13 +12,15 @@ import java.util.List;
  *     either the whole shape (its first entry is the batch) or the shape of one item
  * @param inputTensor the featurizer input (optional when it has one input)
  * @param outputTensor the featurizer output (optional when it has one output)
+ * @param name the stage's name, informational (Brainwave's stages carry one)
  */
 public record AcceleratedStage(
     String modelRef,
     String modelVersion,
     List<Long> outputTensorDims,
     String inputTensor,
-    String outputTensor)
+    String outputTensor,
+    String name)
     implements Stage {
   public AcceleratedStage {
     if (modelRef == null || modelRef.isBlank()) {

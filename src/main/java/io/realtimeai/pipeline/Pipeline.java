@@ -1,12 +1,7 @@
 package io.realtimeai.pipeline;
 
-import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxValue;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.TensorInfo;
 import io.realtimeai.error.BadRequestException;
 import io.realtimeai.error.InvalidPackageException;
 import io.realtimeai.error.UnprocessableException;
@@ -27,16 +22,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.logging.Logger;
 import javax.imageio.ImageIO;
 
 /**
  * A loaded service definition, ready to run: the image stage (if any), then each model stage on
- * one ONNX Runtime session created once, outputs fed to the next stage with element types
- * converted and shapes checked. Thread-safe: any number of calls may run at once, each on its own
- * engine run, or sharing runs when the definition asks for {@link Batching}.
+ * its engine (ONNX Runtime, or TensorFlow for {@code tensorflow} stages), loaded once, outputs fed
+ * to the next stage with element types converted and shapes checked. Thread-safe: any number of
+ * calls may run at once, each on its own engine run, or sharing runs when the definition asks for
+ * {@link Batching}.
  */
 public final class Pipeline implements AutoCloseable {
-  private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
+  private static final Logger LOG = Logger.getLogger(Pipeline.class.getName());
 
   private final ServiceDefinition definition;
   private final ImagePreprocessor preprocessor;
@@ -48,26 +45,49 @@ public final class Pipeline implements AutoCloseable {
   private final PipelineOptions options;
   private final Map<String, OutputInfo> outputs;
   /** The engine's input buffers, reused from call to call (see {@link BufferPool} for why). */
-  private final BufferPool buffers = new BufferPool();
+  private final BufferPool buffers;
   /** Null when the definition does not ask for batching: every call runs on its own. */
   private final DynamicBatcher batcher;
 
-  /** One model stage: its session, the input it is fed and the output that goes on. */
+  /** One model stage: its model, the input it is fed and the output that goes on. */
   private record Step(
       String label,
-      OrtSession session,
-      OrtSession.SessionOptions sessionOptions,
-      String inputName,
-      ElementType inputType,
-      long[] inputShape,
-      String outputName,
-      ElementType outputType,
-      long[] outputShape,
+      StageModel model,
+      StageModel.Port input,
+      StageModel.Port output,
       Set<String> requested,
       long[] checkDims) {
 
+    String inputName() {
+      return input.name();
+    }
+
+    ElementType inputType() {
+      return input.type();
+    }
+
+    /** The input's shape; null when the model does not say even its rank. */
+    long[] inputShape() {
+      return input.shape();
+    }
+
+    String outputName() {
+      return output.name();
+    }
+
+    long[] outputShape() {
+      return output.shape();
+    }
+
+    /** True when the model takes any batch size (a graph that says nothing of its input's shape does). */
     boolean batchable() {
-      return inputShape.length > 0 && inputShape[0] < 0;
+      long[] shape = input.shape();
+      return shape == null || shape.length > 0 && shape[0] < 0;
+    }
+
+    /** True for a {@code tf.string} input fed one encoded image per run (a scalar, or a rank it does not say). */
+    boolean takesOneImageAtATime() {
+      return input.takesEncoded() && (input.shape() == null || input.shape().length == 0);
     }
   }
 
@@ -75,14 +95,15 @@ public final class Pipeline implements AutoCloseable {
    * One output the pipeline answers with.
    *
    * @param alias the name it is returned under (the definition's output name for the main output)
-   * @param modelName the ONNX output it comes from
+   * @param modelName the model output it comes from
    * @param type its element type, as returned
-   * @param shape its declared shape
+   * @param shape its declared shape, as returned (null when the model does not say its rank)
    */
   public record OutputInfo(String alias, String modelName, ElementType type, long[] shape) {}
 
   private Pipeline(ServiceDefinition definition, ImagePreprocessor preprocessor, String inputAlias,
-      List<Step> steps, List<String> labels, String accelerator, EngineThreads threads, PipelineOptions options) {
+      List<Step> steps, List<String> labels, String accelerator, EngineThreads threads, PipelineOptions options,
+      BufferPool buffers) {
     this.definition = definition;
     this.preprocessor = preprocessor;
     this.inputAlias = inputAlias;
@@ -91,6 +112,7 @@ public final class Pipeline implements AutoCloseable {
     this.accelerator = accelerator;
     this.threads = threads;
     this.options = options;
+    this.buffers = buffers;
     this.outputs = describeOutputs();
     this.batcher = definition.batching() == null ? null
         : new DynamicBatcher(definition.batching(), this::runBatch, buffers);
@@ -115,9 +137,10 @@ public final class Pipeline implements AutoCloseable {
 
   /**
    * What checking a package found: problems stop it from serving; warnings name what could not be
-   * checked (an accelerated stage when no catalog is at hand).
+   * checked (an accelerated stage when no catalog is at hand); the stages as understood, and how
+   * many labels the labels file holds (0 without one).
    */
-  public record Validation(List<String> problems, List<String> warnings, List<StageSignature> stages) {
+  public record Validation(List<String> problems, List<String> warnings, List<StageSignature> stages, int labels) {
     /** True when the package would serve. */
     public boolean ok() {
       return problems.isEmpty();
@@ -140,10 +163,11 @@ public final class Pipeline implements AutoCloseable {
     Loader loader = new Loader(root, definition, catalog, PipelineOptions.validation());
     loader.checkOnly = true;
     try (Pipeline ignored = loader.load()) {
-      return new Validation(List.of(), List.copyOf(loader.warnings), List.copyOf(loader.signatures));
+      return new Validation(List.of(), List.copyOf(loader.warnings), List.copyOf(loader.signatures), loader.labelCount);
     } catch (InvalidPackageException e) {
       loader.closeAll();
-      return new Validation(e.details(), List.copyOf(loader.warnings), List.copyOf(loader.signatures));
+      return new Validation(e.details(), List.copyOf(loader.warnings), List.copyOf(loader.signatures),
+          loader.labelCount);
     }
   }
 
@@ -177,7 +201,7 @@ public final class Pipeline implements AutoCloseable {
 
   /** True when the pipeline takes encoded images, false when it takes a numeric tensor. */
   public boolean takesImages() {
-    return preprocessor != null;
+    return preprocessor != null || steps.get(0).input().takesEncoded();
   }
 
   /** The Predict input alias: the image stage's input name, or the first model's input name. */
@@ -192,7 +216,8 @@ public final class Pipeline implements AutoCloseable {
 
   /** The input shape, batch first: {@code [batch]} of encoded images, or the first model's input shape. */
   public long[] inputShape() {
-    return preprocessor != null ? new long[] {-1} : steps.get(0).inputShape().clone();
+    long[] shape = steps.get(0).inputShape();
+    return takesImages() || shape == null ? new long[] {-1} : shape.clone();
   }
 
   /** The outputs by alias, the main output first. */
@@ -215,9 +240,12 @@ public final class Pipeline implements AutoCloseable {
     return threads;
   }
 
-  /** True when {@code alias} names the input, with or without TensorFlow's {@code :0}. */
+  /**
+   * True when {@code alias} names the input, with or without TensorFlow's {@code :0}: the alias, or
+   * the first model's own input name.
+   */
   public boolean isInputAlias(String alias) {
-    return TensorNames.matches(alias, inputAlias);
+    return TensorNames.matches(alias, inputAlias) || preprocessor == null && TensorNames.matches(alias, steps.get(0).inputName());
   }
 
   /**
@@ -227,11 +255,14 @@ public final class Pipeline implements AutoCloseable {
    * @throws UnprocessableException for an image that cannot be decoded, naming its index
    */
   public Map<String, Tensor> predictImages(List<byte[]> images) {
-    if (preprocessor == null) {
+    if (!takesImages()) {
       throw new BadRequestException("input '" + inputAlias + "': this model takes a "
           + inputType() + " tensor " + Shapes.describe(inputShape()) + ", not encoded images");
     }
     checkBatch(images.size());
+    if (preprocessor == null) {
+      return predictEncoded(images);
+    }
     int itemBytes = preprocessor.itemBytes();
     // Decoded on the caller's thread (so concurrent calls decode in parallel), into a reused buffer.
     ByteBuffer batch = buffers.take(images.size() * itemBytes);
@@ -253,13 +284,34 @@ public final class Pipeline implements AutoCloseable {
   }
 
   /**
+   * Feeds the images as they came to a model that decodes them itself (a {@code tf.string}
+   * input): all at once to a vector input, else one run of the whole pipeline per image, the
+   * outputs stacked (images of different sizes may give tensors that could not be stacked midway).
+   */
+  private Map<String, Tensor> predictEncoded(List<byte[]> images) {
+    Step first = steps.get(0);
+    if (!first.takesOneImageAtATime()) {
+      return chain(1, first.model().runEncoded(first.input(), images, first.requested()));
+    }
+    List<Map<String, Tensor>> parts = new ArrayList<>();
+    for (int i = 0; i < images.size(); i++) {
+      try {
+        parts.add(chain(1, first.model().runEncoded(first.input(), List.of(images.get(i)), first.requested())));
+      } catch (UnprocessableException e) {
+        throw new UnprocessableException("input '" + inputAlias + "'[" + i + "]: " + e.getMessage(), e);
+      }
+    }
+    return stackAll(parts);
+  }
+
+  /**
    * Runs the pipeline on a numeric tensor; its type and shape must be the first model's.
    *
    * @throws BadRequestException naming the input when the type or shape is wrong
    */
   public Map<String, Tensor> predictTensor(Tensor input) {
     Step first = steps.get(0);
-    if (preprocessor != null) {
+    if (takesImages()) {
       throw new BadRequestException("input '" + inputAlias + "': this model takes encoded images (DT_STRING), not a "
           + input.type() + " tensor");
     }
@@ -268,11 +320,12 @@ public final class Pipeline implements AutoCloseable {
           + " does not match the model's " + first.inputType() + " (" + first.inputType().dataType() + ")");
     }
     long[] shape = input.shape();
-    if (shape.length != first.inputShape().length
-        || !Shapes.compatible(Shapes.item(shape), Shapes.item(first.inputShape()))
-        || (first.inputShape()[0] >= 0 && first.inputShape()[0] != shape[0] && first.inputShape()[0] != 1)) {
+    long[] declared = first.inputShape();
+    if (declared != null && (shape.length != declared.length
+        || !Shapes.compatible(Shapes.item(shape), Shapes.item(declared))
+        || (declared[0] >= 0 && declared[0] != shape[0] && declared[0] != 1))) {
       throw new BadRequestException("input '" + inputAlias + "': shape " + Arrays.toString(shape)
-          + " does not match the model's " + Shapes.describe(first.inputShape()));
+          + " does not match the model's " + Shapes.describe(declared));
     }
     checkBatch(shape.length == 0 ? 1 : shape[0]);
     return shape.length == 0 ? run(input) : dispatch(input);
@@ -296,7 +349,12 @@ public final class Pipeline implements AutoCloseable {
   public void warmUp() {
     for (int i = 0; i < 3; i++) {
       if (preprocessor != null) {
-        predictImages(List.of(sampleJpeg(definition.imageStage().orElseThrow())));
+        predictImages(List.of(sampleImage(definition.imageStage().orElseThrow().width(),
+            definition.imageStage().orElseThrow().height(), "jpg")));
+      } else if (takesImages()) {
+        if (!warmUpEncoded()) {
+          return;
+        }
       } else {
         long[] item = Shapes.item(steps.get(0).inputShape());
         long[] shape = Shapes.withBatch(1, Arrays.stream(item).map(d -> d < 0 ? 1 : d).toArray());
@@ -306,9 +364,23 @@ public final class Pipeline implements AutoCloseable {
     }
   }
 
+  /**
+   * A model that decodes images itself is warmed up on a grey 224×224 PNG (what the walkthrough's
+   * graphs take). A graph that wants other images is not broken for refusing it: it starts cold.
+   */
+  private boolean warmUpEncoded() {
+    try {
+      predictImages(List.of(sampleImage(224, 224, "png")));
+      return true;
+    } catch (UnprocessableException e) {
+      LOG.warning(() -> "warm-up skipped: " + steps.get(0).label() + " refused a grey 224x224 PNG: " + e.getMessage());
+      return false;
+    }
+  }
+
   private void checkBatch(long size) {
     if (size < 1) {
-      throw new BadRequestException("input '" + inputAlias + "': holds no " + (preprocessor != null ? "images" : "rows"));
+      throw new BadRequestException("input '" + inputAlias + "': holds no " + (takesImages() ? "images" : "rows"));
     }
     if (size > options.maxBatch()) {
       throw new BadRequestException("input '" + inputAlias + "': " + size + " items in one call, above the limit of "
@@ -331,77 +403,51 @@ public final class Pipeline implements AutoCloseable {
       ByteBuffer slice = data.slice(i * itemBytes, itemBytes).order(ByteOrder.LITTLE_ENDIAN);
       parts.add(runBatch(new Tensor(input.type(), Shapes.withBatch(1, item), slice)));
     }
-    Map<String, Tensor> stacked = new LinkedHashMap<>();
-    for (String alias : parts.get(0).keySet()) {
-      stacked.put(alias, stack(parts.stream().map(p -> p.get(alias)).toList()));
-    }
-    return stacked;
+    return stackAll(parts);
   }
 
   private Map<String, Tensor> runBatch(Tensor input) {
-    List<AutoCloseable> open = new ArrayList<>();
-    List<ByteBuffer> leased = new ArrayList<>(1);
-    try {
-      OnnxTensor current = createTensor(input, leased);
-      open.add(current);
-      OrtSession.Result result = null;
-      Pinned pinned = null;
-      for (Step step : steps) {
-        OnnxTensor fed = adapt(current, step, open, leased);
-        pinned = pinOutput(step, fed.getInfo().getShape()[0], open, leased);
-        if (pinned == null) {
-          result = step.session().run(Map.of(step.inputName(), fed), step.requested());
-          current = (OnnxTensor) result.get(step.outputName()).orElseThrow();
-        } else {
-          Set<String> others = new LinkedHashSet<>(step.requested());
-          others.remove(step.outputName());
-          result = step.session().run(Map.of(step.inputName(), fed), others, Map.of(step.outputName(), pinned.tensor()));
-          current = pinned.tensor();
-        }
-        open.add(result);
-        if (step.checkDims() != null) {
-          checkDims(step, current.getInfo().getShape());
-        }
-      }
-      return collect(result, current, pinned == null ? null : pinned.buffer());
-    } catch (OrtException e) {
-      throw new UnprocessableException("the model could not run on this input: " + e.getMessage(), e);
-    } finally {
-      for (int i = open.size() - 1; i >= 0; i--) {
-        try {
-          open.get(i).close();
-        } catch (Exception ignored) {
-          // closing native tensors does not fail in practice; nothing to add to the caller's error
-        }
-      }
-      // Only now, with the tensors over them closed, may the buffers serve another call.
-      leased.forEach(buffers::give);
+    Step first = steps.get(0);
+    return chain(1, first.model().run(first.input(), adapt(input, first), first.requested()));
+  }
+
+  /**
+   * Runs the steps from {@code next} on, each fed the previous step's output, and answers the
+   * pipeline's outputs from the last step's.
+   */
+  private Map<String, Tensor> chain(int next, Map<String, Tensor> produced) {
+    Map<String, Tensor> result = produced;
+    checkDims(steps.get(next - 1), result);
+    for (int i = next; i < steps.size(); i++) {
+      Step step = steps.get(i);
+      Tensor current = result.get(steps.get(i - 1).outputName());
+      result = step.model().run(step.input(), adapt(current, step), step.requested());
+      checkDims(step, result);
     }
+    return collect(result);
   }
 
   /** Converts the element type and reshapes when the next model declares another layout of the same elements. */
-  private OnnxTensor adapt(OnnxTensor current, Step step, List<AutoCloseable> open, List<ByteBuffer> leased)
-      throws OrtException {
-    TensorInfo info = current.getInfo();
-    ElementType type = ElementType.of(info.onnxType).orElseThrow();
-    long[] shape = info.getShape();
+  private static Tensor adapt(Tensor current, Step step) {
+    long[] shape = current.shape();
     long[] wanted = shape;
-    long[] item = Shapes.item(step.inputShape());
-    if (!Arrays.equals(Shapes.item(shape), item) && Shapes.isStatic(item)
-        && Shapes.itemElements(shape) == Tensor.elementCount(item)) {
-      wanted = Shapes.withBatch(shape[0], item);
+    long[] declared = step.inputShape();
+    if (declared != null && shape.length > 0) {
+      long[] item = Shapes.item(declared);
+      if (!Arrays.equals(Shapes.item(shape), item) && Shapes.isStatic(item)
+          && Shapes.itemElements(shape) == Tensor.elementCount(item)) {
+        wanted = Shapes.withBatch(shape[0], item);
+      }
     }
-    if (type == step.inputType() && wanted == shape) {
-      return current;
-    }
-    Tensor converted = new Tensor(type, shape, current.getByteBuffer()).convertTo(step.inputType()).reshape(wanted);
-    OnnxTensor adapted = createTensor(converted, leased);
-    open.add(adapted);
-    return adapted;
+    return current.convertTo(step.inputType()).reshape(wanted);
   }
 
-  private static void checkDims(Step step, long[] actual) {
+  private static void checkDims(Step step, Map<String, Tensor> result) {
     long[] dims = step.checkDims();
+    if (dims == null) {
+      return;
+    }
+    long[] actual = result.get(step.outputName()).shape();
     long[] item = Shapes.item(actual);
     boolean matches = Arrays.equals(item, dims) || Arrays.equals(item, Shapes.item(dims)) && dims.length == actual.length;
     if (!matches) {
@@ -410,68 +456,20 @@ public final class Pipeline implements AutoCloseable {
     }
   }
 
-  /**
-   * The step's main output as an engine tensor over a pooled buffer (added to {@code leased}), which
-   * ONNX Runtime then writes in place; null when its shape is not known before the run (a free
-   * dimension besides the batch), and the engine allocates it.
-   */
-  private Pinned pinOutput(Step step, long batch, List<AutoCloseable> open, List<ByteBuffer> leased)
-      throws OrtException {
-    long[] item = Shapes.item(step.outputShape());
-    if (step.outputShape().length == 0 || !Shapes.isStatic(item)) {
-      return null;
-    }
-    long[] shape = Shapes.withBatch(step.outputShape()[0] >= 0 ? step.outputShape()[0] : batch, item);
-    ByteBuffer buffer = buffers.take(Math.toIntExact(Tensor.elementCount(shape) * step.outputType().bytes()));
-    leased.add(buffer);
-    OnnxTensor tensor = OnnxTensor.createTensor(ENV, buffer, shape, step.outputType().javaType());
-    open.add(tensor);
-    return new Pinned(tensor, buffer);
-  }
-
-  /** An engine tensor over a pooled buffer. */
-  private record Pinned(OnnxTensor tensor, ByteBuffer buffer) {}
-
-  /**
-   * The outputs the pipeline answers with, copied out of the engine's tensors: {@code last} is the
-   * last step's main output, over {@code lastBuffer} when it was pinned, which goes back to the pool
-   * after this.
-   */
-  private Map<String, Tensor> collect(OrtSession.Result result, OnnxTensor last, ByteBuffer lastBuffer)
-      throws OrtException {
+  private Map<String, Tensor> collect(Map<String, Tensor> result) {
     Map<String, Tensor> answer = new LinkedHashMap<>();
-    Step lastStep = steps.get(steps.size() - 1);
     for (OutputInfo output : outputs.values()) {
-      boolean main = output.modelName().equals(lastStep.outputName());
-      OnnxTensor tensor = main ? last : (OnnxTensor) result.get(output.modelName()).orElseThrow();
-      TensorInfo info = tensor.getInfo();
-      // A pinned buffer is copied out: it serves another call as soon as this one returns.
-      ByteBuffer data = main && lastBuffer != null
-          ? ByteBuffer.allocate(lastBuffer.capacity()).order(ByteOrder.nativeOrder()).put(lastBuffer.duplicate().clear()).rewind()
-          : tensor.getByteBuffer();
-      Tensor out = new Tensor(ElementType.of(info.onnxType).orElseThrow(), info.getShape(), data)
-          .convertTo(output.type());
-      if (output.alias().equals(definition.output().name()) && definition.output().softmax()) {
-        out = softmax(out);
+      Tensor out = result.get(output.modelName()).convertTo(output.type());
+      if (output.alias().equals(definition.output().name())) {
+        // [N, C, 1, 1] and [N, 1, 1, C] are answered as [N, C], as scoring clients and softmax want them.
+        out = out.reshape(Shapes.classes(out.shape()));
+        if (definition.output().softmax()) {
+          out = softmax(out);
+        }
       }
       answer.put(output.alias(), out);
     }
     return answer;
-  }
-
-  /**
-   * An engine tensor over the tensor's bytes: directly when they are already in direct memory
-   * (ONNX Runtime then reads them in place), else copied into a pooled buffer added to {@code leased}.
-   */
-  private OnnxTensor createTensor(Tensor tensor, List<ByteBuffer> leased) throws OrtException {
-    ByteBuffer data = tensor.data();
-    if (!data.isDirect() || data.order() != ByteOrder.nativeOrder()) {
-      ByteBuffer direct = buffers.take(data.remaining());
-      leased.add(direct);
-      direct.put(data).rewind();
-      data = direct;
-    }
-    return OnnxTensor.createTensor(ENV, data, tensor.shape(), tensor.type().javaType());
   }
 
   /** Softmax over the last dimension. */
@@ -496,6 +494,15 @@ public final class Pipeline implements AutoCloseable {
     return Tensor.ofFloats(shape, values);
   }
 
+  /** The outputs of runs on parts of a batch, stacked along the batch dimension. */
+  private static Map<String, Tensor> stackAll(List<Map<String, Tensor>> parts) {
+    Map<String, Tensor> stacked = new LinkedHashMap<>();
+    for (String alias : parts.get(0).keySet()) {
+      stacked.put(alias, stack(parts.stream().map(p -> p.get(alias)).toList()));
+    }
+    return stacked;
+  }
+
   private static Tensor stack(List<Tensor> parts) {
     Tensor first = parts.get(0);
     long[] shape = first.shape();
@@ -510,28 +517,24 @@ public final class Pipeline implements AutoCloseable {
   private Map<String, OutputInfo> describeOutputs() {
     Step last = steps.get(steps.size() - 1);
     Map<String, OutputInfo> described = new LinkedHashMap<>();
-    try {
-      Map<String, NodeInfo> info = last.session().getOutputInfo();
-      for (String name : last.requested()) {
-        TensorInfo tensor = (TensorInfo) info.get(name).getInfo();
-        ElementType type = ElementType.of(tensor.onnxType).orElseThrow();
-        // Floating outputs are answered as float32 (DT_FLOAT), as TensorFlow Serving clients expect.
-        ElementType answered = type.isFloatingPoint() ? ElementType.FLOAT32 : type;
-        String alias = name.equals(last.outputName()) ? definition.output().name() : name;
-        described.put(alias, new OutputInfo(alias, name, answered, tensor.getShape()));
-      }
-    } catch (OrtException e) {
-      throw new IllegalStateException("cannot read the outputs of " + last.label(), e);
+    for (String name : last.requested()) {
+      StageModel.Port port = name.equals(last.outputName()) ? last.output() : last.model().outputs().get(name);
+      // Floating outputs are answered as float32 (DT_FLOAT), as TensorFlow Serving clients expect.
+      ElementType answered = port.type().isFloatingPoint() ? ElementType.FLOAT32 : port.type();
+      boolean main = name.equals(last.outputName());
+      String alias = main ? definition.output().name() : name;
+      long[] shape = main && port.shape() != null ? Shapes.classes(port.shape()) : port.shape();
+      described.put(alias, new OutputInfo(alias, name, answered, shape));
     }
     return java.util.Collections.unmodifiableMap(described);
   }
 
-  /** A small grey JPEG of the image stage's size, for warming up the decoder and the models. */
-  private static byte[] sampleJpeg(ImageStage stage) {
-    BufferedImage image = new BufferedImage(stage.width(), stage.height(), BufferedImage.TYPE_3BYTE_BGR);
+  /** A small grey image, for warming up the decoder and the models. */
+  private static byte[] sampleImage(int width, int height, String format) {
+    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
-      ImageIO.write(image, "jpg", out);
+      ImageIO.write(image, format, out);
     } catch (IOException e) {
       throw new IllegalStateException("cannot encode the warm-up image", e);
     }
@@ -540,18 +543,7 @@ public final class Pipeline implements AutoCloseable {
 
   @Override
   public void close() {
-    for (Step step : steps) {
-      closeQuietly(step.session());
-      step.sessionOptions().close();
-    }
-  }
-
-  private static void closeQuietly(OrtSession session) {
-    try {
-      session.close();
-    } catch (OrtException ignored) {
-      // the session is going away with the pipeline; nothing useful to do with a failure here
-    }
+    steps.forEach(step -> step.model().close());
   }
 
   /** Builds a pipeline stage by stage, collecting every problem rather than stopping at the first. */
@@ -560,12 +552,14 @@ public final class Pipeline implements AutoCloseable {
     private final ServiceDefinition definition;
     private final AcceleratedCatalog catalog;
     private final PipelineOptions options;
+    private final BufferPool buffers = new BufferPool();
     private final List<String> problems = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
     private final List<StageSignature> signatures = new ArrayList<>();
     private final List<Step> steps = new ArrayList<>();
     private boolean checkOnly;
     private String accelerator = "CPU";
+    private int labelCount;
 
     Loader(Path root, ServiceDefinition definition, AcceleratedCatalog catalog, PipelineOptions options) {
       this.root = root;
@@ -593,9 +587,8 @@ public final class Pipeline implements AutoCloseable {
         signatures.add(signature(pipeline.get(i), step));
         if (i == 1 && image != null) {
           signatures.add(0, new StageSignature("image", null, image.inputName(), "string", List.of(-1L),
-              null, step.inputType().toString(), boxed(Shapes.withBatch(-1, image.itemShape()))));
-        }
-        if (i == 1 && image != null) {
+              null, step.inputType() == null ? "" : step.inputType().toString(),
+              boxed(Shapes.withBatch(-1, image.itemShape()))));
           checkImageFeeds(image, step);
         } else if (produced != null) {
           checkChain(producer, produced, i, step);
@@ -615,9 +608,11 @@ public final class Pipeline implements AutoCloseable {
       }
       ImagePreprocessor preprocessor = image == null ? null
           : new ImagePreprocessor(image, steps.get(0).inputType(), options.maxImagePixels());
-      String alias = image != null ? image.inputName() : steps.get(0).inputName();
+      // A model that decodes images itself takes them as Brainwave's clients send them: inputs["images"].
+      String alias = image != null ? image.inputName()
+          : steps.get(0).input().takesEncoded() ? ImageStage.DEFAULT_INPUT_NAME : steps.get(0).inputName();
       Pipeline loaded = new Pipeline(definition, preprocessor, alias, steps, labels, accelerator,
-          EngineThreads.choose(options.intraOpThreads()), options);
+          EngineThreads.choose(options.intraOpThreads()), options, buffers);
       checkLabels(loaded, labels);
       if (!problems.isEmpty()) {
         throw new InvalidPackageException(problems);
@@ -627,21 +622,38 @@ public final class Pipeline implements AutoCloseable {
 
     private Step loadStep(int index, Stage stage, boolean last) {
       String field = "pipeline[" + index + "]";
-      Path file;
+      StageModel model;
       String label;
       String inputTensor;
       String outputTensor;
       long[] checkDims = null;
       if (stage instanceof OnnxStage onnx) {
-        file = root.resolve(onnx.modelPath());
         label = "'" + onnx.modelPath() + "'";
         inputTensor = onnx.inputTensor();
         outputTensor = onnx.outputTensor();
+        Path file = root.resolve(onnx.modelPath());
         if (!Files.isRegularFile(file)) {
           problems.add(field + ".model_path: file '" + onnx.modelPath() + "' is not in the package");
           return null;
         }
-        field = field + ".model_path";
+        model = openOnnx(file, field + ".model_path", label);
+      } else if (stage instanceof TensorflowStage tensorflow) {
+        label = "'" + tensorflow.modelPath() + "'";
+        inputTensor = tensorflow.inputTensor();
+        outputTensor = tensorflow.outputTensor();
+        Path path = root.resolve(tensorflow.modelPath());
+        if (!Files.exists(path)) {
+          problems.add(field + ".model_path: '" + tensorflow.modelPath()
+              + "' is not in the package (a frozen GraphDef .pb file or a SavedModel folder)");
+          return null;
+        }
+        try {
+          // The only place TensorFlow is reached: pipelines without a tensorflow stage never load it.
+          model = TensorflowModel.open(path, field, label, tensorflow, options);
+        } catch (InvalidPackageException e) {
+          problems.addAll(e.details());
+          return null;
+        }
       } else {
         AcceleratedStage accelerated = (AcceleratedStage) stage;
         String entry = "'" + accelerated.modelRef() + "/" + accelerated.modelVersion() + "'";
@@ -658,135 +670,108 @@ public final class Pipeline implements AutoCloseable {
               + catalog.describe() + ")");
           return null;
         }
-        file = found.get();
         if (accelerated.outputTensorDims() != null) {
           checkDims = accelerated.outputTensorDims().stream().mapToLong(Long::longValue).toArray();
         }
-        field = field + ".model_ref";
+        model = openOnnx(found.get(), field + ".model_ref", label);
       }
-      OrtSession.SessionOptions sessionOptions = null;
-      OrtSession session;
-      try {
-        sessionOptions = sessionOptions(options);
-      } catch (OrtException e) {
-        throw new IllegalStateException("ONNX Runtime refused the session options: " + e.getMessage(), e);
-      }
-      try {
-        // Not the package's fault when it fails: the machine lacks the accelerator asked for.
-        accelerator = options.accelerator().configure(sessionOptions);
-      } catch (OrtException | RuntimeException e) {
-        sessionOptions.close();
-        throw new IllegalStateException(e.getMessage(), e);
-      }
-      try {
-        session = ENV.createSession(file.toString(), sessionOptions);
-      } catch (OrtException | RuntimeException e) {
-        if (sessionOptions != null) {
-          sessionOptions.close();
-        }
-        problems.add(field + ": " + label + " is not a loadable ONNX model: " + firstLine(e.getMessage()));
+      if (model == null) {
         return null;
       }
+      Step step = describe(index, label, model, inputTensor, outputTensor, last, checkDims);
+      if (step == null) {
+        model.close();
+      }
+      return step;
+    }
+
+    private StageModel openOnnx(Path file, String field, String label) {
       try {
-        Step step = describe(index, label, session, sessionOptions, inputTensor, outputTensor, last, checkDims);
-        if (step == null) {
-          closeQuietly(session);
-          sessionOptions.close();
-        }
-        return step;
-      } catch (OrtException e) {
-        closeQuietly(session);
-        sessionOptions.close();
-        problems.add(field + ": " + label + " cannot be inspected: " + firstLine(e.getMessage()));
+        OnnxModel model = OnnxModel.open(file, options, buffers);
+        accelerator = model.accelerator();
+        return model;
+      } catch (IllegalStateException e) {
+        // The machine's fault (session options, the accelerator asked for), not the package's.
+        throw e;
+      } catch (OrtException | RuntimeException e) {
+        problems.add(field + ": " + label + " is not a loadable ONNX model: " + firstLine(e.getMessage()));
         return null;
       }
     }
 
-    private Step describe(int index, String label, OrtSession session, OrtSession.SessionOptions sessionOptions,
-        String inputTensor, String outputTensor, boolean last, long[] checkDims) throws OrtException {
+    private Step describe(int index, String label, StageModel model, String inputTensor, String outputTensor,
+        boolean last, long[] checkDims) {
       String field = "pipeline[" + index + "]";
-      Map<String, NodeInfo> inputs = session.getInputInfo();
-      Map<String, NodeInfo> outputs = session.getOutputInfo();
       int before = problems.size();
-      String input = pick(inputs.keySet(), inputTensor, field + ".input_tensor", label, "input");
-      if (input != null && inputs.size() > 1) {
-        problems.add(field + ": " + label + " has " + inputs.size() + " inputs " + inputs.keySet()
+      StageModel.Port input = pick(model.inputs(), inputTensor, model::input, field + ".input_tensor", label, "input");
+      if (input != null && model.feedsEveryInput() && model.inputs().size() > 1) {
+        problems.add(field + ": " + label + " has " + model.inputs().size() + " inputs " + model.inputs().keySet()
             + "; a pipeline stage feeds exactly one");
       }
+      Map<String, StageModel.Port> outputs = model.outputs();
       // The last stage may have several outputs: every one is returned, the first as the main one.
-      String output = outputTensor == null && last && outputs.size() > 1
-          ? outputs.keySet().iterator().next()
-          : pick(outputs.keySet(), outputTensor, field + ".output_tensor", label, "output");
+      StageModel.Port output = outputTensor == null && last && outputs.size() > 1
+          ? outputs.values().iterator().next()
+          : pick(outputs, outputTensor, model::output, field + ".output_tensor", label, "output");
       if (problems.size() > before) {
         return null;
       }
-      TensorInfo in = tensorInfo(inputs.get(input), field + ".input_tensor", label, input);
-      TensorInfo out = tensorInfo(outputs.get(output), field + ".output_tensor", label, output);
-      if (in == null || out == null) {
+      boolean first = steps.isEmpty() && definition.imageStage().isEmpty();
+      if (input.takesEncoded() && !first) {
+        problems.add(field + ".input_tensor: '" + input.name() + "' of " + label + " takes encoded images (tf.string);"
+            + " only the first stage of a pipeline without an image stage is fed them");
+      } else if (input.type() == null && !input.takesEncoded()) {
+        problems.add(field + ".input_tensor: '" + input.name() + "' of " + label + " is " + input.typeName()
+            + "; stages exchange numeric tensors only");
+      }
+      if (output.type() == null) {
+        problems.add(field + ".output_tensor: '" + output.name() + "' of " + label + " is " + output.typeName()
+            + "; stages exchange numeric tensors only");
+      }
+      if (problems.size() > before) {
         return null;
       }
       Set<String> requested = new LinkedHashSet<>();
-      requested.add(output);
+      requested.add(output.name());
       if (last) {
-        for (Map.Entry<String, NodeInfo> entry : outputs.entrySet()) {
-          if (entry.getValue().getInfo() instanceof TensorInfo info && ElementType.of(info.onnxType).isPresent()) {
-            requested.add(entry.getKey());
-          }
-        }
+        outputs.values().stream().filter(port -> port.type() != null).forEach(port -> requested.add(port.name()));
       }
-      long[] outShape = out.getShape();
-      if (checkDims != null && !dimsMatch(outShape, checkDims)) {
-        problems.add(field + ".output_tensor_dims: " + Arrays.toString(checkDims) + " does not match output '" + output
-            + "' " + Shapes.describe(outShape) + " of " + label + " (the batch dimension is free)");
+      if (checkDims != null && (output.shape() == null || !dimsMatch(output.shape(), checkDims))) {
+        problems.add(field + ".output_tensor_dims: " + Arrays.toString(checkDims) + " does not match output '"
+            + output.name() + "' " + output.describeShape() + " of " + label + " (the batch dimension is free)");
         return null;
       }
-      return new Step(label, session, sessionOptions, input, ElementType.of(in.onnxType).orElseThrow(),
-          in.getShape(), output, ElementType.of(out.onnxType).orElseThrow(), outShape, requested, checkDims);
+      return new Step(label, model, input, output, requested, checkDims);
     }
 
     private static StageSignature signature(Stage stage, Step step) {
       String model = stage instanceof OnnxStage onnx ? onnx.modelPath()
+          : stage instanceof TensorflowStage tensorflow ? tensorflow.modelPath()
           : ((AcceleratedStage) stage).modelRef() + "/" + ((AcceleratedStage) stage).modelVersion();
-      String outputType = "";
-      try {
-        TensorInfo info = (TensorInfo) step.session().getOutputInfo().get(step.outputName()).getInfo();
-        outputType = ElementType.of(info.onnxType).map(ElementType::toString).orElse("");
-      } catch (OrtException e) {
-        outputType = "unknown";
-      }
-      return new StageSignature(stage instanceof OnnxStage ? "onnx" : "accelerated", model, step.inputName(),
-          step.inputType().toString(), boxed(step.inputShape()), step.outputName(), outputType, boxed(step.outputShape()));
+      String type = stage instanceof AcceleratedStage ? "accelerated" : stage.typeName();
+      return new StageSignature(type, model, step.inputName(), step.input().typeName(), boxed(step.inputShape()),
+          step.outputName(), step.output().typeName(), boxed(step.outputShape()));
     }
 
     private static List<Long> boxed(long[] shape) {
-      return Arrays.stream(shape).boxed().toList();
+      return shape == null ? null : Arrays.stream(shape).boxed().toList();
     }
 
-    private String pick(Set<String> names, String wanted, String field, String label, String kind) {
+    private StageModel.Port pick(Map<String, StageModel.Port> ports, String wanted,
+        java.util.function.Function<String, Optional<StageModel.Port>> byName, String field, String label, String kind) {
       if (wanted != null) {
-        for (String name : names) {
-          if (TensorNames.matches(wanted, name)) {
-            return name;
-          }
+        Optional<StageModel.Port> found = byName.apply(wanted);
+        if (found.isEmpty()) {
+          problems.add(field + ": '" + wanted + "' is not an " + kind + " of " + label + " (" + kind + "s: "
+              + (ports.isEmpty() ? "none" : String.join(", ", ports.keySet())) + ")");
         }
-        problems.add(field + ": '" + wanted + "' is not an " + kind + " of " + label + " (" + kind + "s: "
-            + String.join(", ", names) + ")");
-        return null;
+        return found.orElse(null);
       }
-      if (names.size() == 1) {
-        return names.iterator().next();
+      if (ports.size() == 1) {
+        return ports.values().iterator().next();
       }
-      problems.add(field + ": " + label + " has " + names.size() + " " + kind + "s (" + String.join(", ", names)
+      problems.add(field + ": " + label + " has " + ports.size() + " " + kind + "s (" + String.join(", ", ports.keySet())
           + "); name the one to use in " + field.substring(field.lastIndexOf('.') + 1));
-      return null;
-    }
-
-    private TensorInfo tensorInfo(NodeInfo node, String field, String label, String name) {
-      if (node.getInfo() instanceof TensorInfo tensor && ElementType.of(tensor.onnxType).isPresent()) {
-        return tensor;
-      }
-      problems.add(field + ": '" + name + "' of " + label + " is " + node.getInfo()
-          + "; stages exchange numeric tensors only");
       return null;
     }
 
@@ -802,11 +787,16 @@ public final class Pipeline implements AutoCloseable {
       String field = "pipeline[1].input_tensor";
       ElementType type = step.inputType();
       if (type != ElementType.FLOAT32 && type != ElementType.FLOAT16 && type != ElementType.UINT8) {
-        problems.add(field + ": '" + step.inputName() + "' of " + step.label() + " takes " + type
+        problems.add(field + ": '" + step.inputName() + "' of " + step.label() + " takes " + step.input().typeName()
             + "; an image stage produces float32, float16 or uint8");
+        return;
       }
       long[] produced = image.itemShape();
-      long[] wanted = Shapes.item(step.inputShape());
+      long[] declared = step.inputShape();
+      if (declared == null) {
+        return;
+      }
+      long[] wanted = Shapes.item(declared);
       if (!Shapes.compatible(produced, wanted)) {
         String hint = "";
         long[] other = new ImageStage(image.size(), image.resize(), image.shorterSide(), image.colorOrder(),
@@ -817,14 +807,17 @@ public final class Pipeline implements AutoCloseable {
           hint = "; set the image stage's layout to " + (image.layout() == ImageStage.Layout.NCHW ? "NHWC" : "NCHW");
         }
         problems.add(field + ": '" + step.inputName() + "' of " + step.label() + " takes "
-            + Shapes.describe(step.inputShape()) + " but the image stage produces "
+            + Shapes.describe(declared) + " but the image stage produces "
             + Shapes.describe(Shapes.withBatch(-1, produced)) + " (layout " + image.layout() + ")" + hint);
       }
     }
 
     private void checkChain(int producer, long[] produced, int index, Step step) {
       long[] wanted = step.inputShape();
-      boolean same = Shapes.compatible(Shapes.item(produced), Shapes.item(wanted));
+      if (produced == null || wanted == null) {
+        return;
+      }
+      boolean same = Shapes.compatible(Shapes.item(produced), Shapes.item(wanted)) && produced.length == wanted.length;
       long producedCount = Shapes.itemElements(produced);
       long wantedCount = Shapes.itemElements(wanted);
       boolean reshapeable = producedCount >= 0 && producedCount == wantedCount;
@@ -841,7 +834,10 @@ public final class Pipeline implements AutoCloseable {
         return;
       }
       for (Step step : steps) {
-        if (!step.batchable()) {
+        if (step.input().takesEncoded()) {
+          problems.add("batching: " + step.label() + " decodes the images itself (a tf.string input), so calls"
+              + " cannot be stacked into one run; drop batching or put an image stage first");
+        } else if (!step.batchable()) {
           problems.add("batching: " + step.label() + " takes " + Shapes.describe(step.inputShape())
               + ", a fixed batch; batching needs every model's first input dimension free (-1 or a name)");
         }
@@ -861,6 +857,7 @@ public final class Pipeline implements AutoCloseable {
         if (lines.isEmpty()) {
           problems.add("labels: '" + definition.labels() + "' is empty");
         }
+        labelCount = lines.size();
         return List.copyOf(lines);
       } catch (IOException e) {
         problems.add("labels: file '" + definition.labels() + "' is not in the package or cannot be read as UTF-8");
@@ -871,18 +868,15 @@ public final class Pipeline implements AutoCloseable {
     private void checkLabels(Pipeline pipeline, List<String> labels) {
       OutputInfo main = pipeline.outputs().values().iterator().next();
       long[] shape = main.shape();
-      long classes = shape.length == 0 ? -1 : shape[shape.length - 1];
+      long classes = shape == null || shape.length == 0 ? -1 : shape[shape.length - 1];
       if (!labels.isEmpty() && classes > 0 && classes != labels.size()) {
         problems.add("labels: '" + definition.labels() + "' has " + labels.size() + " lines but output '"
-            + main.modelName() + "' has " + classes + " classes");
+            + main.modelName() + "' " + Shapes.describe(shape) + " has " + classes + " classes");
       }
     }
 
     void closeAll() {
-      for (Step step : steps) {
-        closeQuietly(step.session());
-        step.sessionOptions().close();
-      }
+      steps.forEach(step -> step.model().close());
     }
 
     private static String firstLine(String message) {

@@ -87,13 +87,11 @@ public final class ServiceDefinitions {
     for (int i = 0; i < pipeline.size(); i++) {
       Stage stage = pipeline.get(i);
       String field = "pipeline[" + i + "]";
-      if (stage instanceof TensorflowStage) {
-        problems.add(field + ".type: " + TensorflowStage.CONVERSION_HINT);
-      } else if (stage instanceof ImageStage) {
+      if (stage instanceof ImageStage) {
         if (i != 0) {
           problems.add(field + ".type: an image stage must be the first stage");
         } else if (pipeline.size() == 1) {
-          problems.add(field + ": an image stage must be followed by a model stage (onnx or accelerated)");
+          problems.add(field + ": an image stage must be followed by a model stage (onnx, accelerated or tensorflow)");
         }
       } else if (stage instanceof AcceleratedStage) {
         if (accelerated >= 0) {

@@ -52,4 +52,17 @@ public final class Shapes {
     System.arraycopy(item, 0, shape, 1, item.length);
     return shape;
   }
+
+  /**
+   * A classifier's output as {@code [batch, classes]}: {@code [N, C, 1, 1]} (SqueezeNet and many
+   * Caffe2 exports) and {@code [N, 1, 1, C]} hold one score per class just as {@code [N, C]} does.
+   * Any other shape (two dimensions above 1, or one unknown besides the batch) is returned as it is.
+   */
+  public static long[] classes(long[] shape) {
+    if (shape.length < 3) {
+      return shape;
+    }
+    long[] wide = Arrays.stream(item(shape)).filter(d -> d != 1).toArray();
+    return wide.length == 1 && wide[0] > 0 ? new long[] {shape[0], wide[0]} : shape;
+  }
 }

@@ -274,14 +274,17 @@ public final class ModelUploads {
     if (!unsafe.isEmpty()) {
       return reject(name, "folder:" + name + ":" + ServiceDefinition.FILE_NAME + "@" + definitionEtag, source, read, unsafe);
     }
-    List<String> missing = new ArrayList<>(new TreeSet<>(named.values()));
-    missing.removeAll(present.keySet());
+    // A SavedModel folder is there once its saved_model.pb is.
+    List<String> missing = new TreeSet<>(named.values()).stream()
+        .filter(file -> !present.containsKey(file) && !present.containsKey(file + "/saved_model.pb"))
+        .map(file -> ModelPackage.isFolderStage(definition, file) && !file.endsWith(".pb") ? file + "/saved_model.pb" : file)
+        .toList();
     if (!missing.isEmpty()) {
       return waitFor(name, read, missing, source);
     }
-    Map<String, String> used = new TreeMap<>();
-    used.put(ServiceDefinition.FILE_NAME, definitionEtag);
-    named.values().forEach(file -> used.put(file, present.get(file)));
+    // Every blob of the folder is fetched: a SavedModel's variables and an ONNX model's external data are
+    // named inside the models, not in the definition; packaging keeps only what the models use.
+    Map<String, String> used = new TreeMap<>(present);
     String key = "folder:" + name + ":" + fingerprint(used);
     if (read.status() != null && read.status().settled() && key.equals(read.status().uploadKey())) {
       return read.status();

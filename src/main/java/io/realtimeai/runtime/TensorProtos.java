@@ -126,9 +126,12 @@ public final class TensorProtos {
     return builder.build();
   }
 
-  /** A shape as a {@code TensorShapeProto}; unknown dimensions are -1. */
+  /** A shape as a {@code TensorShapeProto}; unknown dimensions are -1, and null is an unknown rank. */
   public static TensorShapeProto shapeProto(long[] shape) {
     TensorShapeProto.Builder builder = TensorShapeProto.newBuilder();
+    if (shape == null) {
+      return builder.setUnknownRank(true).build();
+    }
     for (long dim : shape) {
       builder.addDim(TensorShapeProto.Dim.newBuilder().setSize(dim < 0 ? -1 : dim));
     }

@@ -3,6 +3,7 @@ package io.realtimeai.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.realtimeai.testing.ModelFolders;
+import io.realtimeai.testing.TensorflowGraphs;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +40,31 @@ class PackageCommandTest {
     assertThat(code).isZero();
     assertThat(dir.resolve("tiny.zip")).exists();
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("3 files (labels.txt, service_def.json, tiny.onnx)", "sha256 ");
+  }
+
+  @Test
+  void package_printsThePipelineItUnderstood() throws Exception {
+    Path folder = TensorflowGraphs.walkthroughFolder(dir.resolve("walkthrough"), 1000);
+    TensorflowGraphs.featurizer(dir.resolve("catalog/resnet50/1.1.6-rc/model.onnx"), 3);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    int code = run(out, new ByteArrayOutputStream(), "package", folder.toString(), "--catalog",
+        dir.resolve("catalog").toString(), "-o", dir.resolve("walkthrough.zip").toString());
+
+    assertThat(code).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("""
+        pipeline:
+          [0] tensorflow  input_trans.pb
+              in  in_images:0  string[?…]
+              out transferred_input:0  float32[1, ?, ?, 3]
+          [1] accelerated resnet50/1.1.6-rc
+              in  images  float32[batch, 224, 224, 3]
+              out features  float32[batch, 1, 1, 2048]
+          [2] tensorflow  resnet50_classifier.pb
+              in  Input:0  float32[batch, 1, 1, 2048]
+              out resnet_v1_50/logits/Softmax:0  float32[batch, 1000]
+          labels: none (answers carry class indexes, not names)
+        wrote """);
   }
 
   @Test

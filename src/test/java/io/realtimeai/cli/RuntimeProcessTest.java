@@ -12,6 +12,7 @@ import io.realtimeai.client.PredictionClient;
 import io.realtimeai.testing.ModelFolders;
 import io.realtimeai.testing.TestCertificates;
 import io.realtimeai.testing.RuntimeProcesses;
+import io.realtimeai.testing.TensorflowGraphs;
 import io.realtimeai.testing.TestImages;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -31,9 +32,13 @@ class RuntimeProcessTest {
   @TempDir Path dir;
 
   private ProcessBuilder realtimeAi(String... args) {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", System.getProperty("project.jar", "target/realtime-ai.jar")));
+    return realtimeAi(List.of(), args);
+  }
+
+  private ProcessBuilder realtimeAi(List<String> jvmOptions, String... args) {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", System.getProperty("project.jar", "target/realtime-ai.jar")));
     command.addAll(List.of(args));
     return new ProcessBuilder(command).redirectOutput(dir.resolve("out.txt").toFile())
         .redirectError(dir.resolve("err.txt").toFile());
@@ -64,6 +69,47 @@ class RuntimeProcessTest {
     } finally {
       process.destroyForcibly();
     }
+  }
+
+  /** Serves {@code folder} with class loading logged, scores one image, stops, and answers the classes loaded. */
+  private String classesLoadedServing(Path folder, byte[] image, String... more) throws Exception {
+    Path portFile = dir.resolve("port");
+    Path classes = dir.resolve("classes.txt");
+    List<String> args = new ArrayList<>(List.of("runtime", "--package", folder.toString(), "--port", "0",
+        "--port-file", portFile.toString(), "--intra-op-threads", "1"));
+    args.addAll(List.of(more));
+    Process process = realtimeAi(List.of("-Xlog:class+load=info:file=" + classes), args.toArray(String[]::new)).start();
+    try {
+      int port = RuntimeProcesses.awaitPort(portFile, process, dir.resolve("err.txt"));
+      try (PredictionClient client = PredictionClient.builder("localhost:" + port).build()) {
+        RuntimeProcesses.awaitServing(client, process);
+        assertThat(client.predictImages(List.of(image)).getOutputsCount()).isPositive();
+      }
+      process.destroy();
+      assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      return Files.readString(classes);
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  @Test
+  void runtime_onAnOnnxOnlyPackage_neverLoadsTensorflow() throws Exception {
+    String classes = classesLoadedServing(ModelFolders.tinyClassifier(dir.resolve("tiny")), TestImages.jpeg());
+
+    assertThat(classes).contains("io.realtimeai.pipeline.OnnxModel")
+        .doesNotContain("org.tensorflow.", "org.bytedeco.", "io.realtimeai.pipeline.TensorflowModel");
+  }
+
+  @Test
+  void runtime_onTheWalkthroughPackage_loadsTensorflowAndServes() throws Exception {
+    Path folder = TensorflowGraphs.walkthroughFolder(dir.resolve("walkthrough"), 1000);
+    TensorflowGraphs.featurizer(dir.resolve("catalog/resnet50/1.1.6-rc/model.onnx"), 3);
+
+    String classes = classesLoadedServing(folder, TestImages.picture("png", 224, 224),
+        "--catalog", dir.resolve("catalog").toString());
+
+    assertThat(classes).contains("io.realtimeai.pipeline.TensorflowModel", "org.tensorflow.Session");
   }
 
   @Test

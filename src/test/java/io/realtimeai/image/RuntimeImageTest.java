@@ -13,6 +13,7 @@ import io.realtimeai.storage.StorageLayout;
 import io.realtimeai.testing.AzuriteExtension;
 import io.realtimeai.testing.ModelFolders;
 import io.realtimeai.testing.RuntimeProcesses;
+import io.realtimeai.testing.TensorflowGraphs;
 import io.realtimeai.testing.TestImages;
 import java.io.File;
 import java.io.IOException;
@@ -56,6 +57,12 @@ class RuntimeImageTest {
     root = dir.resolve("rootfs");
     long started = System.nanoTime();
     image.unpack(root);
+    for (String device : List.of("null", "zero", "random", "urandom")) {
+      Path mountPoint = root.resolve("dev").resolve(device);   // for the host's device, bound in by sandbox()
+      if (!Files.exists(mountPoint)) {
+        Files.createFile(mountPoint);
+      }
+    }
     System.out.printf("unpacked %d layers in %d ms%n", image.layers().size(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
   }
@@ -83,12 +90,6 @@ class RuntimeImageTest {
     String packageUrl = PackageLocations.of(azurite.storage()).packageUrl("tiny/1/model.zip");
     Path secret = Files.createDirectories(root.resolve("etc/realtime-ai/secret"));
     Files.writeString(secret.resolve("keys"), KEY + "\n");
-    for (String device : List.of("null", "zero", "random", "urandom")) {
-      Path mountPoint = root.resolve("dev").resolve(device);   // for the host's device, bound in below
-      if (!Files.exists(mountPoint)) {
-        Files.createFile(mountPoint);
-      }
-    }
     JsonNode run = image.runConfig();
     List<String> command = new ArrayList<>(sandbox(run.path("User").asText()));
     command.addAll(List.of("/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", run.path("WorkingDir").asText("/")));
@@ -142,6 +143,48 @@ class RuntimeImageTest {
       process.descendants().forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();
       System.out.println("runtime stderr:\n" + Files.readString(dir.resolve("err.txt")));
+    }
+  }
+
+  @Test
+  void entrypoint_servesTheWalkthroughsTensorflowGraphsWithTensorflowUnpackedIntoTmp() throws Exception {
+    Path emptyDir = Files.createDirectories(dir.resolve("emptydir"));
+    Files.setPosixFilePermissions(emptyDir, PosixFilePermissions.fromString("rwxrwxrwx"));
+    // the package and the catalog where the image's user may read them: in the emptyDir, /tmp inside
+    Path folder = TensorflowGraphs.walkthroughFolder(dir.resolve("walkthrough"), 1000);
+    ModelPackager.pack(folder, emptyDir.resolve("walkthrough.zip"), AcceleratedCatalog.none());
+    TensorflowGraphs.featurizer(emptyDir.resolve("catalog/resnet50/1.1.6-rc/model.onnx"), 3);
+    try (Stream<Path> paths = Files.walk(emptyDir)) {
+      for (Path path : paths.toList()) {
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(Files.isDirectory(path) ? "rwxrwxrwx" : "rw-rw-rw-"));
+      }
+    }
+    JsonNode run = image.runConfig();
+    List<String> command = new ArrayList<>(sandbox(run.path("User").asText()));
+    command.addAll(List.of("/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", run.path("WorkingDir").asText("/")));
+    run.path("Entrypoint").forEach(part -> command.add(part.asText()));
+    command.addAll(List.of("--package", "/tmp/walkthrough.zip", "--catalog", "/tmp/catalog", "--port", "0",
+        "--port-file", "/tmp/tf-port", "--accelerator", "cpu"));
+    ProcessBuilder builder = new ProcessBuilder(command)
+        .redirectOutput(dir.resolve("tf-out.txt").toFile()).redirectError(dir.resolve("tf-err.txt").toFile());
+    builder.environment().clear();
+    builder.environment().putAll(image.environment());
+    Process process = builder.start();
+    try {
+      int port = RuntimeProcesses.awaitPort(emptyDir.resolve("tf-port"), process, dir.resolve("tf-err.txt"));
+      try (PredictionClient client = PredictionClient.builder("localhost:" + port).build()) {
+        RuntimeProcesses.awaitServing(client, process);
+        float[] scores = PredictionClient.floats(client.predictImages(List.of(TestImages.picture("png", 224, 224)))
+            .getOutputsOrThrow("output_alias"));
+        assertThat(scores).hasSize(1000);
+        assertThat((double) IntStream.range(0, scores.length).mapToDouble(i -> scores[i]).sum())
+            .as("the classifier graph's softmax").isCloseTo(1.0, within(1e-3));
+      }
+      assertThat(Files.exists(emptyDir.resolve(".javacpp/cache"))).as("TensorFlow's natives unpacked under /tmp").isTrue();
+    } finally {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+      System.out.println("runtime stderr:\n" + Files.readString(dir.resolve("tf-err.txt")));
     }
   }
 

@@ -8,7 +8,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.realtimeai.error.InvalidPackageException;
 import io.realtimeai.generate.ModelKind;
 import io.realtimeai.pipeline.AcceleratedCatalog;
+import io.realtimeai.pipeline.Pipeline;
 import io.realtimeai.testing.ModelFolders;
+import io.realtimeai.testing.TensorflowGraphs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +54,7 @@ class PackageValidationTest {
 
     assertThat(packed.files()).containsExactly("labels.txt", "service_def.json", "tiny.onnx");
     assertThat(packed.sha256()).hasSize(64).isEqualTo(ModelPackager.sha256(dir.resolve("model.zip")));
-    assertThat(packed.warnings()).isEmpty();
+    assertThat(packed.pipeline().warnings()).isEmpty();
   }
 
   @Test
@@ -73,7 +75,7 @@ class PackageValidationTest {
 
     ModelPackager.Packed packed = ModelPackager.pack(folder, dir.resolve("model.zip"), AcceleratedCatalog.none());
 
-    assertThat(packed.warnings()).containsExactly(
+    assertThat(packed.pipeline().warnings()).containsExactly(
         "pipeline[1].model_ref: 'resnet50/1' not checked: no accelerated model catalog given");
   }
 
@@ -112,10 +114,31 @@ class PackageValidationTest {
   }
 
   @Test
-  void pack_refusesATensorflowStageSayingHowToConvertIt() throws IOException {
-    definition(folder, "{ 'pipeline': [" + IMAGE + ", { 'type': 'tensorflow', 'model_path': 'frozen.pb' } ] }");
-    assertThat(problems()).singleElement().asString()
-        .startsWith("pipeline[1].type: TensorFlow graphs are not run here; convert the graph to ONNX with tf2onnx");
+  void pack_carriesTheWalkthroughGraphsAndASavedModelFolderWhole() throws IOException {
+    TensorflowGraphs.walkthroughFolder(folder, 10);
+    TensorflowGraphs.savedModel(folder.resolve("classifier"), 10, 7);
+    TensorflowGraphs.featurizer(dir.resolve("catalog/resnet50/1.1.6-rc/model.onnx"), 3);
+    definition(folder, "{ 'pipeline': [ { 'type': 'tensorflow', 'model_path': 'input_trans.pb' },"
+        + " { 'type': 'brainwave', 'model_ref': 'resnet50', 'model_version': '1.1.6-rc' },"
+        + " { 'type': 'tensorflow', 'model_path': 'classifier' } ] }");
+
+    ModelPackager.Packed packed = ModelPackager.pack(folder, dir.resolve("model.zip"), catalog);
+
+    List<String> savedModel;
+    try (var inside = Files.walk(folder.resolve("classifier"))) {
+      savedModel = inside.filter(Files::isRegularFile).map(f -> folder.relativize(f).toString()).toList();
+    }
+    assertThat(savedModel).contains("classifier/saved_model.pb");
+    assertThat(packed.files()).containsAll(savedModel).contains("input_trans.pb", "service_def.json")
+        .doesNotContain("resnet50_classifier.pb");
+    assertThat(packed.pipeline().stages()).extracting(Pipeline.StageSignature::type)
+        .containsExactly("tensorflow", "accelerated", "tensorflow");
+  }
+
+  @Test
+  void pack_refusesATensorflowGraphThatIsNotThere() throws IOException {
+    definition(folder, "{ 'pipeline': [ { 'type': 'tensorflow', 'model_path': 'frozen.pb' } ] }");
+    assertThat(problems()).containsExactly("pipeline[0].model_path: file 'frozen.pb' is not in the package");
   }
 
   @Test
@@ -176,7 +199,7 @@ class PackageValidationTest {
   void pack_refusesLabelsThatDoNotMatchTheClasses() throws IOException {
     ModelFolders.tinyClassifier(folder);
     ModelFolders.labels(folder, 9);
-    assertThat(problems()).containsExactly("labels: 'labels.txt' has 9 lines but output 'scores' has 10 classes");
+    assertThat(problems()).containsExactly("labels: 'labels.txt' has 9 lines but output 'scores' [batch, 10] has 10 classes");
   }
 
   @Test

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.realtimeai.error.InvalidPackageException;
+import io.realtimeai.testing.TensorflowGraphs;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ServiceDefinitionsTest {
@@ -108,11 +110,15 @@ class ServiceDefinitionsTest {
   }
 
   @Test
-  void parse_refusesTensorflowStageWithConversionHint() {
-    InvalidPackageException e = refusal("{'pipeline': [{'type': 'tensorflow', 'model_path': 'frozen.pb'}]}");
-    assertThat(e.details()).singleElement().asString()
-        .startsWith("pipeline[0].type: TensorFlow graphs are not run here; convert the graph to ONNX")
-        .contains("tf2onnx");
+  void parse_readsTheWalkthroughDefinitionByteForByte() {
+    ServiceDefinition definition = ServiceDefinitions.parse(
+        TensorflowGraphs.WALKTHROUGH_DEFINITION.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(definition.amlRuntimeVersion()).isEqualTo("1.1");
+    assertThat(definition.pipeline()).containsExactly(
+        new TensorflowStage("input_trans.pb", "in_images:0", "transferred_input:0", null, "input_trans.pb"),
+        new AcceleratedStage("resnet50", "1.1.6-rc", List.of(1L, 1L, 2048L), null, null, null),
+        new TensorflowStage("resnet50_classifier.pb", "Input:0", "resnet_v1_50/logits/Softmax:0", null,
+            "resnet50_classifier.pb"));
   }
 
   @Test

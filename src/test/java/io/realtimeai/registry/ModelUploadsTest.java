@@ -13,6 +13,8 @@ import io.realtimeai.storage.StorageLayout;
 import io.realtimeai.testing.AzuriteExtension;
 import io.realtimeai.testing.Fixtures;
 import io.realtimeai.testing.ModelFolders;
+import io.realtimeai.testing.OnnxLayouts;
+import io.realtimeai.testing.TensorflowGraphs;
 import io.realtimeai.testing.TestApp;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -130,6 +132,40 @@ class ModelUploadsTest {
   }
 
   @Test
+  void folderWithASavedModel_waitsForItsSavedModelThenRegistersEveryFileOfIt() throws Exception {
+    Path folder = dir.resolve("saved");
+    TensorflowGraphs.savedModel(folder.resolve("classifier"), 10, 7);
+    ModelFolders.labels(folder, 10);
+    ModelFolders.definition(folder, "{ 'pipeline': [ { 'type': 'tensorflow', 'model_path': 'classifier' } ],"
+        + " 'labels': 'labels.txt' }");
+    app.drop(StorageLayout.MODEL_UPLOADS, "saved/service_def.json", Files.readAllBytes(folder.resolve("service_def.json")));
+    app.drop(StorageLayout.MODEL_UPLOADS, "saved/labels.txt", Files.readAllBytes(folder.resolve("labels.txt")));
+    app.drop(StorageLayout.MODEL_UPLOADS, "saved/notes.txt", "not part of the model".getBytes());
+
+    assertThat(pending("saved").get("missing")).extracting(JsonNode::asText).containsExactly("classifier/saved_model.pb");
+
+    try (var files = Files.walk(folder.resolve("classifier"))) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        app.drop(StorageLayout.MODEL_UPLOADS, "saved/" + folder.relativize(file), Files.readAllBytes(file));
+      }
+    }
+    JsonNode status = settled("saved");
+    assertThat(status.get("state").asText()).as(status.toString()).isEqualTo("Registered");
+    assertThat(app.get("/api/models/saved:1").body().get("sha256").asText()).isEqualTo(expectedSha256(folder));
+  }
+
+  @Test
+  void folderWithExternalData_registersTheModelWithItsDataFile() throws Exception {
+    Path folder = OnnxLayouts.EXTERNAL_DATA.folder(dir.resolve("external"));
+
+    dropFolder(folder, "external", false);
+
+    JsonNode status = settled("external");
+    assertThat(status.get("state").asText()).as(status.toString()).isEqualTo("Registered");
+    assertThat(app.get("/api/models/external:1").body().get("sha256").asText()).isEqualTo(expectedSha256(folder));
+  }
+
+  @Test
   void realFixtureModelDroppedAsAFolder_registersWithTheRightSha256() throws Exception {
     Path folder = Fixtures.mobilenetFolder(dir.resolve("mobilenet"));
 
@@ -228,9 +264,9 @@ class ModelUploadsTest {
     expected.put("bad-json", "service_def.json: invalid JSON at line 1, column");
     uploads.put("bad-type", zip(Map.of("service_def.json", json("{'pipeline': [{'type': 'caffe'}]}"))));
     expected.put("bad-type", "pipeline[0].type: unknown stage type 'caffe'");
-    uploads.put("bad-tensorflow", zip(Map.of("service_def.json", json("{'pipeline': [" + IMAGE
-        + ", {'type': 'tensorflow', 'model_path': 'frozen.pb'}]}"))));
-    expected.put("bad-tensorflow", "convert the graph to ONNX");
+    uploads.put("bad-tensorflow", zip(Map.of("service_def.json", json("{'pipeline': ["
+        + "{'type': 'tensorflow', 'model_path': 'frozen.pb'}]}"), "frozen.pb", tiny)));
+    expected.put("bad-tensorflow", "pipeline[0].model_path: 'frozen.pb' is not a TensorFlow GraphDef");
     uploads.put("bad-two", zip(Map.of("service_def.json", json("{'pipeline': [" + IMAGE
         + ", {'type': 'brainwave', 'model_ref': 'a', 'model_version': '1'},"
         + " {'type': 'accelerated', 'model_ref': 'b', 'model_version': '1'}]}"))));
