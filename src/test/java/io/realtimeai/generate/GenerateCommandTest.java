@@ -31,7 +31,8 @@ class GenerateCommandTest {
     int exit = execute("resnet51", "-o", "never-written.onnx");
 
     assertThat(exit).isEqualTo(2);
-    assertThat(err.toString()).contains("unknown kind 'resnet51'").contains("resnet50-classifier").contains("tiny-uint8");
+    assertThat(err.toString()).contains("unknown kind 'resnet51'").contains("resnet50-classifier").contains("tiny-uint8")
+        .contains("tiny-vector, walkthrough");
     assertThat(Path.of("never-written.onnx")).doesNotExist();
   }
 
@@ -42,9 +43,16 @@ class GenerateCommandTest {
   }
 
   @Test
+  void generate_rejectsSpatialForTheWalkthrough() {
+    assertThat(execute("walkthrough", "-o", "never-written", "--spatial")).isEqualTo(2);
+    assertThat(err.toString()).startsWith("--spatial applies to resnet50 only");
+    assertThat(Path.of("never-written")).doesNotExist();
+  }
+
+  @Test
   void help_listsTheKinds() {
     assertThat(execute("--help")).isZero();
-    assertThat(out.toString()).contains(ModelKind.ids());
+    assertThat(out.toString()).contains(ModelKind.ids()).containsPattern("tiny-vector,\\s+walkthrough\\.");
   }
 
   @Test
@@ -68,5 +76,15 @@ class GenerateCommandTest {
 
     assertThat(execute("tiny", "-o", file.toString())).isEqualTo(1);
     assertThat(err.toString()).startsWith("generate: cannot write " + file).doesNotContain("\tat ");
+  }
+
+  @Test
+  @Tag("integration")
+  void generate_reportsAnUnwritableWalkthroughFolderInOneLineWithExitCode1(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("taken"), "a file, not a folder");
+
+    assertThat(execute("walkthrough", "-o", file.toString())).isEqualTo(1);
+    assertThat(err.toString()).matches("generate: cannot write " + file + ": [^\\n]+\\R");
+    assertThat(out.toString()).isEmpty();
   }
 }
