@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,6 +30,8 @@ final class OnnxModel implements StageModel {
   private final String accelerator;
   private final Map<String, Port> inputs;
   private final Map<String, Port> outputs;
+  /** Every input's and output's declared shape, with the names of its symbolic dimensions. */
+  private final Map<String, TensorInfo> tensorInfos;
 
   private OnnxModel(OrtSession session, OrtSession.SessionOptions sessionOptions, BufferPool buffers,
       String accelerator) throws OrtException {
@@ -38,6 +41,18 @@ final class OnnxModel implements StageModel {
     this.accelerator = accelerator;
     this.inputs = ports(session.getInputInfo());
     this.outputs = ports(session.getOutputInfo());
+    Map<String, TensorInfo> infos = new LinkedHashMap<>();
+    session.getInputInfo().forEach((n, node) -> {
+      if (node.getInfo() instanceof TensorInfo tensor) {
+        infos.put(n, tensor);
+      }
+    });
+    session.getOutputInfo().forEach((n, node) -> {
+      if (node.getInfo() instanceof TensorInfo tensor) {
+        infos.put(n, tensor);
+      }
+    });
+    this.tensorInfos = Collections.unmodifiableMap(infos);
   }
 
   /**
@@ -132,23 +147,71 @@ final class OnnxModel implements StageModel {
 
   @Override
   public Map<String, Tensor> run(Port input, Tensor value, Set<String> wanted) {
-    List<ByteBuffer> leased = new ArrayList<>(1);
-    try (OnnxTensor fed = createTensor(value, leased);
-        OrtSession.Result result = session.run(Map.of(input.name(), fed), wanted)) {
-      Map<String, Tensor> answer = new LinkedHashMap<>();
+    List<ByteBuffer> leased = new ArrayList<>(2);
+    Map<String, OnnxTensor> pinned = new LinkedHashMap<>();
+    Map<String, ByteBuffer> pinnedBuffers = new LinkedHashMap<>();
+    try (OnnxTensor fed = createTensor(value, leased)) {
+      long batch = value.shape().length == 0 ? 1 : value.shape()[0];
       for (String name : wanted) {
-        OnnxValue out = result.get(name).orElseThrow();
-        TensorInfo info = ((OnnxTensor) out).getInfo();
-        answer.put(name, new Tensor(ElementType.of(info.onnxType).orElseThrow(), info.getShape(),
-            ((OnnxTensor) out).getByteBuffer()));
+        long[] shape = pinnableShape(input.name(), name, batch);
+        if (shape != null) {
+          ElementType type = outputs.get(name).type();
+          ByteBuffer buffer = buffers.take(Math.toIntExact(Tensor.elementCount(shape) * type.bytes()));
+          leased.add(buffer);
+          pinnedBuffers.put(name, buffer);
+          pinned.put(name, OnnxTensor.createTensor(ENV, buffer, shape, type.javaType()));
+        }
       }
-      return answer;
+      Set<String> allocated = new LinkedHashSet<>(wanted);
+      allocated.removeAll(pinned.keySet());
+      try (OrtSession.Result result = session.run(Map.of(input.name(), fed), allocated, pinned)) {
+        Map<String, Tensor> answer = new LinkedHashMap<>();
+        for (String name : wanted) {
+          OnnxTensor out = pinned.containsKey(name) ? pinned.get(name) : (OnnxTensor) result.get(name).orElseThrow();
+          TensorInfo info = out.getInfo();
+          // A pinned buffer is copied out: it serves another run as soon as this one returns.
+          ByteBuffer data = pinned.containsKey(name) ? copy(pinnedBuffers.get(name)) : out.getByteBuffer();
+          answer.put(name, new Tensor(ElementType.of(info.onnxType).orElseThrow(), info.getShape(), data));
+        }
+        return answer;
+      }
     } catch (OrtException e) {
       throw new UnprocessableException("the model could not run on this input: " + e.getMessage(), e);
     } finally {
-      // Only now, with the tensor over them closed, may the buffers serve another call.
+      pinned.values().forEach(OnnxTensor::close);
+      // Only now, with the tensors over them closed, may the buffers serve another call.
       leased.forEach(buffers::give);
     }
+  }
+
+  /**
+   * The shape of output {@code name} for a run of {@code batch} rows when it is known before the run,
+   * so that ONNX Runtime can write it into a pooled buffer: every dimension but the first fixed, and
+   * the first fixed too or the input's own batch dimension (the same symbolic name). Null otherwise:
+   * the engine allocates it (an output whose row count the model decides, say).
+   */
+  private long[] pinnableShape(String inputName, String name, long batch) {
+    TensorInfo in = tensorInfos.get(inputName);
+    TensorInfo out = tensorInfos.get(name);
+    if (in == null || out == null || outputs.get(name).type() == null) {
+      return null;
+    }
+    long[] shape = out.getShape();
+    if (shape.length == 0 || !Shapes.isStatic(Shapes.item(shape))) {
+      return null;
+    }
+    if (shape[0] >= 0) {
+      return shape;
+    }
+    String[] inNames = in.getDimensionNames();
+    String[] outNames = out.getDimensionNames();
+    boolean sameBatch = in.getShape().length > 0 && in.getShape()[0] < 0 && inNames.length > 0 && outNames.length > 0
+        && !inNames[0].isEmpty() && inNames[0].equals(outNames[0]);
+    return sameBatch ? Shapes.withBatch(batch, Shapes.item(shape)) : null;
+  }
+
+  private static ByteBuffer copy(ByteBuffer pooled) {
+    return ByteBuffer.allocate(pooled.capacity()).order(ByteOrder.nativeOrder()).put(pooled.duplicate().clear()).rewind();
   }
 
   @Override
