@@ -85,7 +85,7 @@ public final class Benchmark {
         threads(0));
     RuntimeBench.Result runtime = new RuntimeBench(out, settings.jar(), settings.workDir()).run(model, jpeg,
         settings.warmup(), settings.runtimeWarmup(), settings.iterations());
-    printRatios(engine.atDefault(), runtime);
+    printRatios(engine, runtime);
     out.printf(Locale.ROOT, "%n[3] decode + preprocess alone%n");
     measurePreprocessing(jpeg);
     return new Result(model, engine, runtime);
@@ -107,7 +107,8 @@ public final class Benchmark {
         1.02);
   }
 
-  private void printRatios(LatencyStats raw, RuntimeBench.Result runtime) {
+  private void printRatios(EngineBench.Result engine, RuntimeBench.Result runtime) {
+    LatencyStats raw = engine.atDefault();
     out.printf(Locale.ROOT, "  against the raw engine (default threads: p50 %.3f ms, p99 %.3f ms):%n",
         raw.percentileMillis(0.5), raw.percentileMillis(0.99));
     for (LatencyStats s : List.of(runtime.tensor(), runtime.jpeg())) {
@@ -120,6 +121,8 @@ public final class Benchmark {
           entry.getKey(), entry.getValue().throughput() / sequential,
           runtime.batched().get(entry.getKey()).throughput() / sequential);
     }
+    out.printf(Locale.ROOT, "    the raw engine itself at batches of %d: %.2f× one caller's throughput (the ceiling for batching)%n",
+        EngineBench.BATCH, engine.batchedImagesPerSecond() / sequential);
   }
 
   private static double ratio(LatencyStats measured, LatencyStats floor, double quantile) {

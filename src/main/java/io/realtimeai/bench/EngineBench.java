@@ -7,8 +7,10 @@ import ai.onnxruntime.OrtSession;
 import io.realtimeai.pipeline.Pipeline;
 import io.realtimeai.pipeline.PipelineOptions;
 import java.io.PrintStream;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,13 +28,18 @@ public final class EngineBench {
    * @param atDefault the default thread count's series: the floor every ratio is taken against
    * @param byThreads each explicit count's series
    * @param best the explicit count with the lowest p50
+   * @param batchedImagesPerSecond images a second at the default thread count with {@link #BATCH} images per run:
+   *     the most any batching in the runtime can reach on this machine
    */
-  public record Result(LatencyStats atDefault, Map<Integer, LatencyStats> byThreads, int best) {
+  public record Result(LatencyStats atDefault, Map<Integer, LatencyStats> byThreads, int best, double batchedImagesPerSecond) {
     /** The default's p50 over the best count's. */
     public double defaultOverBest() {
       return atDefault.percentileMillis(0.5) / byThreads.get(best).percentileMillis(0.5);
     }
   }
+
+  /** The batch of the engine's own throughput ceiling: the largest the bench's batching service forms. */
+  public static final int BATCH = 16;
 
   private final PrintStream out;
 
@@ -81,9 +88,13 @@ public final class EngineBench {
       for (LatencyStats s : stats) {
         out.println(s.line());
       }
-      Result result = new Result(stats[0], byThreads, best);
+      double batched = batchedThroughput(env, model, Math.max(2, iterations / (2 * BATCH)), open);
+      Result result = new Result(stats[0], byThreads, best, batched);
       out.printf(Locale.ROOT, "  best explicit count: %d intra-op threads (p50 %.3f ms); the default's p50 is %.3f× the best's%n",
           best, byThreads.get(best).percentileMillis(0.5), result.defaultOverBest());
+      out.printf(Locale.ROOT, "  raw OrtSession.run, batches of %d, default threads: %.1f images/s, %.2f× batch 1's %.1f images/s:"
+          + " the ceiling of what batching can gain here%n", BATCH, batched, batched / stats[0].throughput(),
+          stats[0].throughput());
       return result;
     } finally {
       for (int i = open.size() - 1; i >= 0; i--) {
@@ -93,6 +104,28 @@ public final class EngineBench {
           // closing native sessions at the end: nothing left to do about a failure
         }
       }
+    }
+  }
+
+  /** Images a second through a default-threads session fed {@link #BATCH} images per run, after two warm-up runs. */
+  private static double batchedThroughput(OrtEnvironment env, Path model, int runs, List<AutoCloseable> open)
+      throws OrtException {
+    OrtSession.SessionOptions options = Pipeline.sessionOptions(PipelineOptions.serving());
+    open.add(options);
+    OrtSession session = env.createSession(model.toString(), options);
+    open.add(session);
+    float[] values = new float[BATCH * 3 * 224 * 224];
+    Arrays.fill(values, 0.5f);
+    try (OnnxTensor batch = OnnxTensor.createTensor(env, FloatBuffer.wrap(values), new long[] {BATCH, 3, 224, 224})) {
+      Map<String, OnnxTensor> feed = Map.of(session.getInputNames().iterator().next(), batch);
+      for (int i = 0; i < 2; i++) {
+        session.run(feed).close();
+      }
+      long start = System.nanoTime();
+      for (int i = 0; i < runs; i++) {
+        session.run(feed).close();
+      }
+      return (double) runs * BATCH / ((System.nanoTime() - start) / 1e9);
     }
   }
 }
