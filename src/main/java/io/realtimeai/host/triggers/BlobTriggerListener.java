@@ -140,15 +140,30 @@ public final class BlobTriggerListener implements TriggerListener {
    * dropped in many uploads is not taken a poll interval at a time.
    */
   private void scanAndReschedule() {
+    long start = System.nanoTime();
     int found = scan();
     if (running.get()) {
       try {
-        long delay = found > 0 ? Math.min(BURST_DELAY.toMillis(), pollInterval.toMillis()) : pollInterval.toMillis();
+        long delay = nextScanDelay(found, Duration.ofNanos(System.nanoTime() - start), pollInterval).toMillis();
         housekeeping.schedule(this::scanAndReschedule, delay, TimeUnit.MILLISECONDS);
       } catch (RejectedExecutionException e) {
         // Stopped meanwhile: no more scans.
       }
     }
+  }
+
+  /**
+   * The pause before the next scan: the poll interval, or {@link #BURST_DELAY} after a scan that found
+   * new versions — but never less than twice the scan's own duration. A listing costs the storage
+   * account time in proportion to the blobs in the container, so as a container grows to thousands of
+   * images the scans slow down instead of taking the storage over (measured by {@code bench --soak}:
+   * with a 100 ms burst pause, a container past 5,000 blobs kept Azurite listing without pause and
+   * the drop folder fell behind its arrivals).
+   */
+  static Duration nextScanDelay(int found, Duration lastScan, Duration pollInterval) {
+    Duration base = found > 0 && BURST_DELAY.compareTo(pollInterval) < 0 ? BURST_DELAY : pollInterval;
+    Duration floor = lastScan.multipliedBy(2);
+    return base.compareTo(floor) >= 0 ? base : floor;
   }
 
   /** Lists the container and queues each new version; answers how many it queued. */

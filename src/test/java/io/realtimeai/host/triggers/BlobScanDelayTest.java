@@ -1,0 +1,33 @@
+package io.realtimeai.host.triggers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The pause between a blob trigger's scans: quick while blobs arrive, never a listing without a break. */
+class BlobScanDelayTest {
+  private static final Duration POLL = Duration.ofSeconds(1);
+
+  @Test
+  void nextScanDelay_isThePollIntervalWhenNothingNewWasFound() {
+    assertEquals(POLL, BlobTriggerListener.nextScanDelay(0, Duration.ofMillis(20), POLL));
+  }
+
+  @Test
+  void nextScanDelay_isTheBurstPauseAfterAQuickScanThatFoundNewVersions() {
+    assertEquals(BlobTriggerListener.BURST_DELAY, BlobTriggerListener.nextScanDelay(3, Duration.ofMillis(20), POLL));
+  }
+
+  @Test
+  void nextScanDelay_isTwiceASlowScansDurationWhateverItFound() {
+    assertEquals(Duration.ofMillis(700), BlobTriggerListener.nextScanDelay(3, Duration.ofMillis(350), POLL));
+    assertEquals(Duration.ofMillis(3000), BlobTriggerListener.nextScanDelay(0, Duration.ofMillis(1500), POLL));
+  }
+
+  @Test
+  void nextScanDelay_neverBurstsFasterThanAShortPollInterval() {
+    Duration poll = Duration.ofMillis(50);
+    assertEquals(poll, BlobTriggerListener.nextScanDelay(5, Duration.ofMillis(10), poll));
+  }
+}
