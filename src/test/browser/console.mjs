@@ -41,22 +41,22 @@ try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.setDefaultTimeout(timeout);
 
-  // Every error the page logs or throws. Chromium also logs each HTTP error answer as
-  // "Failed to load resource"; those are kept apart, as the scenarios provoke some on purpose.
+  // Every error the page logs or throws. Chromium also logs each HTTP error answer as "Failed to
+  // load resource" (without saying which): those are the refusals, listed from the responses
+  // themselves, as the scenarios provoke some on purpose.
   const errors = [];
-  const refusals = [];
+  const refusals = new Set();
   page.on('console', (message) => {
-    if (message.type() !== 'error') {
-      return;
-    }
-    const where = message.location().url || '';
-    if (message.text().startsWith('Failed to load resource: the server responded with a status of')) {
-      refusals.push(`${new URL(where, options.base).pathname} ${message.text().replace(/^.*status of /, '')}`);
-    } else {
-      errors.push(`${message.text()} (${where})`);
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource: the server responded with a status of')) {
+      errors.push(`${message.text()} (${message.location().url || 'no location'})`);
     }
   });
   page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+  page.on('response', (response) => {
+    if (response.status() >= 400) {
+      refusals.add(`${response.request().method()} ${new URL(response.url()).pathname} ${response.status()}`);
+    }
+  });
 
   const scenario = async (name, body) => {
     try {
@@ -165,7 +165,7 @@ try {
     if (errors.length) {
       throw new Error(errors.join(' | '));
     }
-    return refusals.length ? `HTTP refusals logged by Chromium: ${[...new Set(refusals)].join(', ')}` : 'none';
+    return refusals.size ? `none; HTTP refusals: ${[...refusals].join(', ')}` : 'none';
   });
 
   async function topOne() {

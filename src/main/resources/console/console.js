@@ -10,6 +10,8 @@ const OPERATION_POLL_MS = 1000;
 const RESULTS_POLL_MS = 2000;
 const TERMINAL = new Set(['Succeeded', 'Failed', 'Cancelled']);
 const MAX_EVENTS = 50;
+// polls ask again from this long before the newest item seen: a row written a little late still shows
+const OVERLAP_MS = 60000;
 
 /** A refusal by the API: its status and its {error: {code, message, details}}. */
 class ApiError extends Error {
@@ -133,6 +135,8 @@ function badge(state) {
 const ms = (value) => `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`;
 const time = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '');
 const mib = (bytes) => `${(bytes / 1048576).toFixed(1)} MiB`;
+// by time, not by text: the API writes instants with as many fraction digits as they need
+const newestFirst = (when) => (a, b) => (Date.parse(when(b)) || 0) - (Date.parse(when(a)) || 0);
 
 /** A key as the console shows it: never whole, only its last four characters. */
 export function maskKey(key) {
@@ -495,7 +499,7 @@ function noteUpload(event) {
 }
 
 function renderUploads() {
-  const items = [...uploads.values()].sort((a, b) => (b.at || '').localeCompare(a.at || ''));
+  const items = [...uploads.values()].sort(newestFirst((u) => u.at));
   $('#upload-list').replaceChildren(...items.map(uploadItem));
   showEmpty('upload-list', !items.length);
 }
@@ -547,20 +551,19 @@ async function refreshCatalog() {
 // ---------------------------------------------------------------- events
 
 const events = new Map();
-let eventsSince = null;
+let newestEvent = null;
 
 async function refreshEvents() {
-  // the first time, the last day; then from the newest event seen (the same instant again: ids dedupe)
-  let next = `events?top=1000&since=${enc(eventsSince || new Date(Date.now() - 86400000).toISOString())}`;
+  // the first time, the last day; then from a little before the newest event seen (ids dedupe)
+  const since = newestEvent === null ? Date.now() - 86400000 : newestEvent - OVERLAP_MS;
+  let next = `events?top=1000&since=${enc(new Date(since).toISOString())}`;
   try {
     for (let page = 0; next && page < 20; page++) {
       const body = (await api(next)).body;
       for (const event of body.value) {
         events.set(event.id, event);
         noteUpload(event);
-        if (!eventsSince || event.eventTime > eventsSince) {
-          eventsSince = event.eventTime;
-        }
+        newestEvent = Math.max(newestEvent ?? 0, Date.parse(event.eventTime) || 0);
       }
       next = body.nextLink;
     }
@@ -569,7 +572,7 @@ async function refreshEvents() {
     $('#event-table tbody').replaceChildren(h('tr', {}, h('td', { colspan: 4, class: 'error' }, e.message)));
     return;
   }
-  const recent = [...events.values()].sort((a, b) => b.eventTime.localeCompare(a.eventTime)).slice(0, MAX_EVENTS);
+  const recent = [...events.values()].sort(newestFirst((e) => e.eventTime)).slice(0, MAX_EVENTS);
   for (const id of [...events.keys()]) {
     if (!recent.some((e) => e.id === id)) {
       events.delete(id);
@@ -600,7 +603,7 @@ function watchResults(event) {
     return;
   }
   const folder = data.get('folder').trim().replace(/^\/+|\/+$/g, '');
-  watching = { service, prefix: folder ? `${folder}/` : '', since: null, rows: new Map() };
+  watching = { service, prefix: folder ? `${folder}/` : '', newest: null, rows: new Map() };
   $('#result-table tbody').replaceChildren();
   outcome('results-form', null);
   pollResults(watching);
@@ -610,7 +613,8 @@ async function pollResults(watch) {
   if (watch !== watching) {
     return;
   }
-  const since = watch.since ? `&since=${enc(watch.since)}` : '';
+  // all of the folder the first time; then what was scored since a little before the newest seen
+  const since = watch.newest === null ? '' : `&since=${enc(new Date(watch.newest - OVERLAP_MS).toISOString())}`;
   try {
     let next = `results?service=${enc(watch.service)}&top=1000${since}`;
     const arrived = [];
@@ -625,9 +629,7 @@ async function pollResults(watch) {
           arrived.push(row);
         }
         watch.rows.set(row.path, row);
-        if (!watch.since || row.scoredAt > watch.since) {
-          watch.since = row.scoredAt;
-        }
+        watch.newest = Math.max(watch.newest ?? 0, Date.parse(row.scoredAt) || 0);
       }
       next = body.nextLink;
     }
@@ -639,7 +641,7 @@ async function pollResults(watch) {
 }
 
 function renderResults(watch, fresh) {
-  const rows = [...watch.rows.values()].sort((a, b) => b.scoredAt.localeCompare(a.scoredAt));
+  const rows = [...watch.rows.values()].sort(newestFirst((r) => r.scoredAt));
   $('#results-status').textContent = `${rows.length} result(s) of ${watch.service}`
     + `${watch.prefix ? ` under ${watch.prefix}` : ''}; watching for more …`;
   $('#result-table tbody').replaceChildren(...rows.map((r) => h('tr', { class: fresh.has(r.path) ? 'new' : null, dataset: { path: r.path } },
