@@ -74,7 +74,7 @@ function h(tag, props = {}, ...children) {
       element.setAttribute(key, value === true ? '' : value);
     }
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child !== null && child !== undefined && child !== false) {
       element.append(child instanceof Node ? child : String(child));
     }
@@ -262,7 +262,8 @@ function serviceCard(name) {
   const showKeys = async () => {
     try {
       const body = (await api(`services/${enc(name)}/keys`)).body;
-      keys.textContent = `primary ${maskKey(body.primaryKey)} · secondary ${maskKey(body.secondaryKey)}`;
+      keys.replaceChildren(h('span', {}, `primary ${maskKey(body.primaryKey)}`), ' · ',
+        h('span', {}, `secondary ${maskKey(body.secondaryKey)}`));
     } catch (e) {
       keys.textContent = e.message;
     }
