@@ -131,6 +131,12 @@ class ConsoleBrowserTest {
         "ok upload: " + reason, "ok results: console/imagenet_finch.jpeg Scored house finch", "ok events", "ok latency",
         "ok no console errors", "all scenarios passed");
     assertThat(output).containsPattern("ok drop: .*round trip [0-9.]+ ms.*function [0-9.]+ ms.*(runtime|inference) [0-9.]+ ms");
+    // the latency panel: the service's histogram where the app serves metrics, else it says there are none yet
+    if (get("/api/metrics", Map.of()).statusCode() == 200) {
+      assertThat(output).containsPattern("ok latency: mobilenet [0-9]+ call\\(s\\) · mean");
+    } else {
+      assertThat(output).contains("ok latency: No metrics yet");
+    }
     // every refusal shows the API's own words
     assertThat(refused.status()).isEqualTo(409);
     assertThat(output).contains("ok refusal: " + refused.body().at("/error/code").asText() + ": " + refused.body().at("/error/message").asText());
