@@ -66,7 +66,9 @@ final class DemoCommand implements Callable<Integer> {
         "output": { "name": "output_alias", "top_k": 5 } }
       """;
 
-  @Option(names = "--api", defaultValue = "http://localhost:7071",
+  private static final String DEFAULT_API = "http://localhost:7071";
+
+  @Option(names = "--api", defaultValue = DEFAULT_API,
       description = "A running app to use (default: ${DEFAULT-VALUE}); without one there, a stack of its own is started.")
   String api;
 
@@ -79,6 +81,17 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     started = System.nanoTime();
+    boolean ownStack = walkThrough();
+    // last, so that it is what the user sees: where to look at what the demo did
+    say(ownStack
+        ? "the web console: run ./realtime-ai up, then open " + UpCommand.consoleUrl(DEFAULT_API)
+            + " (this demo's own stack is gone; run the demo there with --keep to see its service)"
+        : "the web console: " + UpCommand.consoleUrl(api));
+    return 0;
+  }
+
+  /** Runs every step; answers whether it ran on a stack of its own (which is stopped by now). */
+  private boolean walkThrough() throws Exception {
     Path work = Files.createTempDirectory("realtime-ai-demo-");
     LocalStack stack = null;
     try {
@@ -108,7 +121,7 @@ final class DemoCommand implements Callable<Integer> {
         throw e;
       }
       say("done in " + seconds(System.nanoTime() - started));
-      return 0;
+      return stack != null;
     } finally {
       if (stack != null) {
         say("stopping the stack …");

@@ -52,10 +52,16 @@ final class UpCommand implements Callable<Integer> {
     for (FunctionDescriptor function : functions) {
       out.append(String.format(Locale.ROOT, "    %-22s %s%n", function.name(), describe(function.trigger())));
     }
+    out.append(String.format(Locale.ROOT, "  console    %s%n", consoleUrl(base)));
     out.append(String.format(Locale.ROOT, "  try        curl -s %s/api/health%n", base));
     out.append("Ctrl-C stops everything.\n");
     System.out.print(out);
     System.out.flush();
+  }
+
+  /** The web console of the app at {@code base}. */
+  static String consoleUrl(String base) {
+    return base + "/api/console/";
   }
 
   private static String describe(Binding trigger) {

@@ -40,6 +40,9 @@ class DemoCommandTest {
     assertThat(text).contains("[1/8] the local stack", "[4/8]", "registered demo-", "202 Accepted; Operation-Location:",
         "Succeeded in", "[6/8] score images over HTTP", "round trip", "[7/8] score a dropped folder",
         "RealtimeAI.ImageScored", "DELETE demo-", "done in");
+    assertThat(text.strip()).as("the demo ends by pointing at the console")
+        .endsWith("the web console: run ./realtime-ai up, then open http://localhost:7071/api/console/"
+            + " (this demo's own stack is gone; run the demo there with --keep to see its service)");
     if (Fixtures.available()) {
       // The pretrained model scores the finch as the fixtures document, over HTTP and from the dropped folder.
       assertThat(text).contains("1. house finch", "demo/imagenet_finch.jpeg.json: house finch");

@@ -41,6 +41,13 @@ class UpCommandTest {
           HttpResponse.BodyHandlers.ofString());
       assertThat(health.statusCode()).isEqualTo(200);
       assertThat(health.body()).contains("\"status\":\"Healthy\"", "\"reachable\":true", "\"onnxRuntime\"");
+      String console = "http://localhost:" + port + "/api/console/";
+      assertThat(Files.readString(out)).contains("  console    " + console);
+      HttpResponse<String> page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(console)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(page.statusCode()).isEqualTo(200);
+      assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+      assertThat(page.body()).contains("<title>realtime-ai console</title>");
       List<ProcessHandle> children = up.descendants().toList();
       assertThat(children).as("Azurite runs as a child of up").isNotEmpty();
 
