@@ -68,8 +68,13 @@ final class RuntimeCommand implements Callable<Integer> {
   @Option(names = "--health-port-file", paramLabel = "FILE", description = "Write the health port here once listening.")
   Path healthPortFile;
 
+  @Option(names = "--metrics-port", paramLabel = "PORT",
+      description = "Serve Prometheus metrics at http://HOST:PORT/metrics (plaintext, no key; 0 picks a free one)."
+          + " Off unless given.")
+  Integer metricsPort;
+
   @Option(names = "--ready-file", paramLabel = "FILE",
-      description = "Write the port, accelerator and pid here (JSON) once serving.")
+      description = "Write the port, accelerator, pid and metrics port here (JSON) once serving.")
   Path readyFile;
 
   @Option(names = "--replica-id", paramLabel = "ID",
@@ -141,6 +146,9 @@ final class RuntimeCommand implements Callable<Integer> {
     if (healthPort != null) {
       settings = settings.withHealthPort(healthPort, healthPortFile);
     }
+    if (metricsPort != null) {
+      settings = settings.withMetricsPort(metricsPort);
+    }
     PipelineOptions options = PipelineOptions.serving()
         .withAccelerator(accelerator)
         .withIntraOpThreads(intraOpThreads)
@@ -166,7 +174,9 @@ final class RuntimeCommand implements Callable<Integer> {
     runtime.listen();
     PackageSource source = new PackageSource(work, maxDownloadBytes, System.getenv(PackageSource.STORAGE_ENV), System.out);
     System.out.println("listening on port " + runtime.port()
-        + (runtime.healthPort() < 0 ? "" : " (health on port " + runtime.healthPort() + ")") + "; loading "
+        + (runtime.healthPort() < 0 ? "" : " (health on port " + runtime.healthPort() + ")")
+        + (runtime.metricsPort() < 0 ? "" : " (metrics on http://localhost:" + runtime.metricsPort() + "/metrics)")
+        + "; loading "
         + PackageSource.withoutQuery(packageLocation) + " …");
     Path packagePath = source.fetchPackage(packageLocation, expectedSha256);
     ModelPackage modelPackage = ModelPackage.open(packagePath, new PackageLimits(maxEntries, maxPackageBytes), work);

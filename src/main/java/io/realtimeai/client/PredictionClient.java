@@ -11,7 +11,10 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.TlsChannelCredentials;
+import io.grpc.stub.MetadataUtils;
 import io.realtimeai.pipeline.OutputSpec;
+import io.realtimeai.telemetry.ServerTiming;
+import io.realtimeai.telemetry.TraceContext;
 import io.realtimeai.proto.serving.GetModelMetadataRequest;
 import io.realtimeai.proto.serving.GetModelMetadataResponse;
 import io.realtimeai.proto.serving.ModelSpec;
@@ -30,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A client of a scoring service's {@code PredictionService}: one channel reused for every call, a
@@ -43,6 +47,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PredictionClient implements AutoCloseable {
   private static final String SERVICE = "tensorflow.serving.PredictionService";
+  private static final Metadata.Key<String> TRACEPARENT =
+      Metadata.Key.of(TraceContext.HEADER, Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> SERVER_TIMING =
+      Metadata.Key.of(ServerTiming.HEADER, Metadata.ASCII_STRING_MARSHALLER);
 
   private final ManagedChannel channel;
   private final ReplicaResolverProvider replicas;
@@ -118,14 +126,37 @@ public final class PredictionClient implements AutoCloseable {
 
   /** Scores a batch of encoded images sent as one {@code DT_STRING} tensor of shape {@code [N]}. */
   public PredictResponse predictImages(List<byte[]> images) {
+    return predict(imagesRequest(images));
+  }
+
+  /**
+   * Scores a batch of encoded images as part of the trace of {@code span}: it goes to the runtime as
+   * the {@code traceparent} metadata, and the runtime's own span and timings come back from its trailers.
+   */
+  public TracedResponse predictImages(List<byte[]> images, TraceContext span) {
+    Metadata sent = new Metadata();
+    sent.put(TRACEPARENT, span.header());
+    AtomicReference<Metadata> headers = new AtomicReference<>();
+    AtomicReference<Metadata> trailers = new AtomicReference<>();
+    PredictResponse response = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(sent),
+            MetadataUtils.newCaptureMetadataInterceptor(headers, trailers))
+        .withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)
+        .predict(imagesRequest(images));
+    Metadata answered = trailers.get();
+    TraceContext runtimeSpan = answered == null ? null : TraceContext.parse(answered.get(TRACEPARENT)).orElse(null);
+    Map<String, Double> timings = answered == null ? Map.of() : ServerTiming.parse(answered.get(SERVER_TIMING));
+    return new TracedResponse(response, runtimeSpan, timings);
+  }
+
+  private PredictRequest imagesRequest(List<byte[]> images) {
     TensorProto.Builder tensor = TensorProto.newBuilder()
         .setDtype(DataType.DT_STRING)
         .setTensorShape(TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dim.newBuilder().setSize(images.size())));
     images.forEach(image -> tensor.addStringVal(ByteString.copyFrom(image)));
-    return predict(PredictRequest.newBuilder()
+    return PredictRequest.newBuilder()
         .setModelSpec(ModelSpec.newBuilder().setName("default"))
         .putInputs(inputName, tensor.build())
-        .build());
+        .build();
   }
 
   /** The top {@code n} labelled predictions of each image, from the main output ({@code output_alias}). */

@@ -5,6 +5,7 @@ import io.realtimeai.events.EventType;
 import io.realtimeai.events.Subjects;
 import io.realtimeai.registry.ModelRecord;
 import io.realtimeai.registry.ModelRegistry;
+import io.realtimeai.telemetry.AppMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -272,6 +273,8 @@ public final class DeploymentOrchestrator {
     DeploymentStore.OperationRow finished = operation.at(state, operation.step(), error, clock.instant());
     if (!store.update(finished)) {
       LOG.fine(() -> "operation " + operation.id() + " finished elsewhere");
+    } else {
+      AppMetrics.deploymentEnded(operation.type(), state);
     }
   }
 

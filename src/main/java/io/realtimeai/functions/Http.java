@@ -90,10 +90,24 @@ public final class Http {
 
   /** A response whose body is JSON text already. */
   public static HttpResponseMessage jsonText(HttpRequestMessage<?> request, int status, String json) {
-    return request.createResponseBuilder(HttpStatusType.custom(status))
-        .header("Content-Type", "application/json; charset=utf-8")
-        .body(json)
-        .build();
+    return jsonText(request, status, json, Map.of());
+  }
+
+  /** A JSON response with more headers. */
+  public static HttpResponseMessage json(HttpRequestMessage<?> request, int status, Object body, Map<String, String> headers) {
+    try {
+      return jsonText(request, status, JSON.writeValueAsString(body), headers);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the response as JSON", e);
+    }
+  }
+
+  private static HttpResponseMessage jsonText(HttpRequestMessage<?> request, int status, String json,
+      Map<String, String> headers) {
+    HttpResponseMessage.Builder response = request.createResponseBuilder(HttpStatusType.custom(status))
+        .header("Content-Type", "application/json; charset=utf-8");
+    headers.forEach(response::header);
+    return response.body(json).build();
   }
 
   /**

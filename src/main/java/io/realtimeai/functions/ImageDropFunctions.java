@@ -11,6 +11,8 @@ import com.microsoft.azure.functions.annotation.QueueTrigger;
 import io.realtimeai.app.App;
 import io.realtimeai.scoring.FolderScoring;
 import io.realtimeai.scoring.ScoringJob;
+import io.realtimeai.telemetry.AppMetrics;
+import java.util.Locale;
 import java.util.logging.Level;
 
 /** Drop-a-folder scoring: an image dropped into {@code images/{service}/…} becomes a job, and each job a result. */
@@ -43,7 +45,14 @@ public final class ImageDropFunctions {
   public void score(
       @QueueTrigger(name = "job", queueName = "scoring", connection = "AzureWebJobsStorage") ScoringJob job,
       ExecutionContext context) {
-    FolderScoring.Outcome outcome = App.get().folderScoring().score(job);
+    FolderScoring.Outcome outcome;
+    try {
+      outcome = App.get().folderScoring().score(job);
+    } catch (RuntimeException e) {
+      AppMetrics.folderJob("retried");
+      throw e;
+    }
+    AppMetrics.folderJob(outcome.kind().name().toLowerCase(Locale.ROOT));
     Level level = outcome.kind() == FolderScoring.Outcome.Kind.SCORED ? Level.FINE : Level.INFO;
     context.getLogger().log(level, outcome.detail());
   }

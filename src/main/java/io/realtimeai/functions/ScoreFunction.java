@@ -11,13 +11,21 @@ import com.microsoft.azure.functions.annotation.HttpTrigger;
 import io.realtimeai.app.App;
 import io.realtimeai.error.BadRequestException;
 import io.realtimeai.scoring.HttpScoring;
+import io.realtimeai.scoring.ScoreResult;
+import io.realtimeai.telemetry.AppMetrics;
+import io.realtimeai.telemetry.ServerTiming;
+import io.realtimeai.telemetry.TraceContext;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * {@code POST /api/services/{id}/score?top=&persist=}: scores the images of the body (a raw image,
  * multipart file parts, or JSON base64) on a service, by id or name, and answers
- * {@code {id, service, modelId, predictions | outputs, timings}}.
+ * {@code {id, service, modelId, predictions | outputs, timings, traceId, spans}} with the function's
+ * span as {@code traceparent} and the split of its time as {@code Server-Timing}; each call is counted
+ * and timed in {@link AppMetrics}.
  */
 public final class ScoreFunction {
   /** Scores the body's images; {@code top} (1–100, default 5) classes each; {@code persist=false} writes nothing. */
@@ -28,12 +36,47 @@ public final class ScoreFunction {
           authLevel = AuthorizationLevel.FUNCTION) HttpRequestMessage<Optional<byte[]>> request,
       @BindingName("id") String id,
       ExecutionContext context) {
-    return Http.handle(request, context, () -> {
+    long started = System.nanoTime();
+    // The service as its record names it once scored; before that, as the caller named it (an unknown one as such).
+    String[] service = {id};
+    HttpResponseMessage response = Http.handle(request, context, () -> {
       HttpScoring.Options options = new HttpScoring.Options(Http.intParameter(request, "top", 5, 1, 100), persist(request));
       App app = App.get();
-      return Http.json(request, 200, new HttpScoring(app.connections(), app.results())
-          .score(id, request.getHeaders().get("content-type"), request.getBody().orElse(null), options));
+      // A malformed traceparent starts a new trace, as W3C Trace Context asks, rather than failing the call.
+      TraceContext caller = TraceContext.parse(header(request, TraceContext.HEADER)).orElse(null);
+      ScoreResult result = new HttpScoring(app.connections(), app.results())
+          .score(id, header(request, "content-type"), request.getBody().orElse(null), options, caller);
+      service[0] = result.service();
+      TraceContext answered = new TraceContext(result.traceId(), result.spans().get(0).spanId(), "01");
+      return Http.json(request, 200, result, Map.of(
+          TraceContext.HEADER, answered.header(),
+          "Server-Timing", serverTiming(result.timings())));
     });
+    int status = response.getStatusCode();
+    AppMetrics.scored(status == 404 ? "(unknown)" : service[0], status, System.nanoTime() - started);
+    return response;
+  }
+
+  // Header names are case-insensitive; the worker's map may keep the caller's spelling.
+  private static String header(HttpRequestMessage<?> request, String name) {
+    return request.getHeaders().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+        .map(Map.Entry::getValue).findFirst().orElse(null);
+  }
+
+  private static String serverTiming(ScoreResult.Timings timings) {
+    Map<String, Double> parts = new LinkedHashMap<>();
+    parts.put("function", timings.totalMs());
+    parts.put("runtime", timings.runtimeMs());
+    if (timings.preprocessMs() != null) {
+      parts.put("preprocess", timings.preprocessMs());
+    }
+    if (timings.queueMs() != null) {
+      parts.put("queue", timings.queueMs());
+    }
+    if (timings.inferenceMs() != null) {
+      parts.put("inference", timings.inferenceMs());
+    }
+    return ServerTiming.format(parts);
   }
 
   private static boolean persist(HttpRequestMessage<?> request) {

@@ -44,6 +44,11 @@ final class DynamicBatcher {
   private static final class Call {
     final Tensor input;
     final long rows;
+    /** When the call reached the batcher, when the engine run that served it began, how long it took, its rows. */
+    final long arrivedAt = System.nanoTime();
+    long engineStartedAt;
+    long engineNanos;
+    long engineRows;
     boolean leading;
     boolean done;
     Map<String, Tensor> answer;
@@ -70,7 +75,22 @@ final class DynamicBatcher {
 
   /** Runs {@code input} (batch first), alone or with the calls queued beside it, and answers its own outputs. */
   Map<String, Tensor> run(Tensor input) {
+    return run(input, new CallTimings());
+  }
+
+  /** {@link #run(Tensor)}, noting in {@code timings} how long the call waited and how long its engine run took. */
+  Map<String, Tensor> run(Tensor input, CallTimings timings) {
     Call mine = new Call(input);
+    try {
+      return answer(mine);
+    } finally {
+      if (mine.engineRows > 0) {
+        timings.engine(mine.engineStartedAt - mine.arrivedAt, mine.engineNanos, mine.engineRows);
+      }
+    }
+  }
+
+  private Map<String, Tensor> answer(Call mine) {
     lock.lock();
     try {
       if (busy) {
@@ -176,8 +196,15 @@ final class DynamicBatcher {
         stacked.put(call.input.data());
       }
       stacked.flip();
+      long started = System.nanoTime();
       outputs = engine.apply(new Tensor(first.input.type(), Shapes.withBatch(rows, Shapes.item(first.input.shape())),
           stacked));
+      long took = System.nanoTime() - started;
+      for (Call call : batch) {
+        call.engineStartedAt = started;
+        call.engineNanos = took;
+        call.engineRows = rows;
+      }
     } catch (RuntimeException e) {
       // Which call made the shared run fail is unknown: each runs again alone and meets its own fate.
       batch.forEach(this::runAlone);
@@ -198,10 +225,15 @@ final class DynamicBatcher {
   }
 
   private void runAlone(Call call) {
+    long started = System.nanoTime();
     try {
       call.answer = engine.apply(call.input);
     } catch (RuntimeException e) {
       call.failure = e;
+    } finally {
+      call.engineStartedAt = started;
+      call.engineNanos = System.nanoTime() - started;
+      call.engineRows = call.rows;
     }
   }
 

@@ -255,16 +255,26 @@ public final class Pipeline implements AutoCloseable {
    * @throws UnprocessableException for an image that cannot be decoded, naming its index
    */
   public Map<String, Tensor> predictImages(List<byte[]> images) {
+    return predictImages(images, new CallTimings());
+  }
+
+  /** {@link #predictImages(List)}, noting in {@code timings} where the call's time went. */
+  public Map<String, Tensor> predictImages(List<byte[]> images, CallTimings timings) {
     if (!takesImages()) {
       throw new BadRequestException("input '" + inputAlias + "': this model takes a "
           + inputType() + " tensor " + Shapes.describe(inputShape()) + ", not encoded images");
     }
     checkBatch(images.size());
     if (preprocessor == null) {
-      return predictEncoded(images);
+      // The model decodes the images itself: its whole run is inference.
+      long started = System.nanoTime();
+      Map<String, Tensor> outputs = predictEncoded(images);
+      timings.engine(0, System.nanoTime() - started, images.size());
+      return outputs;
     }
     int itemBytes = preprocessor.itemBytes();
     // Decoded on the caller's thread (so concurrent calls decode in parallel), into a reused buffer.
+    long preprocessing = System.nanoTime();
     ByteBuffer batch = buffers.take(images.size() * itemBytes);
     try {
       for (int i = 0; i < images.size(); i++) {
@@ -276,8 +286,9 @@ public final class Pipeline implements AutoCloseable {
         }
       }
       batch.rewind();
+      timings.preprocessed(System.nanoTime() - preprocessing);
       long[] shape = Shapes.withBatch(images.size(), preprocessor.itemShape());
-      return dispatch(new Tensor(steps.get(0).inputType(), shape, batch));
+      return dispatch(new Tensor(steps.get(0).inputType(), shape, batch), timings);
     } finally {
       buffers.give(batch);
     }
@@ -310,6 +321,11 @@ public final class Pipeline implements AutoCloseable {
    * @throws BadRequestException naming the input when the type or shape is wrong
    */
   public Map<String, Tensor> predictTensor(Tensor input) {
+    return predictTensor(input, new CallTimings());
+  }
+
+  /** {@link #predictTensor(Tensor)}, noting in {@code timings} where the call's time went. */
+  public Map<String, Tensor> predictTensor(Tensor input, CallTimings timings) {
     Step first = steps.get(0);
     if (takesImages()) {
       throw new BadRequestException("input '" + inputAlias + "': this model takes encoded images (DT_STRING), not a "
@@ -328,7 +344,13 @@ public final class Pipeline implements AutoCloseable {
           + " does not match the model's " + Shapes.describe(declared));
     }
     checkBatch(shape.length == 0 ? 1 : shape[0]);
-    return shape.length == 0 ? run(input) : dispatch(input);
+    if (shape.length == 0) {
+      long started = System.nanoTime();
+      Map<String, Tensor> outputs = run(input);
+      timings.engine(0, System.nanoTime() - started, 1);
+      return outputs;
+    }
+    return dispatch(input, timings);
   }
 
   /** How many input buffers were allocated so far: constant once warm, whatever the number of calls. */
@@ -341,8 +363,14 @@ public final class Pipeline implements AutoCloseable {
     return batcher == null ? new long[] {0, 0} : batcher.runCounts();
   }
 
-  private Map<String, Tensor> dispatch(Tensor input) {
-    return batcher == null ? run(input) : batcher.run(input);
+  private Map<String, Tensor> dispatch(Tensor input, CallTimings timings) {
+    if (batcher != null) {
+      return batcher.run(input, timings);
+    }
+    long started = System.nanoTime();
+    Map<String, Tensor> outputs = run(input);
+    timings.engine(0, System.nanoTime() - started, input.shape()[0]);
+    return outputs;
   }
 
   /** Runs the pipeline a few times on a synthetic input so the first real call is not the slow one. */

@@ -13,6 +13,7 @@ import io.grpc.stub.StreamObserver;
 import io.realtimeai.error.BadRequestException;
 import io.realtimeai.error.RealtimeAiException;
 import io.realtimeai.error.UnavailableException;
+import io.realtimeai.pipeline.CallTimings;
 import io.realtimeai.pipeline.Pipeline;
 import io.realtimeai.pipeline.Tensor;
 import io.realtimeai.pipeline.TensorNames;
@@ -117,9 +118,11 @@ final class PredictionService extends PredictionServiceGrpc.PredictionServiceImp
           + expected);
     }
     TensorProto input = inputs.get(alias);
+    // Noted for the metrics interceptor's histograms and server-timing trailer; a fresh one when called without it.
+    CallTimings timings = RuntimeMetrics.TIMINGS.get() == null ? new CallTimings() : RuntimeMetrics.TIMINGS.get();
     Map<String, Tensor> outputs = loaded.takesImages()
-        ? loaded.predictImages(TensorProtos.images(alias, input))
-        : loaded.predictTensor(TensorProtos.tensor(alias, input));
+        ? loaded.predictImages(TensorProtos.images(alias, input), timings)
+        : loaded.predictTensor(TensorProtos.tensor(alias, input), timings);
     PredictResponse.Builder response = PredictResponse.newBuilder().setModelSpec(spec());
     List<String> filter = request.getOutputFilterList();
     for (String wanted : filter) {

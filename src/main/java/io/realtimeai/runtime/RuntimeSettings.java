@@ -21,6 +21,8 @@ import java.time.Duration;
  *     without a key, so a probe that speaks no TLS (the kubelet's) can ask a TLS runtime; 0 picks a
  *     free one (null: no such server)
  * @param healthPortFile where the bound health port is written once listening (null: nowhere)
+ * @param metricsPort the port of a plaintext HTTP server answering Prometheus' {@code GET /metrics}; 0 picks a
+ *     free one (null: no such server)
  */
 public record RuntimeSettings(
     String name,
@@ -34,7 +36,8 @@ public record RuntimeSettings(
     Path readyFile,
     String replicaId,
     Integer healthPort,
-    Path healthPortFile) {
+    Path healthPortFile,
+    Integer metricsPort) {
   /** 64 MiB, as the issue of the scoring runtime sets it. */
   public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 64 << 20;
 
@@ -50,6 +53,9 @@ public record RuntimeSettings(
     }
     if (healthPort != null && (healthPort < 0 || healthPort > 65535)) {
       throw new IllegalArgumentException("the health port must be between 0 and 65535, got " + healthPort);
+    }
+    if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
+      throw new IllegalArgumentException("the metrics port must be between 0 and 65535, got " + metricsPort);
     }
     if (healthPortFile != null && healthPort == null) {
       throw new IllegalArgumentException("a health port file needs a health port");
@@ -71,7 +77,7 @@ public record RuntimeSettings(
   public RuntimeSettings(String name, int port, Path portFile, KeyRing keys, Path tlsCertificate, Path tlsKey,
       int maxInboundMessageBytes, Duration shutdownGrace, Path readyFile, String replicaId) {
     this(name, port, portFile, keys, tlsCertificate, tlsKey, maxInboundMessageBytes, shutdownGrace, readyFile,
-        replicaId, null, null);
+        replicaId, null, null, null);
   }
 
   /** Settings without a ready file or a replica id: a runtime that is not one of a provider's replicas. */
@@ -88,7 +94,13 @@ public record RuntimeSettings(
   /** These settings with a plaintext health server on {@code port} (0: a free one), its port written to {@code portFile}. */
   public RuntimeSettings withHealthPort(int port, Path portFile) {
     return new RuntimeSettings(name, this.port, this.portFile, keys, tlsCertificate, tlsKey, maxInboundMessageBytes,
-        shutdownGrace, readyFile, replicaId, port, portFile);
+        shutdownGrace, readyFile, replicaId, port, portFile, metricsPort);
+  }
+
+  /** These settings with Prometheus metrics served on {@code port} (0: a free one) at {@code /metrics}. */
+  public RuntimeSettings withMetricsPort(int port) {
+    return new RuntimeSettings(name, this.port, portFile, keys, tlsCertificate, tlsKey, maxInboundMessageBytes,
+        shutdownGrace, readyFile, replicaId, healthPort, healthPortFile, port);
   }
 
   /** True when the runtime serves TLS. */

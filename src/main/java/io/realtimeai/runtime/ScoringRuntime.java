@@ -10,7 +10,10 @@ import io.grpc.TlsServerCredentials;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.realtimeai.pipeline.Pipeline;
+import io.realtimeai.telemetry.MetricsServer;
+import io.realtimeai.telemetry.Prometheus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -40,9 +43,14 @@ public final class ScoringRuntime implements AutoCloseable {
   private final RuntimeSettings settings;
   private final List<ServerInterceptor> interceptors;
   private final HealthStatusManager health = new HealthStatusManager();
+  /** Always kept (traces and counts cost little); served over HTTP only with a metrics port. */
+  private final PrometheusMeterRegistry registry = Prometheus.newRegistry();
+  private final RuntimeMetrics metrics = new RuntimeMetrics(registry);
+  private final long created = System.nanoTime();
   private volatile Pipeline pipeline;
   private Server server;
   private Server healthServer;
+  private MetricsServer metricsServer;
 
   public ScoringRuntime(RuntimeSettings settings) {
     this(settings, List.of());
@@ -72,6 +80,7 @@ public final class ScoringRuntime implements AutoCloseable {
    */
   public void serve(Pipeline loaded) {
     loaded.warmUp();
+    metrics.loaded(loaded, settings.name(), System.nanoTime() - created);
     pipeline = loaded;
     FirstCall.make(port(), settings);
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
@@ -82,6 +91,9 @@ public final class ScoringRuntime implements AutoCloseable {
       ready.put("intraOpThreads", loaded.engineThreads().intraOpThreads());
       ready.put("threads", loaded.engineThreads().describe());
       ready.put("pid", ProcessHandle.current().pid());
+      if (metricsServer != null) {
+        ready.put("metricsPort", metricsServer.port());
+      }
       try {
         writeAtomically(settings.readyFile(), JSON.writeValueAsString(ready));
       } catch (IOException e) {
@@ -103,6 +115,8 @@ public final class ScoringRuntime implements AutoCloseable {
       // Outermost, so that a call the key check refuses names its replica too.
       chain.add(PredictionService.replicaHeader(REPLICA_HEADER, settings.replicaId()));
     }
+    // Outermost of all: every call is counted and timed, those the key check refuses too.
+    chain.add(metrics);
     PredictionService service = new PredictionService(settings.name(), () -> pipeline);
     server = Grpc.newServerBuilderForPort(settings.port(), credentials)
         .maxInboundMessageSize(settings.maxInboundMessageBytes())
@@ -122,6 +136,17 @@ public final class ScoringRuntime implements AutoCloseable {
         throw new IOException("cannot listen on the health port " + settings.healthPort() + ": " + e.getMessage(), e);
       }
     }
+    if (settings.metricsPort() != null) {
+      try {
+        metricsServer = MetricsServer.start(settings.metricsPort(), registry);
+      } catch (IOException e) {
+        server.shutdownNow();
+        if (healthServer != null) {
+          healthServer.shutdownNow();
+        }
+        throw new IOException("cannot listen on the metrics port " + settings.metricsPort() + ": " + e.getMessage(), e);
+      }
+    }
     if (settings.portFile() != null) {
       writeAtomically(settings.portFile(), Integer.toString(server.getPort()));
     }
@@ -139,6 +164,11 @@ public final class ScoringRuntime implements AutoCloseable {
   /** The port of the plaintext health server, or -1 when the runtime has none. */
   public int healthPort() {
     return healthServer == null ? -1 : healthServer.getPort();
+  }
+
+  /** The port of the Prometheus endpoint ({@code GET /metrics}), or -1 when the runtime has none. */
+  public int metricsPort() {
+    return metricsServer == null ? -1 : metricsServer.port();
   }
 
   /** The pipeline being served, or null while it loads. */
@@ -171,6 +201,9 @@ public final class ScoringRuntime implements AutoCloseable {
       // Closed last, so that a probe hears NOT_SERVING while calls drain; health calls need no draining.
       healthServer.shutdownNow();
       healthServer.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    if (metricsServer != null) {
+      metricsServer.close();
     }
     Pipeline loaded = pipeline;
     pipeline = null;

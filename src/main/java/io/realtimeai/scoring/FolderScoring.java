@@ -14,6 +14,7 @@ import io.realtimeai.error.UnavailableException;
 import io.realtimeai.error.UnprocessableException;
 import io.realtimeai.storage.Storage;
 import io.realtimeai.storage.StorageLayout;
+import io.realtimeai.telemetry.TraceContext;
 import java.io.ByteArrayOutputStream;
 import java.time.Clock;
 import java.util.Optional;
@@ -98,7 +99,7 @@ public final class FolderScoring {
       PredictBatcher.Scored scored = batcher.predict(job.service(), image.get());
       result = new ScoreResult(id(job), job.service(), scored.modelId(), job.path(), job.etag(), clock.instant(), "Scored",
           scored.answer().predictions(), scored.answer().outputs(), null,
-          new ScoreResult.Timings(millisSince(start), scored.runtimeMs()));
+          new ScoreResult.Timings(millisSince(start), scored.runtimeMs()), newTraceId(), null);
     } catch (UnprocessableException | PayloadTooLargeException | NotFoundException e) {
       // Retrying cannot help a corrupt image or a service that does not exist: the error is the result.
       result = failed(job, e, start);
@@ -132,7 +133,13 @@ public final class FolderScoring {
 
   private ScoreResult failed(ScoringJob job, RealtimeAiException e, long start) {
     return new ScoreResult(id(job), job.service(), null, job.path(), job.etag(), clock.instant(), "Failed", null, null,
-        new ScoreResult.Failure(e.code(), e.getMessage()), new ScoreResult.Timings(millisSince(start), 0));
+        new ScoreResult.Failure(e.code(), e.getMessage()), new ScoreResult.Timings(millisSince(start), 0),
+        newTraceId(), null);
+  }
+
+  // A job starts its own trace: it comes from a blob, not from a caller that could have sent one.
+  private static String newTraceId() {
+    return TraceContext.newTrace().traceId();
   }
 
   /**

@@ -1,10 +1,15 @@
 package io.realtimeai.scoring;
 
 import io.realtimeai.client.PredictionClient;
+import io.realtimeai.client.TracedResponse;
 import io.realtimeai.deployment.ServiceRecord;
 import io.realtimeai.proto.serving.PredictResponse;
+import io.realtimeai.telemetry.ServerTiming;
+import io.realtimeai.telemetry.TraceContext;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -51,31 +56,48 @@ public final class HttpScoring {
    *     unknown service, 503 while it has no ready replica, 422 for an image its model cannot take
    */
   public ScoreResult score(String service, String contentType, byte[] body, Options options) {
+    return score(service, contentType, body, options, null);
+  }
+
+  /**
+   * {@link #score(String, String, byte[], Options)} within the caller's trace: the call gets a span of
+   * {@code caller}'s trace (a new trace when null), the runtime a span of its own below it, and the
+   * result says both ({@code traceId}, {@code spans}) with the runtime's split of its time.
+   */
+  public ScoreResult score(String service, String contentType, byte[] body, Options options, TraceContext caller) {
     long started = System.nanoTime();
+    TraceContext span = caller == null ? TraceContext.newTrace() : caller.child();
     List<byte[]> images = requests.read(contentType, body);
-    Scored scored = connections.call(service, connection -> predict(connection, images));
+    Scored scored = connections.call(service, connection -> predict(connection, images, span));
     ScoreOutputs.Answer answer = ScoreOutputs.read(scored.response(), scored.labels(), options.top(), images.size());
     String id = UUID.randomUUID().toString();
-    ScoreResult.Timings timings = new ScoreResult.Timings(millis(System.nanoTime() - started), millis(scored.runtimeNanos()));
+    double totalMs = ServerTiming.millis(System.nanoTime() - started);
+    double runtimeMs = ServerTiming.millis(scored.runtimeNanos());
+    Map<String, Double> split = scored.serverTiming();
+    ScoreResult.Timings timings = new ScoreResult.Timings(totalMs, runtimeMs, split.get("preprocess"), split.get("queue"),
+        split.get("inference"));
+    List<ScoreResult.Span> spans = new ArrayList<>();
+    spans.add(new ScoreResult.Span("function", span.spanId(), caller == null ? null : caller.spanId(), totalMs));
+    if (scored.runtimeSpan() != null) {
+      spans.add(new ScoreResult.Span("runtime", scored.runtimeSpan().spanId(), span.spanId(), runtimeMs));
+    }
     ScoreResult result = new ScoreResult(id, scored.service().name(), scored.service().modelId(),
         options.persist() ? "http/" + id : null, options.persist() ? id : null, clock.instant(), "Scored",
-        answer.predictions(), answer.outputs(), null, timings);
+        answer.predictions(), answer.outputs(), null, timings, span.traceId(), List.copyOf(spans));
     return options.persist() ? results.recordNew(result) : result;
   }
 
-  /** The Predict answer of a batch, the labels it is read with, and how long the call took. */
-  private record Scored(ServiceRecord service, List<String> labels, PredictResponse response, long runtimeNanos) {}
+  /** The Predict answer of a batch, the labels it is read with, how long the call took, and what the runtime said of it. */
+  private record Scored(ServiceRecord service, List<String> labels, PredictResponse response, long runtimeNanos,
+      TraceContext runtimeSpan, Map<String, Double> serverTiming) {}
 
-  private static Scored predict(ServiceConnections.Connection connection, List<byte[]> images) {
+  private static Scored predict(ServiceConnections.Connection connection, List<byte[]> images, TraceContext span) {
     PredictionClient client = connection.client();
     // Asked once per client and kept: outside runtimeMs, which is the Predict call alone.
     List<String> labels = client.labels();
     long started = System.nanoTime();
-    PredictResponse response = client.predictImages(images);
-    return new Scored(connection.service(), labels, response, System.nanoTime() - started);
-  }
-
-  private static double millis(long nanos) {
-    return Math.round(nanos / 1_000.0) / 1_000.0;
+    TracedResponse traced = client.predictImages(images, span);
+    return new Scored(connection.service(), labels, traced.response(), System.nanoTime() - started,
+        traced.runtimeSpan(), traced.serverTiming());
   }
 }

@@ -239,6 +239,9 @@ public final class ResultStore {
     data.put("path", result.path());
     data.put("etag", result.etag());
     data.put("result", StorageLayout.RESULTS + "/" + documentName(result.service(), result.path()));
+    if (result.traceId() != null) {
+      data.put("traceId", result.traceId());
+    }
     if (result.scored() && result.predictions() != null && !result.predictions().get(0).isEmpty()) {
       Prediction top = result.predictions().get(0).get(0);
       data.put("label", top.label());
