@@ -116,6 +116,12 @@ resource app 'Microsoft.Web/sites@2023-12-01' = {
           value: appInsightsConnectionString
         }
         {
+          // The Java worker's Application Insights agent: requests, dependencies, and the app's
+          // Micrometer metrics (the agent reads Micrometer's global registry) reach Application Insights.
+          name: 'APPLICATIONINSIGHTS_ENABLE_AGENT'
+          value: 'true'
+        }
+        {
           name: 'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING'
           value: storageConnection
         }

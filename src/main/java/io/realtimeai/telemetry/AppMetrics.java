@@ -5,6 +5,8 @@ import com.azure.storage.queue.models.PeekedMessageItem;
 import com.azure.storage.queue.models.QueueStorageException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.realtimeai.events.EventOutbox;
 import io.realtimeai.events.RecordedEvent;
@@ -31,24 +33,31 @@ public final class AppMetrics {
   private static final int OUTBOX_LIMIT = 1000;
 
   private static final PrometheusMeterRegistry REGISTRY = Prometheus.newRegistry();
+  /**
+   * Where the app's own meters are registered: Micrometer's global registry, which hands them to
+   * {@link #REGISTRY} and, on Azure, to the Application Insights Java agent, which collects what is
+   * registered there.
+   */
+  private static final MeterRegistry METERS = Metrics.globalRegistry;
   private static final Backlog BACKLOG = new Backlog();
 
   static {
+    Metrics.globalRegistry.add(REGISTRY);
     Gauge.builder("realtime_ai.scoring.queue.depth", BACKLOG, b -> b.queueDepth)
         .description("Jobs waiting on the scoring queue (approximate, as Azure Storage counts them)")
-        .baseUnit("messages").register(REGISTRY);
+        .baseUnit("messages").register(METERS);
     Gauge.builder("realtime_ai.scoring.queue.oldest.age", BACKLOG, b -> b.oldestJobAgeSeconds)
         .description("Age of the oldest visible job on the scoring queue; 0 when it is empty")
-        .baseUnit("seconds").register(REGISTRY);
+        .baseUnit("seconds").register(METERS);
     Gauge.builder("realtime_ai.scoring.poison.depth", BACKLOG, b -> b.poisonDepth)
         .description("Jobs parked on scoring-poison after failing every attempt")
-        .baseUnit("messages").register(REGISTRY);
+        .baseUnit("messages").register(METERS);
     Gauge.builder("realtime_ai.events.outbox.backlog", BACKLOG, b -> b.outboxBacklog)
         .description("Events recorded but not yet delivered to Event Grid (counted up to " + OUTBOX_LIMIT + ")")
-        .baseUnit("events").register(REGISTRY);
+        .baseUnit("events").register(METERS);
     Gauge.builder("realtime_ai.events.outbox.oldest.age", BACKLOG, b -> b.oldestEventAgeSeconds)
         .description("Age of the oldest undelivered event; 0 when every event was delivered")
-        .baseUnit("seconds").register(REGISTRY);
+        .baseUnit("seconds").register(METERS);
   }
 
   private AppMetrics() {}
@@ -60,23 +69,23 @@ public final class AppMetrics {
   public static void scored(String service, int status, long nanos) {
     String outcome = status < 300 ? "ok" : status < 500 ? "client_error" : "server_error";
     Prometheus.latency("realtime_ai.score.duration", "HTTP score calls, as the function saw them")
-        .tag("service", service).tag("outcome", outcome).register(REGISTRY)
+        .tag("service", service).tag("outcome", outcome).register(METERS)
         .record(nanos, TimeUnit.NANOSECONDS);
     Counter.builder("realtime_ai.score.requests").description("HTTP score calls by service, outcome and HTTP status")
         .tag("service", service).tag("outcome", outcome).tag("status", Integer.toString(status))
-        .register(REGISTRY).increment();
+        .register(METERS).increment();
   }
 
   /** Notes one drop-folder job: {@code realtime_ai_folder_jobs_total{outcome}} (scored, failed, already_scored, superseded, retried). */
   public static void folderJob(String outcome) {
     Counter.builder("realtime_ai.folder.jobs").description("Drop-folder scoring jobs by outcome")
-        .tag("outcome", outcome).register(REGISTRY).increment();
+        .tag("outcome", outcome).register(METERS).increment();
   }
 
   /** Notes one deployment operation that ended: {@code realtime_ai_deployments_total{operation, outcome}}. */
   public static void deploymentEnded(String operation, String outcome) {
     Counter.builder("realtime_ai.deployments").description("Deployment operations that ended, by type and final state")
-        .tag("operation", operation).tag("outcome", outcome).register(REGISTRY).increment();
+        .tag("operation", operation).tag("outcome", outcome).register(METERS).increment();
   }
 
   /** The Prometheus text of every metric, the backlogs in {@code storage} and {@code outbox} read first unless read within 5 s. */

@@ -56,6 +56,7 @@ class InfraSettingsTest {
       "FUNCTIONS_EXTENSION_VERSION", "the Functions runtime version (~4)",
       "FUNCTIONS_WORKER_RUNTIME", "the language worker (java)",
       "APPLICATIONINSIGHTS_CONNECTION_STRING", "where the host and the Java agent send telemetry",
+      "APPLICATIONINSIGHTS_ENABLE_AGENT", "turns on the Java worker's Application Insights agent",
       "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", "the Elastic Premium plan's content file share",
       "WEBSITE_CONTENTSHARE", "the name of that file share");
 

@@ -69,8 +69,9 @@ class ImageArchiveTest {
   }
 
   @Test
-  void exposedPorts_areGrpcOn8500AndItsHealthOn8501() {
-    assertThat(image.runConfig().path("ExposedPorts").fieldNames()).toIterable().containsExactly("8500/tcp", "8501/tcp");
+  void exposedPorts_areGrpcOn8500ItsHealthOn8501AndMetricsOn9090() {
+    assertThat(image.runConfig().path("ExposedPorts").fieldNames()).toIterable()
+        .containsExactly("8500/tcp", "8501/tcp", "9090/tcp");
   }
 
   @Test

@@ -27,7 +27,8 @@ import java.util.function.BiFunction;
  * in a folder of the pod (for the mount {@code /etc/realtime-ai/secret}), rewritten when the
  * Secret changes; the environment from the pod spec ({@code $(POD_NAME)}, the Secret's keys);
  * and, since every pod here shares one host instead of having its own IP, {@code --port 8500}
- * becomes a free port the runtime writes to a file, and {@code --health-port 8501} likewise. Ready
+ * becomes a free port the runtime writes to a file, {@code --health-port 8501} likewise, and
+ * {@code --metrics-port 9090} a free port too. Ready
  * is the pod's readiness probe: {@code grpc.health.v1} answers SERVING in plaintext on the health
  * port, TLS runtime or not, as the kubelet's gRPC probe asks it.
  */
@@ -102,6 +103,9 @@ public final class RuntimeKubelet implements BiFunction<Pod, Secret, FakeCluster
           i++;
         } else if (arg.equals("--health-port")) {
           command.addAll(List.of("--health-port", "0", "--health-port-file", healthPortFile.toString()));
+          i++;
+        } else if (arg.equals("--metrics-port")) {
+          command.addAll(List.of("--metrics-port", "0"));
           i++;
         } else {
           command.add(arg.replace("$(POD_NAME)", podName).replace(SECRET_MOUNT, folder.resolve("secret").toString()));

@@ -41,6 +41,8 @@ final class ServiceObjects {
   static final int PORT = RuntimeSettings.DEFAULT_PORT;
   /** The runtime's plaintext health port, which the kubelet probes (TLS or not). */
   static final int HEALTH_PORT = 8501;
+  /** The runtime's Prometheus endpoint ({@code GET /metrics}), announced to scrapers by the pods' annotations. */
+  static final int METRICS_PORT = 9090;
   static final String GPU = "nvidia.com/gpu";
   static final String SECRET_MOUNT = "/etc/realtime-ai/secret";
   /** Keys of the Secret. */
@@ -132,6 +134,7 @@ final class ServiceObjects {
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .addNewPort().withName("grpc").withContainerPort(PORT).withProtocol("TCP").endPort()
         .addNewPort().withName("health").withContainerPort(HEALTH_PORT).withProtocol("TCP").endPort()
+        .addNewPort().withName("metrics").withContainerPort(METRICS_PORT).withProtocol("TCP").endPort()
         .withEnv(environment(serviceId))
         .withNewResources().withRequests(requests).withLimits(limits).endResources()
         .addNewVolumeMount().withName("secret").withMountPath(SECRET_MOUNT).withReadOnly(true).endVolumeMount()
@@ -145,7 +148,12 @@ final class ServiceObjects {
         .endSecurityContext()
         .build();
     return new PodTemplateSpecBuilder()
-        .withNewMetadata().withLabels(labels).endMetadata()
+        // The annotations Prometheus' Kubernetes pod discovery is commonly configured to follow.
+        .withNewMetadata().withLabels(labels)
+          .addToAnnotations("prometheus.io/scrape", "true")
+          .addToAnnotations("prometheus.io/port", Integer.toString(METRICS_PORT))
+          .addToAnnotations("prometheus.io/path", "/metrics")
+        .endMetadata()
         .withNewSpec()
           .withContainers(container)
           .withNodeSelector(nodeSelector.isEmpty() ? null : nodeSelector)
@@ -168,6 +176,7 @@ final class ServiceObjects {
     args.addAll(List.of(
         "--port", Integer.toString(PORT),
         "--health-port", Integer.toString(HEALTH_PORT),
+        "--metrics-port", Integer.toString(METRICS_PORT),
         "--name", template.serviceName(),
         "--key-file", SECRET_MOUNT + "/" + KEYS));
     if (template.tls()) {

@@ -64,6 +64,24 @@ class ServiceObjectsTest {
   }
 
   @Test
+  void pods_serveMetricsOnTheirMetricsPortAndAreAnnotatedForScraping() {
+    var pod = deployment(KubernetesSettings.defaults("ns"), template(Accelerator.CPU, false, List.of()))
+        .getSpec().getTemplate();
+    Container runtime = pod.getSpec().getContainers().get(0);
+
+    assertThat(runtime.getArgs()).containsSequence("--metrics-port", "9090");
+    assertThat(runtime.getPorts()).anySatisfy(port -> {
+      assertThat(port.getName()).isEqualTo("metrics");
+      assertThat(port.getContainerPort()).isEqualTo(9090);
+      assertThat(port.getProtocol()).isEqualTo("TCP");
+    });
+    assertThat(pod.getMetadata().getAnnotations())
+        .containsEntry("prometheus.io/scrape", "true")
+        .containsEntry("prometheus.io/port", "9090")
+        .containsEntry("prometheus.io/path", "/metrics");
+  }
+
+  @Test
   void packageNamingCatalogEntries_isGivenTheCatalogContainer() {
     Container runtime = deployment(KubernetesSettings.defaults("ns"), template(Accelerator.CPU, false, List.of("resnet50/1")))
         .getSpec().getTemplate().getSpec().getContainers().get(0);
