@@ -67,7 +67,8 @@ final class RuntimeMetrics implements ServerInterceptor {
     Gauge.builder("realtime_ai.runtime.model.load", () -> loadNanos / 1e9)
         .description("Seconds from the runtime's start to serving: download, load and warm-up")
         .baseUnit("seconds").tag("model", model).register(registry);
-    Gauge.builder("realtime_ai.runtime.info", () -> 1)
+    // Not "_info": Prometheus' Java client reserves that suffix for its own Info type and strips it from a gauge.
+    Gauge.builder("realtime_ai.runtime.engine", () -> 1)
         .description("The runtime's model, accelerator and ONNX Runtime intra-op threads (value always 1)")
         .tag("model", model)
         .tag("accelerator", pipeline.accelerator())
