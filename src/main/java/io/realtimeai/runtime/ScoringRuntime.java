@@ -10,6 +10,7 @@ import io.grpc.TlsServerCredentials;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.realtimeai.pipeline.Pipeline;
 import io.realtimeai.telemetry.MetricsServer;
@@ -46,6 +47,8 @@ public final class ScoringRuntime implements AutoCloseable {
   /** Always kept (traces and counts cost little); served over HTTP only with a metrics port. */
   private final PrometheusMeterRegistry registry = Prometheus.newRegistry();
   private final RuntimeMetrics metrics = new RuntimeMetrics(registry);
+  /** Closed with the runtime: several runtimes may come and go in one JVM (tests, the benchmark). */
+  private final JvmGcMetrics gcMetrics = Prometheus.bindGc(registry);
   private final long created = System.nanoTime();
   private volatile Pipeline pipeline;
   private Server server;
@@ -205,6 +208,8 @@ public final class ScoringRuntime implements AutoCloseable {
     if (metricsServer != null) {
       metricsServer.close();
     }
+    gcMetrics.close();
+    registry.close();
     Pipeline loaded = pipeline;
     pipeline = null;
     if (loaded != null) {

@@ -42,6 +42,8 @@ public final class AppMetrics {
   private static final Backlog BACKLOG = new Backlog();
 
   static {
+    // For the life of the process, as the registry is.
+    Prometheus.bindGc(REGISTRY);
     Metrics.globalRegistry.add(REGISTRY);
     Gauge.builder("realtime_ai.scoring.queue.depth", BACKLOG, b -> b.queueDepth)
         .description("Jobs waiting on the scoring queue (approximate, as Azure Storage counts them)")

@@ -36,18 +36,26 @@ public final class Prometheus {
 
   private Prometheus() {}
 
-  /** A registry with the JVM's memory, GC and processor metrics and {@code process_resident_memory_bytes}. */
+  /**
+   * A registry with the JVM's memory and processor metrics and {@code process_resident_memory_bytes};
+   * GC metrics are bound apart ({@link #bindGc}), as they hold a listener that must be closed.
+   */
   public static PrometheusMeterRegistry newRegistry() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
-    // Lives as long as the process: its GC notification listener is never removed.
-    new JvmGcMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     Gauge.builder("process.resident.memory", Prometheus::residentBytes)
         .description("Resident set size of the process (VmRSS), in bytes")
         .baseUnit("bytes")
         .register(registry);
     return registry;
+  }
+
+  /** Binds the JVM's GC metrics to {@code registry}; closing the answer removes their GC notification listeners. */
+  public static JvmGcMetrics bindGc(PrometheusMeterRegistry registry) {
+    JvmGcMetrics gc = new JvmGcMetrics();
+    gc.bindTo(registry);
+    return gc;
   }
 
   /** A latency histogram ({@code <name>_seconds} with {@code _bucket}, {@code _count}, {@code _sum}) on the common buckets. */
