@@ -78,7 +78,8 @@ public final class HttpScoring {
         split.get("inference"));
     List<ScoreResult.Span> spans = new ArrayList<>();
     spans.add(new ScoreResult.Span("function", span.spanId(), caller == null ? null : caller.spanId(), totalMs));
-    if (scored.runtimeSpan() != null) {
+    // Listed only when the runtime took up this trace (a runtime of an older build sends no span at all).
+    if (scored.runtimeSpan() != null && scored.runtimeSpan().traceId().equals(span.traceId())) {
       spans.add(new ScoreResult.Span("runtime", scored.runtimeSpan().spanId(), span.spanId(), runtimeMs));
     }
     ScoreResult result = new ScoreResult(id, scored.service().name(), scored.service().modelId(),
