@@ -37,6 +37,8 @@ final class RuntimeLauncher {
         "--work-dir", folder.path(ReplicaFolder.WORK).toString(),
         "--port", "0",
         "--port-file", folder.path(ReplicaFolder.PORT).toString(),
+        // A free port: the replicas of one machine cannot share one; it is written to the ready file.
+        "--metrics-port", "0",
         "--ready-file", folder.path(ReplicaFolder.READY).toString(),
         "--key-file", folder.path(ReplicaFolder.KEYS).toString()));
     if (spec.tls()) {

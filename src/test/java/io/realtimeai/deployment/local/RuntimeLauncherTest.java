@@ -29,7 +29,7 @@ class RuntimeLauncherTest {
     assertThat(command).startsWith(start.toArray(String[]::new));
     assertThat(String.join(" ", command)).contains(
         "--package /state/svc/r1/package.zip", "--catalog /state/svc/r1/catalog", "--port 0",
-        "--port-file /state/svc/r1/port", "--ready-file /state/svc/r1/ready", "--key-file /state/svc/r1/keys",
+        "--port-file /state/svc/r1/port", "--metrics-port 0", "--ready-file /state/svc/r1/ready", "--key-file /state/svc/r1/keys",
         "--accelerator cuda", "--name scorer", "--replica-id r1");
     assertThat(command).doesNotContain("--tls-cert", "--key");
   }
