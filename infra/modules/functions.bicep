@@ -116,8 +116,8 @@ resource app 'Microsoft.Web/sites@2023-12-01' = {
           value: appInsightsConnectionString
         }
         {
-          // The Java worker's Application Insights agent: requests, dependencies, and the app's
-          // Micrometer metrics (the agent reads Micrometer's global registry) reach Application Insights.
+          // The Java worker's Application Insights agent: requests and dependencies reach Application
+          // Insights; the app's meters sit in Micrometer's global registry, where the agent looks for them.
           name: 'APPLICATIONINSIGHTS_ENABLE_AGENT'
           value: 'true'
         }
