@@ -10,6 +10,11 @@ import java.util.List;
  */
 public class ProviderRejectedException extends UnprocessableException {
   public ProviderRejectedException(String message, Throwable cause) {
-    super("ReplicaProviderRejected", message, List.of(), cause);
+    this("ReplicaProviderRejected", message, cause);
+  }
+
+  /** A refusal with a code of its own (e.g. {@code DiskFull}), which the failed operation carries. */
+  public ProviderRejectedException(String code, String message, Throwable cause) {
+    super(code, message, List.of(), cause);
   }
 }

@@ -8,6 +8,7 @@ import io.realtimeai.client.PredictionClient;
 import io.realtimeai.packaging.ModelPackager;
 import io.realtimeai.pipeline.AcceleratedCatalog;
 import io.realtimeai.testing.AzuriteExtension;
+import io.realtimeai.testing.HostProcess;
 import io.realtimeai.testing.ModelFolders;
 import io.realtimeai.testing.TestApp;
 import io.realtimeai.testing.TestImages;
@@ -19,9 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -36,27 +34,23 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("integration")
 class HostRestartTest {
   @RegisterExtension static AzuriteExtension azurite = new AzuriteExtension();
-  private static final Pattern FUNCTIONS = Pattern.compile("functions\\s+http://localhost:(\\d+)/api/");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration DEPLOY = Duration.ofSeconds(120);
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
-  private Process host;
-  private int port;
-  private int starts;
+  private HostProcess host;
 
   @AfterEach
   void cleanUp() {
     if (host != null) {
-      host.destroyForcibly();
+      host.close();
     }
-    runtimes().forEach(ProcessHandle::destroyForcibly);
   }
 
   @Test
   void aHostKilledMidDeploymentFinishesTheOperationAfterARestartAndServicesComeBackAfterAStop() throws Exception {
-    startHost();
+    host = HostProcess.start(azurite.connectionString(), dir, java.util.Map.of());
     Path zip = dir.resolve("tiny.zip");
     ModelPackager.pack(ModelFolders.tinyClassifier(dir.resolve("tiny")), zip, AcceleratedCatalog.none());
     azurite.storage().container("incoming").createIfNotExists();
@@ -66,8 +60,8 @@ class HostRestartTest {
         "{\"name\": \"survivor\", \"modelId\": \"" + model + "\", \"computeType\": \"CPU\", \"numReplicas\": 2}").get("id").asText();
     await(operation, "running", o -> o.get("state").asText().equals("Running"));
 
-    host.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-    startHost();
+    host.kill();
+    host.start();
 
     JsonNode done = await(operation, "finished", o -> List.of("Succeeded", "Failed").contains(o.get("state").asText()));
     assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("Succeeded");
@@ -75,7 +69,7 @@ class HostRestartTest {
 
     stopHost();
     assertThat(runtimes()).as("a stopped host leaves no replica running").isEmpty();
-    startHost();
+    host.start();
 
     await("/api/services/survivor", "back", s -> s.get("state").asText().equals("Succeeded")
         && s.get("replicas").size() == 2 && s.get("replicas").findValues("state").stream().allMatch(x -> x.asText().equals("Ready")));
@@ -101,7 +95,7 @@ class HostRestartTest {
               }
             });
       }
-      for (int i = 1; i <= starts; i++) {
+      for (int i = 1; i <= host.starts(); i++) {
         System.err.println("HOST " + i + ":\n" + Files.readString(dir.resolve("host-" + i + ".txt")));
       }
       runtimes().forEach(p -> System.err.println("RUNTIME " + p.pid() + " " + p.info().commandLine().orElse("")));
@@ -113,34 +107,12 @@ class HostRestartTest {
     }
   }
 
-  private void startHost() throws Exception {
-    Path out = dir.resolve("host-" + (++starts) + ".txt");
-    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", System.getProperty("project.jar", "target/realtime-ai.jar"), "up", "--port", "0")
-        .redirectErrorStream(true).redirectOutput(out.toFile());
-    builder.environment().put("AzureWebJobsStorage", azurite.connectionString());
-    builder.environment().put("REPLICA_STATE_DIR", dir.resolve("replicas").toString());
-    host = builder.start();
-    port = Integer.parseInt(TestApp.await("the host's banner", Duration.ofSeconds(60), () -> {
-      try {
-        Matcher matcher = FUNCTIONS.matcher(Files.readString(out));
-        if (!host.isAlive()) {
-          throw new AssertionError("the host exited:\n" + Files.readString(out));
-        }
-        return matcher.find() ? matcher.group(1) : null;
-      } catch (java.io.IOException e) {
-        return null;
-      }
-    }));
-  }
-
   private void stopHost() throws Exception {
-    host.destroy();
-    assertThat(host.waitFor(90, TimeUnit.SECONDS)).as("the host stops on SIGTERM").isTrue();
+    assertThat(host.stop()).as("the host stops on SIGTERM").isTrue();
   }
 
   private JsonNode call(String method, String path, String body) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + host.port() + path))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isBetween(200, 299);
@@ -158,12 +130,7 @@ class HostRestartTest {
     });
   }
 
-  /** Runtime processes of this test's replicas. */
   private List<ProcessHandle> runtimes() {
-    String folder = dir.resolve("replicas").toString();
-    return ProcessHandle.allProcesses()
-        .filter(p -> p.info().commandLine().map(c -> c.contains(folder) && c.contains(" runtime ")).orElse(false))
-        .filter(ProcessHandle::isAlive)
-        .toList();
+    return host.runtimes();
   }
 }

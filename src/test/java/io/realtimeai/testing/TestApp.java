@@ -48,9 +48,18 @@ public final class TestApp implements AutoCloseable {
    * {@code azurite} plus {@code settings}; blob containers are scanned every 200 ms.
    */
   public static TestApp start(AzuriteExtension azurite, Path dir, Map<String, String> settings) throws Exception {
+    return start(azurite, azurite.connectionString(), dir, settings);
+  }
+
+  /**
+   * Starts the generated app as {@link #start(AzuriteExtension, Path, Map)} does, but reaching
+   * storage by {@code connectionString} (for instance through {@link TcpLink}s to {@code azurite}).
+   */
+  public static TestApp start(AzuriteExtension azurite, String connectionString, Path dir, Map<String, String> settings)
+      throws Exception {
     App.reset();
     AppSettings.clearLocal();
-    Path app = copy(dir.resolve("app"), azurite.connectionString(), settings);
+    Path app = copy(dir.resolve("app"), connectionString, settings);
     LocalHost host = LocalHost.start(app, LocalHost.Options.defaults().withHttpPort(0)
         .withBlobPollInterval(Duration.ofMillis(200)));
     return new TestApp(host, azurite.storage());

@@ -33,6 +33,16 @@ public final class TestImages {
     return picture("jpg", 224, 224);
   }
 
+  /** A 32×32 JPEG of one colour picked by {@code n}: the tiny classifier answers distinct colours distinctly. */
+  public static byte[] colour(int n) {
+    BufferedImage image = new BufferedImage(32, 32, BufferedImage.TYPE_3BYTE_BGR);
+    Graphics2D g = image.createGraphics();
+    g.setColor(new Color((n * 53) % 256, (n * 97 + 40) % 256, (n * 151 + 80) % 256));
+    g.fillRect(0, 0, 32, 32);
+    g.dispose();
+    return encode(image, "jpg");
+  }
+
   /** Encodes an image with ImageIO. */
   public static byte[] encode(BufferedImage image, String format) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -1,6 +1,7 @@
 package io.realtimeai.deployment.local;
 
 import io.realtimeai.catalog.AcceleratedModels;
+import io.realtimeai.deployment.ProviderRejectedException;
 import io.realtimeai.deployment.ReplicaProvider;
 import io.realtimeai.deployment.ReplicaSpec;
 import io.realtimeai.deployment.ReplicaStatus;
@@ -58,6 +59,8 @@ public final class LocalReplicaProvider implements ReplicaProvider {
   /** Service and replica ids name folders: nothing that could step outside the state directory. */
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final String PACKAGES = ".packages";
+  /** Room kept for a replica's logs and the files it writes besides its package. */
+  static final long MARGIN_BYTES = 8L << 20;
 
   private final AcceleratedModels catalog;
   private final Path stateDir;
@@ -143,6 +146,7 @@ public final class LocalReplicaProvider implements ReplicaProvider {
         return;
       }
       // Anything else runs the replica afresh: never started, exited, stopped with its host, or another package.
+      ensureSpace(replica, spec);
       replica.generation++;
       if (replica.preparation != null) {
         replica.preparation.cancel(true);
@@ -160,10 +164,58 @@ public final class LocalReplicaProvider implements ReplicaProvider {
       long generation = replica.generation;
       replica.preparation = preparations.submit(() -> prepareAndLaunch(replica, spec, generation));
     } catch (IOException e) {
+      if (isNoSpace(e)) {
+        throw diskFull(replica, usableSpace(), MARGIN_BYTES, e);
+      }
       throw new UncheckedIOException("cannot write the folder of replica " + replica.name + ": " + e.getMessage(), e);
     } finally {
       replica.lock.unlock();
     }
+  }
+
+  /**
+   * Refuses to start a replica where its package (downloaded unless cached, then unpacked by the
+   * runtime) and its logs cannot fit: without this a full disk failed half-way, in a download or a
+   * write of the replica's folder, and the operation waited for its deadline with no word of why.
+   */
+  private void ensureSpace(Replica replica, ReplicaSpec spec) {
+    long packageBytes = packages.size(spec.packageBlob());
+    if (packageBytes < 0) {
+      return;
+    }
+    long needed = (packages.isCached(spec.packageSha256()) ? 0 : packageBytes) + packageBytes + MARGIN_BYTES;
+    long free = usableSpace();
+    if (free >= 0 && free < needed) {
+      throw diskFull(replica, free, needed, null);
+    }
+  }
+
+  private long usableSpace() {
+    try {
+      return Files.getFileStore(stateDir).getUsableSpace();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  private ProviderRejectedException diskFull(Replica replica, long free, long needed, Throwable cause) {
+    return new ProviderRejectedException("DiskFull", "the replica folder " + stateDir + " has " + mebibytes(free)
+        + " free; replica " + replica.name + " needs at least " + mebibytes(needed)
+        + " (its package downloaded and unpacked, and its logs): free space there, then deploy again", cause);
+  }
+
+  private static String mebibytes(long bytes) {
+    return bytes < 0 ? "an unknown amount" : String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+  }
+
+  /** True when {@code e}, or what caused it, is the system's "No space left on device" (ENOSPC). */
+  static boolean isNoSpace(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && t.getMessage().contains("No space left on device")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

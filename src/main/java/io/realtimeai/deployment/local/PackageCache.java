@@ -100,6 +100,20 @@ final class PackageCache {
     }
   }
 
+  /** The size of the package at {@code blob}, or -1 when it cannot be read (the download will say why). */
+  long size(String blob) {
+    try {
+      return models.getBlobClient(blob).getProperties().getBlobSize();
+    } catch (RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** True when the package {@code sha256} is here already and a fetch writes nothing. */
+  boolean isCached(String sha256) {
+    return isSha256(sha256) && Files.isRegularFile(cached(sha256));
+  }
+
   /** Removes the package {@code sha256} when no replica folder links it and nobody holds it. */
   void prune(String sha256) {
     if (!isSha256(sha256)) {
