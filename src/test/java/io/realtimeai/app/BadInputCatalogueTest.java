@@ -414,7 +414,7 @@ class BadInputCatalogueTest {
     cli("score --top 0", 2, "score", "--address", "localhost:1", "--top", "0", notAFolder.toString());
     cli("package without a folder", 2, "package");
     cli("generate an unknown model kind", 2, "generate", "nothing", "-o", dir.resolve("x.onnx").toString());
-    cli("bench --soak abc", 2, "bench", "--soak", "abc");
+    cli("bench --iterations abc", 2, "bench", "--iterations", "abc");
   }
 
   private void cli(String tried, int expected, String... args) {

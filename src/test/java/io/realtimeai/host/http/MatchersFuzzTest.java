@@ -19,7 +19,7 @@ class MatchersFuzzTest {
   private static final List<String> ROUTES = List.of("accelerated-models", "accelerated-models/{ref}/{version}",
       "console/{*path}", "events", "health", "models", "models/{id}", "operations/{id}", "results",
       "results/{service}/{*path}", "services", "services/{id}", "services/{id}/keys", "services/{id}/regenerateKeys",
-      "services/{id}/score", "uploads/{name}", "items/{id:int:min(1)?}", "files/{name:alpha:length(2,8)}.{ext=txt}");
+      "services/{id}/score", "uploads/{name}", "items/{id:int:min(1)?}", "files/{name:alpha:minlength(2)}", "pages/{page=1}");
   private static final List<String> BLOB_PATHS = List.of("accelerated-models/{ref}/{version}/model.onnx",
       "images/{name}", "model-uploads/{blobName}", "samples/{{literal}}/{name}.{ext}");
   private static final RouteTable<String> TABLE = new RouteTable<>("api", ROUTES.stream()
