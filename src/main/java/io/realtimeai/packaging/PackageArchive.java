@@ -145,6 +145,7 @@ public final class PackageArchive {
           + " entries, above the limit of " + limits.maxEntries());
     }
     Set<String> seen = new HashSet<>();
+    boolean definition = false;
     long declared = 0;
     for (ZipArchiveEntry entry : entries) {
       String name = entry.getName();
@@ -159,6 +160,8 @@ public final class PackageArchive {
         problems.add(label + ": entry '" + name + "' uses " + method(entry)
             + ", which cannot be read; zip it with deflate or store");
       }
+      // Names are compared case-blind for duplicates, but the definition must be exactly this file.
+      definition |= !entry.isDirectory() && normalized(name).equals(ServiceDefinition.FILE_NAME);
       if (entry.getSize() > 0) {
         declared += entry.getSize();
       }
@@ -167,7 +170,7 @@ public final class PackageArchive {
       problems.add(label + ": declares " + bytes(declared) + " uncompressed, above the limit of "
           + bytes(limits.maxUncompressedBytes()));
     }
-    if (problems.isEmpty() && !seen.contains(ServiceDefinition.FILE_NAME)) {
+    if (problems.isEmpty() && !definition) {
       String nested = entries.stream().map(ZipArchiveEntry::getName)
           .filter(n -> n.endsWith("/" + ServiceDefinition.FILE_NAME)).findFirst().orElse(null);
       problems.add(label + ": " + ServiceDefinition.FILE_NAME + " is missing at the package root"
