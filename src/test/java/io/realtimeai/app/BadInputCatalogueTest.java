@@ -44,6 +44,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -79,6 +80,8 @@ class BadInputCatalogueTest {
   record Entry(String entryPoint, String tried, String answer, String message) {}
 
   private final List<Entry> entries = new ArrayList<>();
+  // Every answer is checked, and every mismatch reported at the end, not only the first.
+  private final SoftAssertions softly = new SoftAssertions();
 
   @BeforeAll
   static void start() throws Exception {
@@ -115,6 +118,7 @@ class BadInputCatalogueTest {
     settleImages(images);
     settlePoison(queued);
 
+    softly.assertAll();
     stillServes();
     checkCatalogue();
   }
@@ -136,7 +140,7 @@ class BadInputCatalogueTest {
     expect("HTTP", "score: multipart without a boundary", post(score, "multipart/form-data", bytes("--x\r\n")), 400, "boundary");
     expect("HTTP", "score: multipart with another boundary", post(score, "multipart/form-data; boundary=" + BOUNDARY, bytes("--other\r\n\r\nx\r\n--other--\r\n")), 400, null);
     expect("HTTP", "score: multipart with a text field only", post(score, "multipart/form-data; boundary=" + BOUNDARY,
-        form(Map.of("note", bytes("just text")), false)), 400, "no image in the request");
+        form(Map.of("note", bytes("just text")), false)), 400, "no file part");
     expect("HTTP", "score: multipart whose file is not an image", post(score, "multipart/form-data; boundary=" + BOUNDARY,
         form(Map.of("image", bytes("not an image")), true)), 422, "not a JPEG, PNG, BMP or GIF image");
     expect("HTTP", "score: multipart cut off mid-part", post(score, "multipart/form-data; boundary=" + BOUNDARY,
@@ -173,7 +177,7 @@ class BadInputCatalogueTest {
     expect("HTTP", "register: a blob that is not a zip", post("/api/models", "application/json", json(Map.of("name", "x", "blobPath", "incoming/not-a-package.zip"))), 400, "not a readable zip file");
     expect("HTTP", "models: unknown id", send("GET", "/api/models/nothing:3", null, null), 404, "model 'nothing:3' does not exist");
     expect("HTTP", "models: top=0", send("GET", "/api/models?top=0", null, null), 400, "top: must be a whole number from 1 to 1000");
-    expect("HTTP", "models: bad continuation token", send("GET", "/api/models?continuationToken=%%%", null, null), 400, null);
+    expect("HTTP", "models: bad continuation token", send("GET", "/api/models?continuationToken=not-a-token", null, null), 400, null);
     expect("HTTP", "models: update with nothing to change", send("PATCH", "/api/models/tiny:1", "application/json", bytes("{}")), 400, "give description and/or tags");
     expect("HTTP", "models: update an unknown model", send("PATCH", "/api/models/nothing:1", "application/json", bytes("{\"description\": \"d\"}")), 404, "does not exist");
     expect("HTTP", "models: delete a model a service runs", send("DELETE", "/api/models/" + tinyModel, null, null), 409, null);
@@ -432,7 +436,7 @@ class BadInputCatalogueTest {
     }
     String message = err.toString(StandardCharsets.UTF_8).strip();
     String first = message.lines().findFirst().orElse("");
-    assertThat(code).as(tried + ": " + message).isEqualTo(expected);
+    softly.assertThat(code).as(tried + ": " + message).isEqualTo(expected);
     entries.add(new Entry("command line", "`realtime-ai " + String.join(" ", args).replace(dir.toString(), "DIR") + "`: " + tried,
         "exit " + code, first));
   }
@@ -532,12 +536,12 @@ class BadInputCatalogueTest {
 
   private void expect(String entryPoint, String tried, HttpResponse<String> response, int status, String fragment) {
     String message = errorMessage(response);
-    assertThat(response.statusCode()).as(tried + ": " + response.body()).isEqualTo(status);
+    softly.assertThat(response.statusCode()).as(tried + ": " + response.body()).isEqualTo(status);
     if (status >= 400 && status != 404 && status != 405 || fragment != null) {
-      assertThat(message).as(tried + ": a message naming the problem").isNotBlank();
+      softly.assertThat(message).as(tried + ": a message naming the problem").isNotBlank();
     }
     if (fragment != null) {
-      assertThat(message).as(tried).contains(fragment);
+      softly.assertThat(message).as(tried).contains(fragment);
     }
     assertNoStackTrace(tried, message);
     entries.add(new Entry(entryPoint, tried, response.statusCode() + " " + errorCode(response), message));
@@ -546,28 +550,28 @@ class BadInputCatalogueTest {
   private void expect(String entryPoint, String tried, Supplier<Object> call, String code, String fragment) {
     try {
       Object answer = call.get();
-      throw new AssertionError(tried + ": expected " + code + ", got an answer: " + answer);
+      softly.fail(tried + ": expected " + code + ", got an answer: " + answer);
     } catch (StatusRuntimeException e) {
       String message = String.valueOf(e.getStatus().getDescription());
-      assertThat(e.getStatus().getCode().name()).as(tried + ": " + message).isEqualTo(code);
-      assertThat(message).as(tried).isNotBlank().isNotEqualTo("null");
+      softly.assertThat(e.getStatus().getCode().name()).as(tried + ": " + message).isEqualTo(code);
+      softly.assertThat(message).as(tried).isNotBlank().isNotEqualTo("null");
       if (fragment != null) {
-        assertThat(message).as(tried).contains(fragment);
+        softly.assertThat(message).as(tried).contains(fragment);
       }
       assertNoStackTrace(tried, message);
       entries.add(new Entry(entryPoint, tried, code, message));
     }
   }
 
-  private static Entry checked(String entryPoint, String tried, String answer, String message, String expected) {
-    assertThat(answer).as(tried + ": " + message).contains(expected);
-    assertThat(message).as(tried).isNotBlank();
+  private Entry checked(String entryPoint, String tried, String answer, String message, String expected) {
+    softly.assertThat(answer).as(tried + ": " + message).contains(expected);
+    softly.assertThat(message).as(tried).isNotBlank();
     assertNoStackTrace(tried, message);
     return new Entry(entryPoint, tried, answer, message);
   }
 
-  private static void assertNoStackTrace(String tried, String message) {
-    assertThat(message).as(tried + ": no stack trace, no internals").doesNotContain("\tat ", "Exception:", "java.lang.", "REDACTED");
+  private void assertNoStackTrace(String tried, String message) {
+    softly.assertThat(message).as(tried + ": no stack trace, no internals").doesNotContain("\tat ", "Exception:", "java.lang.", "REDACTED");
   }
 
   private static String errorMessage(HttpResponse<String> response) {
