@@ -192,8 +192,10 @@ public final class FunctionInvoker {
       }
       JavaType javaType = JSON.getTypeFactory().constructType(target);
       return JSON.readValue(text, javaType);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new BindingFailure(what + ": cannot convert to " + simpleNames(target.getTypeName()) + ": " + describe(e), e);
     } catch (NumberFormatException | IOException e) {
-      throw new BindingFailure(what + ": cannot convert to " + target.getTypeName() + ": " + firstLine(e.getMessage()), e);
+      throw new BindingFailure(what + ": cannot convert to " + simpleNames(target.getTypeName()) + ": " + firstLine(e.getMessage()), e);
     }
   }
 
@@ -218,6 +220,27 @@ public final class FunctionInvoker {
       return 0.0;
     }
     return 0;
+  }
+
+  // Jackson's own message without its "[Source: REDACTED …]" trailer, with the field and the place it failed.
+  private static String describe(com.fasterxml.jackson.core.JsonProcessingException e) {
+    StringBuilder text = new StringBuilder(simpleNames(firstLine(e.getOriginalMessage())));
+    if (e instanceof com.fasterxml.jackson.databind.JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+      text.append(" (field '").append(mapping.getPath().stream()
+          .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+          .collect(java.util.stream.Collectors.joining("."))).append("')");
+    }
+    if (e.getLocation() != null && e.getLocation().getLineNr() > 0) {
+      text.append(" at line ").append(e.getLocation().getLineNr()).append(", column ").append(e.getLocation().getColumnNr());
+    }
+    return text.toString();
+  }
+
+  private static final java.util.regex.Pattern QUALIFIED = java.util.regex.Pattern.compile("\\b(?:[a-z_][a-z0-9_]*\\.)+([A-Z][\\w$]*)");
+
+  // io.realtimeai.scoring.ScoringJob reads as ScoringJob: the package says nothing to whoever sent the message.
+  private static String simpleNames(String text) {
+    return QUALIFIED.matcher(text).replaceAll(m -> m.group(1).replace('$', '.'));
   }
 
   private static String firstLine(String message) {

@@ -372,11 +372,11 @@ class BadInputCatalogueTest {
         new String[] {StorageLayout.SCORING_QUEUE, "{\"service\": \"tiny\", ", "JSON that does not parse"},
         new String[] {StorageLayout.SCORING_QUEUE, "[1, 2, 3]", "a JSON array"},
         new String[] {StorageLayout.SCORING_QUEUE, "{\"service\": \"tiny\", \"path\": {\"a\": 1}}", "a path that is an object"},
-        new String[] {StorageLayout.SCORING_QUEUE, "{\"service\": \"tiny\", \"path\": \"bad/absent.jpg\", \"etag\": \"0x1\"}", "a job for an image that does not exist"},
-        new String[] {"deployments", "{\"operationId\": \"nothing\", \"step\": \"Provision\", \"attempt\": 1}", "an unknown operation id"},
         new String[] {"deployments", "{}", "a step without operationId"},
         new String[] {"deployments", "not json", "text that is not JSON"},
-        new String[] {"uploads", "{\"name\": \"\"}", "an upload check without a name"});
+        new String[] {"uploads", "{\"name\": \"\"}", "an upload check without a name"},
+        new String[] {"uploads", "{\"name\": [1]}", "an upload check whose name is a list"},
+        new String[] {"deployments", "{\"operationId\": \"x\", \"step\": 5, \"attempt\": \"first\"}", "a step whose attempt is text"});
     for (String[] message : messages) {
       app.storage().createQueue(message[0]);
       app.storage().queue(message[0]).sendMessage(message[1]);
