@@ -224,7 +224,7 @@ public final class FunctionInvoker {
 
   // Jackson's own message without its "[Source: REDACTED …]" trailer, with the field and the place it failed.
   private static String describe(com.fasterxml.jackson.core.JsonProcessingException e) {
-    StringBuilder text = new StringBuilder(simpleNames(firstLine(e.getOriginalMessage())));
+    StringBuilder text = new StringBuilder(io.realtimeai.error.JsonMessages.readable(e.getOriginalMessage()));
     if (e instanceof com.fasterxml.jackson.databind.JsonMappingException mapping && !mapping.getPath().isEmpty()) {
       text.append(" (field '").append(mapping.getPath().stream()
           .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
@@ -236,11 +236,9 @@ public final class FunctionInvoker {
     return text.toString();
   }
 
-  private static final java.util.regex.Pattern QUALIFIED = java.util.regex.Pattern.compile("\\b(?:[a-z_][a-z0-9_]*\\.)+([A-Z][\\w$]*)");
-
   // io.realtimeai.scoring.ScoringJob reads as ScoringJob: the package says nothing to whoever sent the message.
   private static String simpleNames(String text) {
-    return QUALIFIED.matcher(text).replaceAll(m -> m.group(1).replace('$', '.'));
+    return io.realtimeai.error.JsonMessages.readable(text);
   }
 
   private static String firstLine(String message) {

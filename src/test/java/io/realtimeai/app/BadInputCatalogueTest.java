@@ -159,7 +159,7 @@ class BadInputCatalogueTest {
     expect("HTTP", "score: top=abc", post("/api/services/tiny/score?top=abc", "image/jpeg", jpeg), 400, "top: must be a whole number from 1 to 100");
     expect("HTTP", "score: persist=maybe", post("/api/services/tiny/score?persist=maybe", "image/jpeg", jpeg), 400, "persist: must be true or false");
     expect("HTTP", "score: unknown service", post("/api/services/ghost/score", "image/jpeg", jpeg), 404, "service 'ghost' does not exist");
-    expect("HTTP", "score: an image for a tensor model", post("/api/services/vector/score?persist=false", "image/jpeg", jpeg), 400, null);
+    expect("HTTP", "score: an image for a tensor model", post("/api/services/vector/score?persist=false", "image/jpeg", jpeg), 422, "is not an input of this model");
     expect("HTTP", "score: GET instead of POST", send("GET", "/api/services/tiny/score", null, null), 405, null);
 
     expect("HTTP", "register: invalid JSON", post("/api/models", "application/json", bytes("{\"name\": ")), 400, "body: invalid JSON at line 1");
@@ -171,13 +171,12 @@ class BadInputCatalogueTest {
     expect("HTTP", "register: blob that does not exist", post("/api/models", "application/json", json(Map.of("name", "x", "blobPath", "incoming/absent.zip"))), 404, "does not exist");
     expect("HTTP", "register: name with a space", post("/api/models", "application/json", json(Map.of("name", "bad name", "blobPath", "incoming/a.zip"))), 400, "model name 'bad name'");
     expect("HTTP", "register: mimeType image/png", post("/api/models", "application/json", json(Map.of("name", "x", "blobPath", "incoming/x.zip", "mimeType", "image/png"))), 415, "mimeType: 'image/png' is not a model package");
-    expect("HTTP", "register: name a number", post("/api/models", "application/json", bytes("{\"name\": 5, \"blobPath\": \"incoming/a.zip\"}")), 400, null);
+    expect("HTTP", "register: name an object", post("/api/models", "application/json", bytes("{\"name\": {\"a\": 1}, \"blobPath\": \"incoming/a.zip\"}")), 400, "name");
     expect("HTTP", "register: tags not an object", post("/api/models", "application/json", bytes("{\"name\": \"x\", \"blobPath\": \"incoming/a.zip\", \"tags\": [1]}")), 400, "tags");
     app.drop("incoming", "not-a-package.zip", bytes("plain text"));
     expect("HTTP", "register: a blob that is not a zip", post("/api/models", "application/json", json(Map.of("name", "x", "blobPath", "incoming/not-a-package.zip"))), 400, "not a readable zip file");
     expect("HTTP", "models: unknown id", send("GET", "/api/models/nothing:3", null, null), 404, "model 'nothing:3' does not exist");
     expect("HTTP", "models: top=0", send("GET", "/api/models?top=0", null, null), 400, "top: must be a whole number from 1 to 1000");
-    expect("HTTP", "models: bad continuation token", send("GET", "/api/models?continuationToken=not-a-token", null, null), 400, null);
     expect("HTTP", "models: update with nothing to change", send("PATCH", "/api/models/tiny:1", "application/json", bytes("{}")), 400, "give description and/or tags");
     expect("HTTP", "models: update an unknown model", send("PATCH", "/api/models/nothing:1", "application/json", bytes("{\"description\": \"d\"}")), 404, "does not exist");
     expect("HTTP", "models: delete a model a service runs", send("DELETE", "/api/models/" + tinyModel, null, null), 409, null);
@@ -189,7 +188,7 @@ class BadInputCatalogueTest {
     expect("HTTP", "deploy: no name", post(services, "application/json", json(Map.of("modelId", tinyModel))), 400, "name");
     expect("HTTP", "deploy: name with a slash", post(services, "application/json", json(Map.of("name", "a/b", "modelId", tinyModel))), 400, "name");
     expect("HTTP", "deploy: no modelId", post(services, "application/json", json(Map.of("name", "s1"))), 400, "modelId");
-    expect("HTTP", "deploy: unknown model", post(services, "application/json", json(Map.of("name", "s1", "modelId", "nothing:1"))), 404, "nothing:1");
+    expect("HTTP", "deploy: unknown model", post(services, "application/json", json(Map.of("name", "s1", "modelId", "nothing:1"))), 400, "modelId: model 'nothing:1' does not exist");
     expect("HTTP", "deploy: computeType TPU", post(services, "application/json", json(Map.of("name", "s1", "modelId", tinyModel, "computeType", "TPU"))), 400, "computeType");
     expect("HTTP", "deploy: numReplicas 0", post(services, "application/json", json(Map.of("name", "s1", "modelId", tinyModel, "numReplicas", 0))), 400, "numReplicas");
     expect("HTTP", "deploy: numReplicas 1000", post(services, "application/json", json(Map.of("name", "s1", "modelId", tinyModel, "numReplicas", 1000))), 400, "numReplicas");
@@ -212,7 +211,7 @@ class BadInputCatalogueTest {
     expect("HTTP", "events: top=abc", send("GET", "/api/events?top=abc", null, null), 400, "top");
     expect("HTTP", "unknown route", send("GET", "/api/nothing/here", null, null), 404, null);
     expect("HTTP", "DELETE on the model list", send("DELETE", "/api/models", null, null), 405, null);
-    expect("HTTP", "console: a path escaping its folder", send("GET", "/api/console/..%2F..%2Fpom.xml", null, null), 404, null);
+    expect("HTTP", "console: a path escaping its folder", send("GET", "/api/console/..%2F..%2Fpom.xml", null, null), 400, "is not a console file");
   }
 
   // ---------------------------------------------------------------- gRPC
