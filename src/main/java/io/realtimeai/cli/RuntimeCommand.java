@@ -125,6 +125,10 @@ final class RuntimeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // a port no socket can have is bad usage (exit 2), found before the package is read
+    if (port < 0 || port > 65535) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--port: must be between 0 and 65535, got " + port);
+    }
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
     }

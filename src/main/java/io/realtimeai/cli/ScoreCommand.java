@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -23,6 +24,8 @@ final class ScoreCommand implements Callable<Integer> {
 
   @Option(names = "--key", paramLabel = "KEY", description = "The service key (or REALTIME_AI_KEY).")
   String key;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--top", defaultValue = "5", description = "Labels to print per image (default: ${DEFAULT-VALUE}).")
   int top;
@@ -44,6 +47,9 @@ final class ScoreCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (top < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--top: must be at least 1, got " + top);
+    }
     List<byte[]> encoded = new ArrayList<>();
     for (Path image : images) {
       encoded.add(Files.readAllBytes(image));

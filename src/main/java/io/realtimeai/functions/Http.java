@@ -64,10 +64,10 @@ public final class Http {
     } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
       String path = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
           .reduce((a, b) -> b.startsWith("[") ? a + b : a + "." + b).orElse("body");
-      throw new BadRequestException(path + ": " + e.getOriginalMessage().lines().findFirst().orElse("invalid"));
+      throw new BadRequestException(path + ": " + io.realtimeai.error.JsonMessages.readable(e.getOriginalMessage()));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new BadRequestException("body: invalid JSON at line " + e.getLocation().getLineNr() + ", column "
-          + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage().lines().findFirst().orElse(""));
+          + e.getLocation().getColumnNr() + ": " + io.realtimeai.error.JsonMessages.readable(e.getOriginalMessage()));
     }
   }
 

@@ -192,8 +192,10 @@ public final class FunctionInvoker {
       }
       JavaType javaType = JSON.getTypeFactory().constructType(target);
       return JSON.readValue(text, javaType);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new BindingFailure(what + ": cannot convert to " + simpleNames(target.getTypeName()) + ": " + describe(e), e);
     } catch (NumberFormatException | IOException e) {
-      throw new BindingFailure(what + ": cannot convert to " + target.getTypeName() + ": " + firstLine(e.getMessage()), e);
+      throw new BindingFailure(what + ": cannot convert to " + simpleNames(target.getTypeName()) + ": " + firstLine(e.getMessage()), e);
     }
   }
 
@@ -218,6 +220,25 @@ public final class FunctionInvoker {
       return 0.0;
     }
     return 0;
+  }
+
+  // Jackson's own message without its "[Source: REDACTED …]" trailer, with the field and the place it failed.
+  private static String describe(com.fasterxml.jackson.core.JsonProcessingException e) {
+    StringBuilder text = new StringBuilder(io.realtimeai.error.JsonMessages.readable(e.getOriginalMessage()));
+    if (e instanceof com.fasterxml.jackson.databind.JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+      text.append(" (field '").append(mapping.getPath().stream()
+          .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+          .collect(java.util.stream.Collectors.joining("."))).append("')");
+    }
+    if (e.getLocation() != null && e.getLocation().getLineNr() > 0) {
+      text.append(" at line ").append(e.getLocation().getLineNr()).append(", column ").append(e.getLocation().getColumnNr());
+    }
+    return text.toString();
+  }
+
+  // io.realtimeai.scoring.ScoringJob reads as ScoringJob: the package says nothing to whoever sent the message.
+  private static String simpleNames(String text) {
+    return io.realtimeai.error.JsonMessages.readable(text);
   }
 
   private static String firstLine(String message) {

@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.apache.commons.compress.archivers.zip.ZipFile;
+import org.apache.commons.compress.archivers.zip.ZipMethod;
 
 /**
  * Reads and writes package zips. Reading is defensive: names that escape the root, absolute
@@ -56,7 +57,7 @@ public final class PackageArchive {
             continue;
           }
           Files.createDirectories(destination.getParent());
-          try (InputStream in = archive.getInputStream(entry);
+          try (InputStream in = entryStream(archive, entry, label);
               OutputStream out = Files.newOutputStream(destination, StandardOpenOption.CREATE_NEW)) {
             for (int n; (n = read(in, buffer, label, entry)) > 0; ) {
               written += n;
@@ -79,12 +80,26 @@ public final class PackageArchive {
   }
 
   // A corrupt entry is the package's fault, not an I/O failure of this machine: say which entry.
+  // The decompressors throw unchecked exceptions on some corrupt streams too.
   private static int read(InputStream in, byte[] buffer, String label, ZipArchiveEntry entry) {
     try {
       return in.read(buffer);
-    } catch (IOException e) {
-      throw new InvalidPackageException(label + ": entry '" + entry.getName() + "' cannot be read: " + e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      throw unreadable(label, entry, e);
     }
+  }
+
+  private static InputStream entryStream(ZipFile archive, ZipArchiveEntry entry, String label) {
+    try {
+      return archive.getInputStream(entry);
+    } catch (IOException | RuntimeException e) {
+      throw unreadable(label, entry, e);
+    }
+  }
+
+  private static InvalidPackageException unreadable(String label, ZipArchiveEntry entry, Exception e) {
+    return new InvalidPackageException(label + ": entry '" + printable(entry.getName()) + "' cannot be read: "
+        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
   }
 
   /**
@@ -113,8 +128,12 @@ public final class PackageArchive {
   private static ZipFile open(Path zip, String label) throws IOException {
     try {
       return ZipFile.builder().setPath(zip).get();
-    } catch (java.util.zip.ZipException | java.io.EOFException e) {
-      throw new InvalidPackageException(label + ": not a readable zip file (" + e.getMessage() + ")");
+    } catch (java.nio.file.FileSystemException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      // The file is here and readable: whatever the zip reader throws is about its contents.
+      throw new InvalidPackageException(label + ": not a readable zip file ("
+          + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")");
     }
   }
 
@@ -126,6 +145,7 @@ public final class PackageArchive {
           + " entries, above the limit of " + limits.maxEntries());
     }
     Set<String> seen = new HashSet<>();
+    boolean definition = false;
     long declared = 0;
     for (ZipArchiveEntry entry : entries) {
       String name = entry.getName();
@@ -136,7 +156,12 @@ public final class PackageArchive {
         problems.add(label + ": entry '" + name + "' is a symbolic link; packages hold regular files only");
       } else if (!seen.add(normalized(name).toLowerCase(Locale.ROOT))) {
         problems.add(label + ": entry '" + name + "' appears more than once");
+      } else if (!archive.canReadEntryData(entry)) {
+        problems.add(label + ": entry '" + name + "' uses " + method(entry)
+            + ", which cannot be read; zip it with deflate or store");
       }
+      // Names are compared case-blind for duplicates, but the definition must be exactly this file.
+      definition |= !entry.isDirectory() && normalized(name).equals(ServiceDefinition.FILE_NAME);
       if (entry.getSize() > 0) {
         declared += entry.getSize();
       }
@@ -145,7 +170,7 @@ public final class PackageArchive {
       problems.add(label + ": declares " + bytes(declared) + " uncompressed, above the limit of "
           + bytes(limits.maxUncompressedBytes()));
     }
-    if (problems.isEmpty() && !seen.contains(ServiceDefinition.FILE_NAME)) {
+    if (problems.isEmpty() && !definition) {
       String nested = entries.stream().map(ZipArchiveEntry::getName)
           .filter(n -> n.endsWith("/" + ServiceDefinition.FILE_NAME)).findFirst().orElse(null);
       problems.add(label + ": " + ServiceDefinition.FILE_NAME + " is missing at the package root"
@@ -172,6 +197,14 @@ public final class PackageArchive {
       }
     }
     return null;
+  }
+
+  private static String method(ZipArchiveEntry entry) {
+    if (entry.getGeneralPurposeBit().usesEncryption()) {
+      return "encryption";
+    }
+    ZipMethod method = ZipMethod.getMethodByCode(entry.getMethod());
+    return "compression method " + entry.getMethod() + (method == null ? "" : " (" + method + ")");
   }
 
   private static String normalized(String name) {

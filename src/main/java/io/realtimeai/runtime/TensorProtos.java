@@ -27,7 +27,7 @@ public final class TensorProtos {
     int count = proto.getStringValCount();
     if (proto.hasTensorShape()) {
       long[] shape = shape(proto.getTensorShape());
-      long declared = shape.length == 0 ? 1 : Tensor.elementCount(shape);
+      long declared = shape.length == 0 ? 1 : elementCount(alias, shape);
       if (declared != count || shape.length > 1 && Arrays.stream(shape).skip(1).anyMatch(d -> d != 1)) {
         throw new BadRequestException("input '" + alias + "': shape " + Arrays.toString(shape) + " does not match its "
             + count + " string_val entries (send shape [N] with one encoded image per entry)");
@@ -51,8 +51,8 @@ public final class TensorProtos {
     if (Arrays.stream(shape).anyMatch(d -> d < 0)) {
       throw new BadRequestException("input '" + alias + "': shape " + Arrays.toString(shape) + " has unknown dimensions");
     }
-    long count = Tensor.elementCount(shape);
-    if (count * type.bytes() > Integer.MAX_VALUE) {
+    long count = elementCount(alias, shape);
+    if (count > Integer.MAX_VALUE / type.bytes()) {
       throw new BadRequestException("input '" + alias + "': shape " + Arrays.toString(shape) + " is too large");
     }
     ByteBuffer data;
@@ -68,6 +68,15 @@ public final class TensorProtos {
       data = fromValues(alias, proto, type, Math.toIntExact(count), shape);
     }
     return new Tensor(type, shape, data);
+  }
+
+  // A shape from the wire can name more elements than a long holds; that is the caller's mistake, not ours.
+  private static long elementCount(String alias, long[] shape) {
+    try {
+      return Tensor.elementCount(shape);
+    } catch (ArithmeticException e) {
+      throw new BadRequestException("input '" + alias + "': shape " + Arrays.toString(shape) + " is too large");
+    }
   }
 
   private static ByteBuffer fromValues(String alias, TensorProto proto, ElementType type, int count, long[] shape) {

@@ -219,7 +219,7 @@ public final class ImageRequests {
       }
     } catch (JsonProcessingException e) {
       throw new BadRequestException("body: invalid JSON at line " + e.getLocation().getLineNr() + ", column "
-          + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage().lines().findFirst().orElse(""), e);
+          + e.getLocation().getColumnNr() + ": " + io.realtimeai.error.JsonMessages.readable(e.getOriginalMessage()), e);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -158,4 +158,47 @@ class PackageArchiveTest {
     }
     Files.write(zip, bytes);
   }
+
+  // Found by PackageArchiveFuzzTest: the zip reader's own exceptions escaped as they were.
+  @Test
+  void extract_refusesACorruptZipNamingTheReason() throws IOException {
+    byte[] good = Files.readAllBytes(zip(Map.of("service_def.json", DEFINITION.getBytes())));
+    Path truncated = Files.write(dir.resolve("truncated.zip"), java.util.Arrays.copyOf(good, good.length - 7));
+    // an end-of-central-directory record pointing past the end of the file
+    byte[] lying = java.util.Arrays.copyOf(good, good.length);
+    lying[lying.length - 6] = (byte) 0x7f;
+    lying[lying.length - 5] = (byte) 0x7f;
+    Path pointing = Files.write(dir.resolve("lying.zip"), lying);
+
+    for (Path zip : java.util.List.of(truncated, pointing)) {
+      InvalidPackageException e = refusal(zip, PackageLimits.DEFAULT);
+      assertThat(e.getMessage()).as(zip.toString()).startsWith("invalid model package: " + zip.getFileName() + ": ");
+    }
+  }
+
+  // Found by PackageArchiveFuzzTest: an entry compressed with a method the reader lacks threw a raw exception.
+  @Test
+  void extract_refusesAnUnsupportedCompressionMethodNamingIt() throws IOException {
+    Path zip = dir.resolve("model.zip");
+    try (ZipArchiveOutputStream out = new ZipArchiveOutputStream(zip)) {
+      ZipArchiveEntry entry = new ZipArchiveEntry("service_def.json");
+      entry.setMethod(ZipArchiveEntry.STORED);
+      out.putArchiveEntry(entry);
+      out.write(DEFINITION.getBytes());
+      out.closeArchiveEntry();
+    }
+    // method 98 (PPMd) in the local and the central header
+    byte[] bytes = Files.readAllBytes(zip);
+    for (int i = 0; i + 4 <= bytes.length; i++) {
+      if (bytes[i] == 'P' && bytes[i + 1] == 'K' && (bytes[i + 2] == 3 && bytes[i + 3] == 4 || bytes[i + 2] == 1 && bytes[i + 3] == 2)) {
+        int at = i + (bytes[i + 2] == 3 ? 8 : 10);
+        bytes[at] = 98;
+        bytes[at + 1] = 0;
+      }
+    }
+    Files.write(zip, bytes);
+
+    assertThat(refusal(zip, PackageLimits.DEFAULT).details()).containsExactly(
+        "model.zip: entry 'service_def.json' uses compression method 98 (PPMD), which cannot be read; zip it with deflate or store");
+  }
 }
