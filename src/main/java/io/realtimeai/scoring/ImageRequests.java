@@ -221,7 +221,8 @@ public final class ImageRequests {
       throw new BadRequestException("body: invalid JSON at line " + e.getLocation().getLineNr() + ", column "
           + e.getLocation().getColumnNr() + ": " + io.realtimeai.error.JsonMessages.readable(e.getOriginalMessage()), e);
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      // The body is in memory: what is left is text Jackson cannot decode (a UTF-32 guess on odd bytes, say).
+      throw new BadRequestException("body: not JSON text in UTF-8: " + e.getMessage(), e);
     }
     return images;
   }
