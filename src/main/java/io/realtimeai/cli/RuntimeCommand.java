@@ -129,6 +129,10 @@ final class RuntimeCommand implements Callable<Integer> {
     if (port < 0 || port > 65535) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--port: must be between 0 and 65535, got " + port);
     }
+    if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--metrics-port: must be between 0 and 65535, got " + metricsPort);
+    }
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
     }

@@ -28,6 +28,10 @@ import java.util.Optional;
  * and timed in {@link AppMetrics}.
  */
 public final class ScoreFunction {
+  private static final String UNKNOWN = "(unknown)";
+  /** The names and ids of services scored since the app started: the only values of a refused call's label. */
+  private static final java.util.Set<String> SCORED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /** Scores the body's images; {@code top} (1–100, default 5) classes each; {@code persist=false} writes nothing. */
   @FunctionName("Score")
   public HttpResponseMessage score(
@@ -37,8 +41,9 @@ public final class ScoreFunction {
       @BindingName("id") String id,
       ExecutionContext context) {
     long started = System.nanoTime();
-    // The service as its record names it once scored; before that, as the caller named it (an unknown one as such).
-    String[] service = {id};
+    // The service as its record names it once scored; a refused call under the name the caller gave only where that
+    // name has been scored before, else '(unknown)': a caller's made-up names must not each add a series.
+    String[] service = {SCORED.contains(id) ? id : UNKNOWN};
     HttpResponseMessage response = Http.handle(request, context, () -> {
       HttpScoring.Options options = new HttpScoring.Options(Http.intParameter(request, "top", 5, 1, 100), persist(request));
       App app = App.get();
@@ -47,13 +52,19 @@ public final class ScoreFunction {
       ScoreResult result = new HttpScoring(app.connections(), app.results())
           .score(id, header(request, "content-type"), request.getBody().orElse(null), options, caller);
       service[0] = result.service();
-      TraceContext answered = new TraceContext(result.traceId(), result.spans().get(0).spanId(), "01");
+      SCORED.add(id);
+      if (result.service() != null) {
+        SCORED.add(result.service());
+      }
+      // The caller's sampling decision stands (W3C Trace Context); a trace we start is sampled.
+      TraceContext answered = new TraceContext(result.traceId(), result.spans().get(0).spanId(),
+          caller == null ? "01" : caller.flags());
       return Http.json(request, 200, result, Map.of(
           TraceContext.HEADER, answered.header(),
           "Server-Timing", serverTiming(result.timings())));
     });
     int status = response.getStatusCode();
-    AppMetrics.scored(status == 404 ? "(unknown)" : service[0], status, System.nanoTime() - started);
+    AppMetrics.scored(status == 404 ? UNKNOWN : service[0], status, System.nanoTime() - started);
     return response;
   }
 

@@ -722,7 +722,10 @@ public final class Pipeline implements AutoCloseable {
         // The machine's fault (session options, the accelerator asked for), not the package's.
         throw e;
       } catch (OrtException | RuntimeException e) {
-        problems.add(field + ": " + label + " is not a loadable ONNX model: " + firstLine(e.getMessage()));
+        // ONNX Runtime names the file by its absolute path (a temporary folder at packaging): the label says which.
+        String name = file.getFileName().toString();
+        String reason = firstLine(e.getMessage()).replaceAll("\\S*/" + java.util.regex.Pattern.quote(name), java.util.regex.Matcher.quoteReplacement(name));
+        problems.add(field + ": " + label + " is not a loadable ONNX model: " + reason);
         return null;
       }
     }

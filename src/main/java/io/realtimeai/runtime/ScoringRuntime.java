@@ -185,6 +185,8 @@ public final class ScoringRuntime implements AutoCloseable {
    */
   public synchronized void stop() throws InterruptedException {
     if (server == null || server.isShutdown()) {
+      // Never listened, or listen() failed and shut it: the JVM-wide GC listener and the registry still go.
+      closeMetrics();
       return;
     }
     health.enterTerminalState();
@@ -205,16 +207,21 @@ public final class ScoringRuntime implements AutoCloseable {
       healthServer.shutdownNow();
       healthServer.awaitTermination(5, TimeUnit.SECONDS);
     }
-    if (metricsServer != null) {
-      metricsServer.close();
-    }
-    gcMetrics.close();
-    registry.close();
+    closeMetrics();
     Pipeline loaded = pipeline;
     pipeline = null;
     if (loaded != null) {
       loaded.close();
     }
+  }
+
+  private void closeMetrics() {
+    if (metricsServer != null) {
+      metricsServer.close();
+      metricsServer = null;
+    }
+    gcMetrics.close();
+    registry.close();
   }
 
   /** Waits until the server has stopped. */

@@ -104,8 +104,21 @@ public final class AppMetrics {
     volatile double outboxBacklog;
     volatile double oldestEventAgeSeconds;
     private Instant readAt = Instant.EPOCH;
+    private final java.util.concurrent.locks.ReentrantLock reading = new java.util.concurrent.locks.ReentrantLock();
 
-    synchronized void refresh(Storage storage, EventOutbox outbox) {
+    /** A scrape during a reading (storage slow or down) answers with the last readings rather than wait. */
+    void refresh(Storage storage, EventOutbox outbox) {
+      if (!reading.tryLock()) {
+        return;
+      }
+      try {
+        read(storage, outbox);
+      } finally {
+        reading.unlock();
+      }
+    }
+
+    private void read(Storage storage, EventOutbox outbox) {
       Instant now = Instant.now();
       if (Duration.between(readAt, now).compareTo(BACKLOG_TTL) < 0) {
         return;
