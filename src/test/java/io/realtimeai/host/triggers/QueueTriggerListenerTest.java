@@ -125,7 +125,7 @@ class QueueTriggerListenerTest {
 
     QueuePoisonMessage poison = poisonMessages("orders", id).get(0);
     assertThat(poison.dequeueCount()).isEqualTo(3);
-    assertThat(poison.reason()).contains("binding 'order'").contains("QueueFunctions$Order");
+    assertThat(poison.reason()).contains("binding 'order'").contains("QueueFunctions.Order");
     assertThat(poison.body()).isEqualTo("{\"id\": \"o-1\", \"quantity\": ");
     assertThat(QueueFunctions.ORDERS).isEmpty();
   }
