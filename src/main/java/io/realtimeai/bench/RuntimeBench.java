@@ -31,6 +31,12 @@ import io.realtimeai.proto.serving.PredictRequest;
  * and with a 224² JPEG, then 1, 4 and 16 concurrent JPEG callers, without and with batching.
  */
 public final class RuntimeBench {
+  /**
+   * The raw engine call's name in this section: timed round by round beside the runtime's calls, so that a
+   * machine whose speed drifts from minute to minute (a shared VM) moves both alike.
+   */
+  static final String RAW = "raw OrtSession.run, same rounds";
+
   /** The caller counts of the concurrency measurement. */
   public static final List<Integer> CALLERS = List.of(1, 4, 16);
 
@@ -38,12 +44,14 @@ public final class RuntimeBench {
    * What the runtime process did.
    *
    * @param tensor batch 1 Predict, float32 [1,3,224,224] in {@code tensor_content}
+   * @param rawBesideTensor the raw engine call, timed in the same rounds as {@code tensor} (one call of each a round)
    * @param jpeg batch 1 Predict, one 224² JPEG in {@code string_val}
+   * @param rawBesideJpeg the raw engine call, timed in the same rounds as {@code jpeg}
    * @param concurrent JPEG Predict by caller count, without batching
    * @param batched the same with batching on
    */
-  public record Result(LatencyStats tensor, LatencyStats jpeg, Map<Integer, LatencyStats> concurrent,
-      Map<Integer, LatencyStats> batched) {}
+  public record Result(LatencyStats tensor, LatencyStats rawBesideTensor, LatencyStats jpeg, LatencyStats rawBesideJpeg,
+      Map<Integer, LatencyStats> concurrent, Map<Integer, LatencyStats> batched) {}
 
   private final PrintStream out;
   private final Path jar;
@@ -60,22 +68,25 @@ public final class RuntimeBench {
    * each is first called for {@code warmup} (and {@code untimed} calls at least), as a service that has been up
    * a while: a fresh JVM compiles its serving path during its first few hundred calls.
    */
-  public Result run(BenchModel model, byte[] jpeg, int untimed, Duration warmup, int iterations) throws Exception {
-    LatencyStats tensor;
+  public Result run(BenchModel model, byte[] jpeg, Runnable raw, int untimed, Duration warmup, int iterations)
+      throws Exception {
+    LatencyStats[] tensor;
     out.printf(Locale.ROOT, "runtime process — starting `realtime-ai runtime` on the tensor package (default settings) …%n");
     try (RuntimeProcess runtime = RuntimeProcess.start(jar, model.tensorPackage(), work.resolve("runtime-tensor"), List.of())) {
       PredictRequest request = tensorRequest();
       PredictionClient client = runtime.client();
       Runnable call = () -> client.predict(request);
       out.printf(Locale.ROOT, "runtime process (pid %d, port %d, %d intra-op threads by its own metadata, JVM %s)%n",
-          runtime.pid(), runtime.port(), client.intraOpThreads(), String.join(" ", RuntimeJvm.OPTIONS));
+          runtime.pid(), runtime.port(), client.intraOpThreads(), String.join(" ", RuntimeJvm.options()));
       warm(call, untimed, warmup);
-      out.printf(Locale.ROOT, "  %d timed tensor Predict calls …%n", iterations);
-      tensor = Benchmark.interleaved(0, iterations, new String[] {"gRPC Predict, tensor, separate process"},
-          new Runnable[] {call})[0];
-      out.println(tensor.line());
+      out.printf(Locale.ROOT, "  %d timed rounds of a raw engine call in this JVM then a tensor Predict call …%n",
+          iterations);
+      tensor = Benchmark.interleaved(0, iterations, new String[] {RAW, "gRPC Predict, tensor, separate process"},
+          new Runnable[] {raw, call});
+      out.println(tensor[0].line());
+      out.println(tensor[1].line());
     }
-    LatencyStats single;
+    LatencyStats[] single;
     Map<Integer, LatencyStats> concurrent;
     out.printf(Locale.ROOT, "runtime process — starting it on the JPEG package (default settings) …%n");
     try (RuntimeProcess runtime = RuntimeProcess.start(jar, model.jpegPackage(), work.resolve("runtime-jpeg"), List.of())) {
@@ -84,10 +95,12 @@ public final class RuntimeBench {
       Runnable call = () -> client.predictImages(images);
       out.printf(Locale.ROOT, "runtime process (pid %d, port %d)%n", runtime.pid(), runtime.port());
       warm(call, untimed, warmup);
-      out.printf(Locale.ROOT, "  %d timed JPEG Predict calls …%n", iterations);
-      single = Benchmark.interleaved(0, iterations, new String[] {"gRPC Predict, 224² JPEG, separate process"},
-          new Runnable[] {call})[0];
-      out.println(single.line());
+      out.printf(Locale.ROOT, "  %d timed rounds of a raw engine call in this JVM then a JPEG Predict call …%n",
+          iterations);
+      single = Benchmark.interleaved(0, iterations, new String[] {RAW, "gRPC Predict, 224² JPEG, separate process"},
+          new Runnable[] {raw, call});
+      out.println(single[0].line());
+      out.println(single[1].line());
       concurrent = concurrency(client, jpeg, iterations, "no batching");
     }
     Map<Integer, LatencyStats> batched;
@@ -99,7 +112,7 @@ public final class RuntimeBench {
       warm(() -> client.predictImages(images), untimed, warmup);
       batched = concurrency(client, jpeg, iterations, "batching on");
     }
-    return new Result(tensor, single, concurrent, batched);
+    return new Result(tensor[1], tensor[0], single[1], single[0], concurrent, batched);
   }
 
   /** Calls {@code call} for {@code warmup} and {@code calls} times at least, saying how many it made. */
