@@ -7,7 +7,6 @@ import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.models.BlobItem;
 import com.azure.storage.blob.models.BlobItemProperties;
-import com.azure.storage.blob.models.BlobListDetails;
 import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.models.ListBlobsOptions;
@@ -171,8 +170,9 @@ public final class BlobTriggerListener implements TriggerListener {
     int found = 0;
     try {
       Set<String> seen = new HashSet<>();
-      ListBlobsOptions options = new ListBlobsOptions().setPrefix(pattern.prefix().isEmpty() ? null : pattern.prefix())
-          .setDetails(new BlobListDetails().setRetrieveMetadata(true));
+      // Names and properties only: the listing runs over the whole container every scan, so it carries as little as it
+      // can; a new version's metadata comes with its download.
+      ListBlobsOptions options = new ListBlobsOptions().setPrefix(pattern.prefix().isEmpty() ? null : pattern.prefix());
       for (BlobItem item : container.listBlobs(options, null)) {
         if (!running.get()) {
           return found;
@@ -248,9 +248,12 @@ public final class BlobTriggerListener implements TriggerListener {
       return;
     }
     byte[] content;
+    Map<String, String> blobMetadata;
     try {
-      content = blob.downloadContentWithResponse(null, new BlobRequestConditions().setIfMatch(etag), null, Context.NONE)
-          .getValue().toBytes();
+      var download = blob.downloadContentWithResponse(null, new BlobRequestConditions().setIfMatch(etag), null,
+          Context.NONE);
+      content = download.getValue().toBytes();
+      blobMetadata = download.getDeserializedHeaders().getMetadata();
     } catch (BlobStorageException e) {
       claim.release();
       if (e.getStatusCode() == 404 || e.getStatusCode() == 412) {
@@ -267,7 +270,7 @@ public final class BlobTriggerListener implements TriggerListener {
         renewEvery, renewEvery, TimeUnit.MILLISECONDS);
     Throwable failure = null;
     try {
-      function.invoke(Map.of(trigger.name(), data(content)), metadata(item, etag, values), context);
+      function.invoke(Map.of(trigger.name(), data(content)), metadata(item, etag, blobMetadata, values), context);
     } catch (RuntimeException e) {
       failure = e;
     } finally {
@@ -324,7 +327,8 @@ public final class BlobTriggerListener implements TriggerListener {
     return "string".equalsIgnoreCase(dataType) ? new String(content, StandardCharsets.UTF_8) : content;
   }
 
-  private Map<String, Object> metadata(BlobItem item, String etag, Map<String, String> values) {
+  private Map<String, Object> metadata(BlobItem item, String etag, Map<String, String> blobMetadata,
+      Map<String, String> values) {
     BlobItemProperties properties = item.getProperties();
     Map<String, Object> described = new LinkedHashMap<>();
     described.put("ContentLength", properties.getContentLength());
@@ -336,7 +340,7 @@ public final class BlobTriggerListener implements TriggerListener {
     metadata.put("BlobTrigger", where(item.getName()));
     metadata.put("Uri", container.getBlobClient(item.getName()).getBlobUrl());
     metadata.put("Properties", json(described));
-    metadata.put("Metadata", json(item.getMetadata() == null ? Map.of() : item.getMetadata()));
+    metadata.put("Metadata", json(blobMetadata == null ? Map.of() : blobMetadata));
     metadata.putAll(values);
     return metadata;
   }

@@ -10,7 +10,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /** Blob-triggered functions for the trigger tests: each records what it was given. */
 public final class BlobFunctions {
   /** One invocation of {@code BlobUpload}. */
-  public record Upload(String name, String ext, byte[] content, String blobTrigger, String uri, String properties) {}
+  public record Upload(String name, String ext, byte[] content, String blobTrigger, String uri, String properties,
+      String metadata) {}
 
   /** One invocation of {@code BlobImage}. */
   public record Image(String service, String path, String content) {}
@@ -32,8 +33,9 @@ public final class BlobFunctions {
       @BindingName("BlobTrigger") String blobTrigger,
       @BindingName("Uri") String uri,
       @BindingName("Properties") String properties,
+      @BindingName("Metadata") String metadata,
       ExecutionContext context) {
-    UPLOADS.add(new Upload(name, ext, content, blobTrigger, uri, properties));
+    UPLOADS.add(new Upload(name, ext, content, blobTrigger, uri, properties, metadata));
   }
 
   @FunctionName("BlobImage")
