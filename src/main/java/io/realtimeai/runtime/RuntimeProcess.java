@@ -43,7 +43,7 @@ public final class RuntimeProcess implements AutoCloseable {
     Files.deleteIfExists(portFile);
     List<String> command = new ArrayList<>();
     command.add(javaCommand().toString());
-    command.addAll(RuntimeJvm.OPTIONS);
+    command.addAll(RuntimeJvm.options());
     command.addAll(List.of("-jar", jar.toString(), "runtime",
         "--package", modelPackage.toString(), "--port", "0", "--port-file", portFile.toString()));
     command.addAll(extraArgs);

@@ -27,6 +27,15 @@ class RuntimeJvmTest {
     assertThat(words).startsWith(RuntimeJvm.OPTIONS.toArray(String[]::new));
   }
 
+  @Test
+  void userOptions_comeAfterTheChosenOnesSoTheyWin() {
+    assertThat(RuntimeJvm.options(null)).isEqualTo(RuntimeJvm.OPTIONS);
+    assertThat(RuntimeJvm.options("  ")).isEqualTo(RuntimeJvm.OPTIONS);
+    assertThat(RuntimeJvm.options(" -XX:TieredStopAtLevel=4  -Xmx1g "))
+        .containsExactly("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:+AlwaysPreTouch", "-XX:TieredStopAtLevel=4",
+            "-Xmx1g");
+  }
+
   /** What follows {@code prefix} on its last line, up to a closing parenthesis or a line continuation. */
   private static String javaLine(String script, String prefix) {
     String line = script.lines().map(String::strip).filter(l -> l.startsWith(prefix)).reduce((a, b) -> b).orElseThrow();

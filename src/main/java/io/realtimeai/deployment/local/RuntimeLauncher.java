@@ -30,7 +30,7 @@ final class RuntimeLauncher {
   List<String> command(ReplicaFolder folder, ReplicaSpec spec) {
     List<String> command = new ArrayList<>();
     command.add(java.toString());
-    command.addAll(RuntimeJvm.OPTIONS);
+    command.addAll(RuntimeJvm.options());
     command.addAll(List.of("-jar", jar.toString(), "runtime",
         "--package", folder.path(ReplicaFolder.PACKAGE).toString(),
         "--catalog", folder.path(ReplicaFolder.CATALOG).toString(),

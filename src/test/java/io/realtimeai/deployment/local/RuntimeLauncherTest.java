@@ -24,7 +24,7 @@ class RuntimeLauncherTest {
     List<String> command = launcher.command(new ReplicaFolder(FOLDER), spec(null, null));
 
     List<String> start = new java.util.ArrayList<>(List.of("/jdk/bin/java"));
-    start.addAll(RuntimeJvm.OPTIONS);
+    start.addAll(RuntimeJvm.options());
     start.addAll(List.of("-jar", "/app/realtime-ai.jar", "runtime"));
     assertThat(command).startsWith(start.toArray(String[]::new));
     assertThat(String.join(" ", command)).contains(
