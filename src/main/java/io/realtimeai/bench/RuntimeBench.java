@@ -64,9 +64,10 @@ public final class RuntimeBench {
   }
 
   /**
-   * Measures {@code model}'s packages, one runtime process at a time so that none competes with another;
-   * each is first called for {@code warmup} (and {@code untimed} calls at least), as a service that has been up
-   * a while: a fresh JVM compiles its serving path during its first few hundred calls.
+   * Measures {@code model}'s packages: the tensor package's runtime alone, then the JPEG package's without and
+   * with batching side by side (two processes, called one at a time); each is first called for {@code warmup}
+   * (and {@code untimed} calls at least), as a service that has been up a while: a fresh JVM compiles its
+   * serving path during its first few hundred calls.
    */
   public Result run(BenchModel model, byte[] jpeg, Runnable raw, int untimed, Duration warmup, int iterations)
       throws Exception {
@@ -87,7 +88,8 @@ public final class RuntimeBench {
       out.println(tensor[1].line());
     }
     LatencyStats[] single;
-    Map<Integer, LatencyStats> concurrent;
+    Map<Integer, LatencyStats> concurrent = new LinkedHashMap<>();
+    Map<Integer, LatencyStats> batched = new LinkedHashMap<>();
     out.printf(Locale.ROOT, "runtime process — starting it on the JPEG package (default settings) …%n");
     try (RuntimeProcess runtime = RuntimeProcess.start(jar, model.jpegPackage(), work.resolve("runtime-jpeg"), List.of())) {
       PredictionClient client = runtime.client();
@@ -101,16 +103,28 @@ public final class RuntimeBench {
           new Runnable[] {raw, call});
       out.println(single[0].line());
       out.println(single[1].line());
-      concurrent = concurrency(client, jpeg, iterations, "no batching");
-    }
-    Map<Integer, LatencyStats> batched;
-    out.printf(Locale.ROOT, "runtime process — starting it on the JPEG package with \"batching\": %s …%n", BenchModel.BATCHING);
-    try (RuntimeProcess runtime = RuntimeProcess.start(jar, model.batchingPackage(), work.resolve("runtime-batching"),
-        List.of())) {
-      PredictionClient client = runtime.client();
-      List<byte[]> images = List.of(jpeg);
-      warm(() -> client.predictImages(images), untimed, warmup);
-      batched = concurrency(client, jpeg, iterations, "batching on");
+      // Both processes stay up, and each figure with batching is taken next to the same figure without: the two
+      // are compared, and on a shared VM figures taken minutes apart differ by more than batching's cost.
+      out.printf(Locale.ROOT, "runtime process — starting a second one on the JPEG package with \"batching\": %s …%n",
+          BenchModel.BATCHING);
+      try (RuntimeProcess batching = RuntimeProcess.start(jar, model.batchingPackage(), work.resolve("runtime-batching"),
+          List.of())) {
+        PredictionClient batchingClient = batching.client();
+        Runnable batchingCall = () -> batchingClient.predictImages(images);
+        warm(batchingCall, untimed, warmup);
+        out.printf(Locale.ROOT, "  1 caller: %d timed rounds of a call without batching then one with …%n", iterations);
+        LatencyStats[] one = Benchmark.interleaved(0, iterations,
+            new String[] {label(1, "no batching"), label(1, "batching on")}, new Runnable[] {call, batchingCall});
+        for (LatencyStats stats : one) {
+          out.println(stats.line());
+        }
+        concurrent.put(1, one[0]);
+        batched.put(1, one[1]);
+        for (int callers : CALLERS.subList(1, CALLERS.size())) {
+          concurrent.put(callers, concurrency(client, jpeg, callers, iterations, "no batching"));
+          batched.put(callers, concurrency(batchingClient, jpeg, callers, iterations, "batching on"));
+        }
+      }
     }
     return new Result(tensor[1], tensor[0], single[1], single[0], concurrent, batched);
   }
@@ -127,20 +141,18 @@ public final class RuntimeBench {
     out.printf(Locale.ROOT, "  warmed up with %d calls over %.1f s%n", made, (System.nanoTime() - start) / 1e9);
   }
 
-  private Map<Integer, LatencyStats> concurrency(PredictionClient client, byte[] jpeg, int iterations, String label)
+  /** {@code callers} concurrent callers sharing {@code iterations} JPEG Predict calls (the same number at every count). */
+  private LatencyStats concurrency(PredictionClient client, byte[] jpeg, int callers, int iterations, String label)
       throws Exception {
-    Map<Integer, LatencyStats> byCallers = new LinkedHashMap<>();
-    for (int callers : CALLERS) {
-      // The same number of calls at every concurrency, shared out among the callers.
-      int each = Math.max(1, iterations / callers);
-      out.printf(Locale.ROOT, "  %d concurrent caller%s × %d JPEG Predict calls, %s …%n", callers, callers == 1 ? "" : "s",
-          each, label);
-      LatencyStats stats = callers(client, jpeg, callers, each,
-          String.format(Locale.ROOT, "%2d caller%s, %s", callers, callers == 1 ? " " : "s", label));
-      out.println(stats.line());
-      byCallers.put(callers, stats);
-    }
-    return byCallers;
+    int each = Math.max(1, iterations / callers);
+    out.printf(Locale.ROOT, "  %d concurrent callers × %d JPEG Predict calls, %s …%n", callers, each, label);
+    LatencyStats stats = callers(client, jpeg, callers, each, label(callers, label));
+    out.println(stats.line());
+    return stats;
+  }
+
+  private static String label(int callers, String label) {
+    return String.format(Locale.ROOT, "%2d caller%s, %s", callers, callers == 1 ? " " : "s", label);
   }
 
   /** {@code callers} threads, released together, each making {@code calls} batch-1 Predict calls back to back. */
