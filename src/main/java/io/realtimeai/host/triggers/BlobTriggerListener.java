@@ -208,6 +208,10 @@ public final class BlobTriggerListener implements TriggerListener {
             + pollInterval.toMillis() + " ms", e);
       }
     } catch (RuntimeException e) {
+      if (!running.get()) {
+        // Stopping: the listing was interrupted on purpose, and there is no next scan.
+        return found;
+      }
       LOG.log(Level.WARNING, "blob trigger " + functionName + ": scanning " + pattern + " failed; next scan in "
           + pollInterval.toMillis() + " ms", e);
     } finally {
