@@ -80,12 +80,7 @@ public final class RuntimeBench {
       out.printf(Locale.ROOT, "runtime process (pid %d, port %d, %d intra-op threads by its own metadata, JVM %s)%n",
           runtime.pid(), runtime.port(), client.intraOpThreads(), String.join(" ", RuntimeJvm.options()));
       warm(call, untimed, warmup);
-      out.printf(Locale.ROOT, "  %d timed rounds of a raw engine call in this JVM then a tensor Predict call …%n",
-          iterations);
-      tensor = Benchmark.interleaved(0, iterations, new String[] {RAW, "gRPC Predict, tensor, separate process"},
-          new Runnable[] {raw, call});
-      out.println(tensor[0].line());
-      out.println(tensor[1].line());
+      tensor = besideRaw(raw, call, "tensor", "gRPC Predict, tensor, separate process", iterations);
     }
     LatencyStats[] single;
     Map<Integer, LatencyStats> concurrent = new LinkedHashMap<>();
@@ -97,12 +92,7 @@ public final class RuntimeBench {
       Runnable call = () -> client.predictImages(images);
       out.printf(Locale.ROOT, "runtime process (pid %d, port %d)%n", runtime.pid(), runtime.port());
       warm(call, untimed, warmup);
-      out.printf(Locale.ROOT, "  %d timed rounds of a raw engine call in this JVM then a JPEG Predict call …%n",
-          iterations);
-      single = Benchmark.interleaved(0, iterations, new String[] {RAW, "gRPC Predict, 224² JPEG, separate process"},
-          new Runnable[] {raw, call});
-      out.println(single[0].line());
-      out.println(single[1].line());
+      single = besideRaw(raw, call, "JPEG", "gRPC Predict, 224² JPEG, separate process", iterations);
       // Both processes stay up, and each figure with batching is taken next to the same figure without: the two
       // are compared, and on a shared VM figures taken minutes apart differ by more than batching's cost.
       out.printf(Locale.ROOT, "runtime process — starting a second one on the JPEG package with \"batching\": %s …%n",
@@ -127,6 +117,17 @@ public final class RuntimeBench {
       }
     }
     return new Result(tensor[1], tensor[0], single[1], single[0], concurrent, batched);
+  }
+
+  /** {@code iterations} rounds of a raw engine call then a {@code what} Predict call: the raw call's figures first. */
+  private LatencyStats[] besideRaw(Runnable raw, Runnable call, String what, String name, int iterations) {
+    out.printf(Locale.ROOT, "  %d timed rounds of a raw engine call in this JVM then a %s Predict call …%n", iterations,
+        what);
+    LatencyStats[] stats = Benchmark.interleaved(0, iterations, new String[] {RAW, name}, new Runnable[] {raw, call});
+    for (LatencyStats s : stats) {
+      out.println(s.line());
+    }
+    return stats;
   }
 
   /** Calls {@code call} for {@code warmup} and {@code calls} times at least, saying how many it made. */
