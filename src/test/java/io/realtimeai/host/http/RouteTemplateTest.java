@@ -109,6 +109,24 @@ class RouteTemplateTest {
   }
 
   @Test
+  void route_matchesRegexCharactersInLiteralsAsThemselves() {
+    assertThat(matches("v1.0+(a)/{id}", "v1.0+(a)/x")).isTrue();
+    assertThat(matches("v1.0+(a)/{id}", "v1x0+(a)/x")).isFalse();
+    assertThat(matches("v1.0+(a)/{id}", "v1.00+(a)/x")).isFalse();
+  }
+
+  @Test
+  void parse_refusesRegexConstraintThatDoesNotCompileNamingTemplateAndReason() {
+    // the inputs of MatchersFuzzTest's regex-injection reports: the pattern is the app author's, refused at start
+    assertThatThrownBy(() -> RouteTemplate.parse("a/{id:regex(*[a-z]+$)}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("route 'a/{id:regex(*[a-z]+$)}': route constraint 'regex(*[a-z]+$)': Dangling meta character '*'");
+    assertThatThrownBy(() -> RouteTemplate.parse("serva/{id:regex(^[a-$)}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("route 'serva/{id:regex(^[a-$)}': route constraint 'regex(^[a-$)': Illegal character range");
+  }
+
+  @Test
   void route_catchAllTakesTheRestWithSlashesOrNothing() {
     assertThat(match("files/{*path}", "files/a/b/c.txt")).contains(Map.of("path", "a/b/c.txt"));
     assertThat(match("files/{**path}", "files/a/b")).contains(Map.of("path", "a/b"));
