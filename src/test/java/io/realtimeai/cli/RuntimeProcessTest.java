@@ -25,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code realtime-ai runtime} as the process the local provider starts: port file, keys, SIGTERM. */
 @Tag("integration")
@@ -165,7 +167,16 @@ class RuntimeProcessTest {
     assertThat(Files.readString(dir.resolve("err.txt"))).contains("Missing required option: '--package=ZIP|DIR|URL'");
   }
 
-
+  @ParameterizedTest
+  @ValueSource(strings = {"70000", "-1"})
+  void runtime_exitsWithTwoNamingTheOptionForAMetricsPortNoSocketCanHave(String metricsPort) throws Exception {
+    Process process = realtimeAi("runtime", "--package", dir.resolve("absent.zip").toString(), "--port", "0",
+        "--metrics-port=" + metricsPort).start();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).isEqualTo(2);
+    assertThat(Files.readString(dir.resolve("err.txt")))
+        .contains("--metrics-port: must be between 0 and 65535, got " + metricsPort);
+  }
 
   private static void awaitStatus(java.util.function.Supplier<ServingStatus> status, Process process) throws Exception {
     for (int i = 0; i < 600 && process.isAlive(); i++) {

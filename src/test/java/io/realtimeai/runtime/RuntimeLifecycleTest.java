@@ -14,11 +14,13 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.realtimeai.client.PredictionClient;
 import io.realtimeai.proto.serving.PredictResponse;
 import io.realtimeai.testing.ModelFolders;
 import io.realtimeai.testing.TestCertificates;
 import io.realtimeai.testing.TestImages;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.management.ObjectName;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -280,6 +283,57 @@ class RuntimeLifecycleTest {
     } finally {
       runtime.stop();
     }
+  }
+
+  @Test
+  void stop_afterStartFailedBeforeListening_leavesNoGcListenerBehind() throws Exception {
+    long before = liveGcListeners();
+
+    // A TLS key that is not there fails listen() before any server is built: nothing but the test holds the runtime.
+    RuntimeSettings missingKey = new RuntimeSettings("tiny", 0, null, null, dir.resolve("absent-cert.pem"),
+        dir.resolve("absent-key.pem"), RuntimeSettings.DEFAULT_MAX_INBOUND_MESSAGE_BYTES, null).withMetricsPort(0);
+    for (int i = 0; i < 3; i++) {
+      failToStart(missingKey);
+    }
+
+    // Stopped and dropped, a runtime's listener is garbage unless it is still registered on the GC beans. Polled:
+    // the JVM's notification thread may hold the listeners of a GC notification it is delivering for a moment.
+    long after = liveGcListeners();
+    for (int i = 0; i < 50 && after > before; i++) {
+      Thread.sleep(200);
+      after = liveGcListeners();
+    }
+    assertThat(after).as("Micrometer GC notification listeners alive after three failed starts").isLessThanOrEqualTo(before);
+  }
+
+  /** Starts a runtime that cannot listen, then stops it as the shutdown hook of {@code realtime-ai runtime} does. */
+  private static void failToStart(RuntimeSettings settings) throws InterruptedException {
+    ScoringRuntime runtime = new ScoringRuntime(settings);
+    try {
+      assertThatThrownBy(() -> runtime.start(() -> {
+        throw new AssertionError("a runtime that cannot listen loads nothing");
+      })).isInstanceOf(java.io.IOException.class);
+    } finally {
+      runtime.stop();
+    }
+  }
+
+  /**
+   * Live instances of the listener Micrometer's GC metrics add to every GC bean, from the JVM's class
+   * histogram (taken after a full GC): a runtime whose metrics were closed and dropped leaves none.
+   */
+  private static long liveGcListeners() throws Exception {
+    String histogram = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+        new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+        new Object[] {new String[0]}, new String[] {String[].class.getName()});
+    String listener = JvmGcMetrics.class.getName() + "$GcMetricsNotificationListener";
+    for (String line : histogram.split("\n")) {
+      String[] columns = line.strip().split("\\s+");
+      if (columns.length >= 4 && columns[3].equals(listener)) {
+        return Long.parseLong(columns[1]);
+      }
+    }
+    return 0;
   }
 
   private static void awaitAccepted(ManagedChannel channel, String authorization) throws InterruptedException {

@@ -15,8 +15,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -92,6 +96,38 @@ class ScoringTelemetryTest {
   }
 
   @Test
+  void metrics_afterRefusedCallsNamingMadeUpServices_addNoServiceLabelAndCountThemAsUnknown() throws Exception {
+    PrometheusText before = PrometheusText.parse(metrics().body());
+    List<String> madeUp = new ArrayList<>();
+    for (int i = 0; i < N; i++) {
+      madeUp.add("made-up-" + UUID.randomUUID());
+    }
+
+    // Each is refused before the service is looked up (a bad top, a media type no image has): no 404 to tell it apart.
+    for (String name : madeUp) {
+      assertThat(calls.post("/api/services/" + name + "/score?top=0", "image/jpeg", TestImages.jpeg()).status()).isEqualTo(400);
+      assertThat(calls.post("/api/services/" + name + "/score", "text/plain", new byte[] {1}).status()).isEqualTo(415);
+    }
+    PrometheusText after = PrometheusText.parse(metrics().body());
+
+    Set<String> allowed = new HashSet<>(services(before));
+    allowed.add("(unknown)");
+    assertThat(services(after)).doesNotContainAnyElementsOf(madeUp).isSubsetOf(allowed);
+    assertThat(delta(before, after, "realtime_ai_score_requests_total", "service", "(unknown)", "status", "400")).isEqualTo(N);
+    assertThat(delta(before, after, "realtime_ai_score_requests_total", "service", "(unknown)", "status", "415")).isEqualTo(N);
+  }
+
+  @Test
+  void score_withUnsampledTraceparent_answersItsSpanUnsampledToo() throws Exception {
+    HttpResponse<String> response = score("00-" + TRACE_ID + "-" + CALLER_SPAN + "-00");
+    JsonNode body = JSON.readTree(response.body());
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(response.headers().firstValue("traceparent")).as("the caller's sampling decision stands")
+        .hasValue("00-" + TRACE_ID + "-" + body.at("/spans/0/spanId").asText() + "-00");
+  }
+
+  @Test
   void score_withTraceparent_isFollowedByItsTraceIdThroughTheFunctionTheRuntimeAndTheResult() throws Exception {
     HttpResponse<String> response = score("00-" + TRACE_ID + "-" + CALLER_SPAN + "-01");
     JsonNode body = JSON.readTree(response.body());
@@ -149,6 +185,15 @@ class ScoringTelemetryTest {
 
   private static URI uri(String path) {
     return URI.create("http://localhost:" + app.host().httpPort() + path);
+  }
+
+  /** The values of the {@code service} label of every HTTP score series. */
+  private static Set<String> services(PrometheusText text) {
+    Set<String> services = new HashSet<>();
+    for (String series : List.of("realtime_ai_score_requests_total", "realtime_ai_score_duration_seconds_count")) {
+      text.samples(series).forEach(sample -> services.add(sample.labels().get("service")));
+    }
+    return services;
   }
 
   private static double delta(PrometheusText before, PrometheusText after, String name, String... labels) {
