@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A {@code realtime-ai runtime} as a child process, started the way the local provider starts a
- * replica ({@code java} with {@link RuntimeJvm#OPTIONS} {@code -jar}, never {@code -cp}: ONNX Runtime 1.29 crashes the JVM on a long
+ * replica ({@code java} with {@link RuntimeJvm#options()} {@code -jar}, never {@code -cp}: ONNX Runtime 1.29 crashes the JVM on a long
  * command line), with {@code --port 0} and a port file; ready once its health says SERVING.
  */
 public final class RuntimeProcess implements AutoCloseable {
@@ -32,7 +32,7 @@ public final class RuntimeProcess implements AutoCloseable {
   }
 
   /**
-   * Starts {@code java <RuntimeJvm.OPTIONS> -jar jar runtime --package modelPackage --port 0 --port-file …} plus {@code extraArgs},
+   * Starts {@code java <RuntimeJvm.options()> -jar jar runtime --package modelPackage --port 0 --port-file …} plus {@code extraArgs},
    * its output in {@code folder}, and waits until it serves.
    *
    * @throws IllegalStateException with the runtime's stderr when it exits before serving

@@ -28,12 +28,17 @@ class RuntimeJvmTest {
   }
 
   @Test
-  void userOptions_comeAfterTheChosenOnesSoTheyWin() {
-    assertThat(RuntimeJvm.options(null)).isEqualTo(RuntimeJvm.OPTIONS);
+  void userOptions_comeAfterTheChosenOnes() {
+    assertThat(RuntimeJvm.options((String) null)).isEqualTo(RuntimeJvm.OPTIONS);
     assertThat(RuntimeJvm.options("  ")).isEqualTo(RuntimeJvm.OPTIONS);
-    assertThat(RuntimeJvm.options(" -XX:TieredStopAtLevel=4  -Xmx1g "))
-        .containsExactly("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:+AlwaysPreTouch", "-XX:TieredStopAtLevel=4",
-            "-Xmx1g");
+    assertThat(RuntimeJvm.options(" -XX:TieredStopAtLevel=4  -Xms1g "))
+        .containsExactly("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms256m", "-XX:+AlwaysPreTouch",
+            "-XX:TieredStopAtLevel=4", "-Xms1g");
+  }
+
+  @Test
+  void runtimes_takeTheirOwnVariableNotTheLaunchingJvms() {
+    assertThat(RuntimeJvm.USER_OPTIONS).isEqualTo("REALTIME_AI_RUNTIME_JAVA_OPTS");
   }
 
   /** What follows {@code prefix} on its last line, up to a closing parenthesis or a line continuation. */

@@ -20,17 +20,24 @@ final class RuntimeLauncher {
 
   private final Path java;
   private final Path jar;
+  private final List<String> jvmOptions;
 
   RuntimeLauncher(Path java, Path jar) {
+    this(java, jar, RuntimeJvm.options());
+  }
+
+  /** {@code jvmOptions}: what comes between {@code java} and {@code -jar} ({@link RuntimeJvm#options()} by default). */
+  RuntimeLauncher(Path java, Path jar, List<String> jvmOptions) {
     this.java = java;
     this.jar = jar;
+    this.jvmOptions = List.copyOf(jvmOptions);
   }
 
   /** The command line of {@code spec}'s runtime in {@code folder}: paths, names and the accelerator only. */
   List<String> command(ReplicaFolder folder, ReplicaSpec spec) {
     List<String> command = new ArrayList<>();
     command.add(java.toString());
-    command.addAll(RuntimeJvm.options());
+    command.addAll(jvmOptions);
     command.addAll(List.of("-jar", jar.toString(), "runtime",
         "--package", folder.path(ReplicaFolder.PACKAGE).toString(),
         "--catalog", folder.path(ReplicaFolder.CATALOG).toString(),

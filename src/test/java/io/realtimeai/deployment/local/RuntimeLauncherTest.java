@@ -35,6 +35,19 @@ class RuntimeLauncherTest {
   }
 
   @Test
+  void command_putsTheRuntimeJvmOptionsBeforeTheJar() {
+    RuntimeLauncher tuned = new RuntimeLauncher(Path.of("/jdk/bin/java"), Path.of("/app/realtime-ai.jar"),
+        RuntimeJvm.options("-Xms1g -XX:NativeMemoryTracking=summary"));
+
+    List<String> command = tuned.command(new ReplicaFolder(FOLDER), spec(null, null));
+
+    List<String> start = new java.util.ArrayList<>(List.of("/jdk/bin/java"));
+    start.addAll(RuntimeJvm.OPTIONS);
+    start.addAll(List.of("-Xms1g", "-XX:NativeMemoryTracking=summary", "-jar", "/app/realtime-ai.jar", "runtime"));
+    assertThat(command).startsWith(start.toArray(String[]::new));
+  }
+
+  @Test
   void command_passesKeysAndTlsMaterialByFileOnly() {
     List<String> command = launcher.command(new ReplicaFolder(FOLDER),
         spec("-----BEGIN CERTIFICATE-----", "-----BEGIN PRIVATE KEY-----"));
