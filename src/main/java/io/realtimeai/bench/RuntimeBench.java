@@ -47,11 +47,14 @@ public final class RuntimeBench {
    * @param rawBesideTensor the raw engine call, timed in the same rounds as {@code tensor} (one call of each a round)
    * @param jpeg batch 1 Predict, one 224² JPEG in {@code string_val}
    * @param rawBesideJpeg the raw engine call, timed in the same rounds as {@code jpeg}
-   * @param concurrent JPEG Predict by caller count, without batching
+   * @param alone one caller's JPEG Predict without batching, timed in the same rounds as {@code aloneBatching}
+   * @param aloneBatching one caller's JPEG Predict with batching on: the cost of batching to a lone caller
+   * @param concurrent JPEG Predict by caller count, without batching, each count's calls back to back
    * @param batched the same with batching on
    */
   public record Result(LatencyStats tensor, LatencyStats rawBesideTensor, LatencyStats jpeg, LatencyStats rawBesideJpeg,
-      Map<Integer, LatencyStats> concurrent, Map<Integer, LatencyStats> batched) {}
+      LatencyStats alone, LatencyStats aloneBatching, Map<Integer, LatencyStats> concurrent,
+      Map<Integer, LatencyStats> batched) {}
 
   private final PrintStream out;
   private final Path jar;
@@ -80,9 +83,10 @@ public final class RuntimeBench {
       out.printf(Locale.ROOT, "runtime process (pid %d, port %d, %d intra-op threads by its own metadata, JVM %s)%n",
           runtime.pid(), runtime.port(), client.intraOpThreads(), String.join(" ", RuntimeJvm.options()));
       warm(call, untimed, warmup);
-      tensor = besideRaw(raw, call, "tensor", "gRPC Predict, tensor, separate process", iterations);
+      tensor = besideRaw(raw, call, "tensor", "gRPC Predict, tensor, separate process", untimed, iterations);
     }
     LatencyStats[] single;
+    LatencyStats[] one;
     Map<Integer, LatencyStats> concurrent = new LinkedHashMap<>();
     Map<Integer, LatencyStats> batched = new LinkedHashMap<>();
     out.printf(Locale.ROOT, "runtime process — starting it on the JPEG package (default settings) …%n");
@@ -92,7 +96,7 @@ public final class RuntimeBench {
       Runnable call = () -> client.predictImages(images);
       out.printf(Locale.ROOT, "runtime process (pid %d, port %d)%n", runtime.pid(), runtime.port());
       warm(call, untimed, warmup);
-      single = besideRaw(raw, call, "JPEG", "gRPC Predict, 224² JPEG, separate process", iterations);
+      single = besideRaw(raw, call, "JPEG", "gRPC Predict, 224² JPEG, separate process", untimed, iterations);
       // Both processes stay up, and each figure with batching is taken next to the same figure without: the two
       // are compared, and on a shared VM figures taken minutes apart differ by more than batching's cost.
       out.printf(Locale.ROOT, "runtime process — starting a second one on the JPEG package with \"batching\": %s …%n",
@@ -102,28 +106,33 @@ public final class RuntimeBench {
         PredictionClient batchingClient = batching.client();
         Runnable batchingCall = () -> batchingClient.predictImages(images);
         warm(batchingCall, untimed, warmup);
-        out.printf(Locale.ROOT, "  1 caller: %d timed rounds of a call without batching then one with …%n", iterations);
-        LatencyStats[] one = Benchmark.interleaved(0, iterations,
-            new String[] {label(1, "no batching"), label(1, "batching on")}, new Runnable[] {call, batchingCall});
+        out.printf(Locale.ROOT, "  a lone caller: %d timed rounds of a call without batching then one with …%n",
+            iterations);
+        one = Benchmark.interleaved(untimed, iterations,
+            new String[] {"lone caller, no batching", "lone caller, batching on"}, new Runnable[] {call, batchingCall});
         for (LatencyStats stats : one) {
           out.println(stats.line());
         }
-        concurrent.put(1, one[0]);
-        batched.put(1, one[1]);
-        for (int callers : CALLERS.subList(1, CALLERS.size())) {
+        // Throughput by caller count, each count's calls back to back on one process (the 1-caller figure too: it is
+        // the sequential throughput the others are compared with).
+        for (int callers : CALLERS) {
           concurrent.put(callers, concurrency(client, jpeg, callers, iterations, "no batching"));
           batched.put(callers, concurrency(batchingClient, jpeg, callers, iterations, "batching on"));
         }
       }
     }
-    return new Result(tensor[1], tensor[0], single[1], single[0], concurrent, batched);
+    return new Result(tensor[1], tensor[0], single[1], single[0], one[0], one[1], concurrent, batched);
   }
 
-  /** {@code iterations} rounds of a raw engine call then a {@code what} Predict call: the raw call's figures first. */
-  private LatencyStats[] besideRaw(Runnable raw, Runnable call, String what, String name, int iterations) {
+  /**
+   * {@code untimed} then {@code iterations} rounds of a raw engine call then a {@code what} Predict call: the raw
+   * call's figures first.
+   */
+  private LatencyStats[] besideRaw(Runnable raw, Runnable call, String what, String name, int untimed, int iterations) {
     out.printf(Locale.ROOT, "  %d timed rounds of a raw engine call in this JVM then a %s Predict call …%n", iterations,
         what);
-    LatencyStats[] stats = Benchmark.interleaved(0, iterations, new String[] {RAW, name}, new Runnable[] {raw, call});
+    LatencyStats[] stats = Benchmark.interleaved(untimed, iterations, new String[] {RAW, name},
+        new Runnable[] {raw, call});
     for (LatencyStats s : stats) {
       out.println(s.line());
     }

@@ -47,6 +47,7 @@ class BenchCommandTest {
         "[2] the runtime as its own process", "gRPC Predict, tensor, separate process",
         "gRPC Predict, 224² JPEG, separate process", " 1 caller , no batching", " 4 callers, no batching",
         "16 callers, no batching", "raw OrtSession.run, same rounds", "against the raw engine call of the same rounds",
+        "lone caller, no batching", "lone caller, batching on", "a lone caller with batching on: p50",
         "[3] decode + preprocess alone",
         "[4] the scoring functions", "HTTP score, persist=false", "HTTP adds", "drop-folder: 8 of 8 results",
         "storage requests by the app during the drop:",

@@ -66,7 +66,7 @@ class BlobTriggerListenerTest {
   void droppedBlob_runsOnceWithItsBytesAndBindings() throws Exception {
     byte[] bytes = {0, 1, 2, (byte) 0xFF, (byte) 0xFE};
     upload("uploads", "resnet50.v2.zip", bytes);
-    storage.container("uploads").getBlobClient("resnet50.v2.zip").setMetadata(Map.of("owner", "vision-team"));
+    storage.container("uploads").getBlobClient("resnet50.v2.zip").setMetadata(Map.of("Owner", "vision-team"));
     BlobTriggerListener listener = start("BlobUpload", HOST_ID, TriggerTestApp.config());
 
     await("the upload ran", () -> runs("resnet50.v2") == 1);
@@ -83,7 +83,7 @@ class BlobTriggerListenerTest {
     assertThat(properties.path("ContentLength").asLong()).isEqualTo(bytes.length);
     assertThat(properties.path("ETag").asText()).isEqualTo(etag("uploads", "resnet50.v2.zip"));
     // Not in the listing (it carries names and properties only): the download brings it.
-    assertThat(JSON.readTree(upload.metadata()).path("owner").asText()).isEqualTo("vision-team");
+    assertThat(JSON.readTree(upload.metadata()).path("Owner").asText()).isEqualTo("vision-team");
   }
 
   @Test
