@@ -155,7 +155,8 @@ public final class RuntimeBench {
   private LatencyStats concurrency(PredictionClient client, byte[] jpeg, int callers, int iterations, String label)
       throws Exception {
     int each = Math.max(1, iterations / callers);
-    out.printf(Locale.ROOT, "  %d concurrent callers × %d JPEG Predict calls, %s …%n", callers, each, label);
+    out.printf(Locale.ROOT, "  %s × %d JPEG Predict calls, %s …%n",
+        callers == 1 ? "1 caller" : callers + " concurrent callers", each, label);
     LatencyStats stats = callers(client, jpeg, callers, each, label(callers, label));
     out.println(stats.line());
     return stats;
