@@ -3,7 +3,6 @@ package io.realtimeai.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.realtimeai.storage.Storage;
 import io.realtimeai.testing.AzuriteExtension;
 import io.realtimeai.testing.FaultCount;
 import io.realtimeai.testing.ModelFolders;
@@ -49,10 +48,8 @@ class AzuriteRestartTest {
 
   @BeforeAll
   static void start() throws Exception {
-    int[] ports = azurite.azurite().ports();
-    links = List.of(new TcpLink(ports[0]), new TcpLink(ports[1]), new TcpLink(ports[2]));
-    app = TestApp.start(azurite, Storage.azuriteConnectionString(links.get(0).port(), links.get(1).port(), links.get(2).port()),
-        dir, Map.of("REPLICA_STATE_DIR", dir.resolve("replicas").toString(),
+    links = TcpLink.toEach(azurite.azurite().ports());
+    app = TestApp.start(azurite, TcpLink.connectionString(links), dir, Map.of("REPLICA_STATE_DIR", dir.resolve("replicas").toString(),
             "RUNTIME_JAR", System.getProperty("project.jar", "target/realtime-ai.jar")));
     model = app.register("tiny", ModelFolders.tinyClassifier(dir.resolve("tiny")), dir);
     JsonNode done = app.awaitJson(app.createService(Map.of("name", "tiny", "modelId", model, "computeType", "CPU")), DEPLOY,
@@ -65,9 +62,7 @@ class AzuriteRestartTest {
     if (app != null) {
       app.close();
     }
-    for (TcpLink link : links) {
-      link.close();
-    }
+    TcpLink.closeAll(links);
   }
 
   @Test

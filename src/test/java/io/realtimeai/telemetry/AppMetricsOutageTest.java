@@ -2,7 +2,6 @@ package io.realtimeai.telemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.realtimeai.storage.Storage;
 import io.realtimeai.storage.StorageLayout;
 import io.realtimeai.testing.AzuriteExtension;
 import io.realtimeai.testing.PrometheusText;
@@ -45,10 +44,8 @@ class AppMetricsOutageTest {
 
   @BeforeAll
   static void start() throws Exception {
-    int[] ports = azurite.azurite().ports();
-    links = List.of(new TcpLink(ports[0]), new TcpLink(ports[1]), new TcpLink(ports[2]));
-    app = TestApp.start(azurite, Storage.azuriteConnectionString(links.get(0).port(), links.get(1).port(), links.get(2).port()),
-        dir, Map.of());
+    links = TcpLink.toEach(azurite.azurite().ports());
+    app = TestApp.start(azurite, TcpLink.connectionString(links), dir, Map.of());
   }
 
   @AfterAll
@@ -56,9 +53,7 @@ class AppMetricsOutageTest {
     if (app != null) {
       app.close();
     }
-    for (TcpLink link : links) {
-      link.close();
-    }
+    TcpLink.closeAll(links);
   }
 
   @Test

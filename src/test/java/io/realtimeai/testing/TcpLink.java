@@ -7,6 +7,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import io.realtimeai.storage.Storage;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -33,6 +36,35 @@ public final class TcpLink implements AutoCloseable {
   }
 
   /** The link's own port, for the client. */
+  /** A link in front of each of Azurite's three ports (blob, queue, table), in that order. */
+  public static List<TcpLink> toEach(int[] ports) throws IOException {
+    List<TcpLink> links = new ArrayList<>();
+    try {
+      for (int port : ports) {
+        links.add(new TcpLink(port));
+      }
+    } catch (IOException e) {
+      closeAll(links);
+      throw e;
+    }
+    return List.copyOf(links);
+  }
+
+  /** The Azurite connection string that reaches storage through {@code links} (blob, queue, table). */
+  public static String connectionString(List<TcpLink> links) {
+    return Storage.azuriteConnectionString(links.get(0).port(), links.get(1).port(), links.get(2).port());
+  }
+
+  /** Closes every link of {@code links} (null: none). */
+  public static void closeAll(List<TcpLink> links) throws IOException {
+    if (links == null) {
+      return;
+    }
+    for (TcpLink link : links) {
+      link.close();
+    }
+  }
+
   public int port() {
     return listener.getLocalPort();
   }
