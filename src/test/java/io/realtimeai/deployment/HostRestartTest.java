@@ -3,19 +3,11 @@ package io.realtimeai.deployment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.realtimeai.client.PredictionClient;
-import io.realtimeai.packaging.ModelPackager;
-import io.realtimeai.pipeline.AcceleratedCatalog;
 import io.realtimeai.testing.AzuriteExtension;
 import io.realtimeai.testing.HostProcess;
-import io.realtimeai.testing.ModelFolders;
-import io.realtimeai.testing.TestApp;
 import io.realtimeai.testing.TestImages;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("integration")
 class HostRestartTest {
   @RegisterExtension static AzuriteExtension azurite = new AzuriteExtension();
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration DEPLOY = Duration.ofSeconds(120);
 
   @TempDir Path dir;
@@ -51,11 +42,7 @@ class HostRestartTest {
   @Test
   void aHostKilledMidDeploymentFinishesTheOperationAfterARestartAndServicesComeBackAfterAStop() throws Exception {
     host = HostProcess.start(azurite.connectionString(), dir, java.util.Map.of());
-    Path zip = dir.resolve("tiny.zip");
-    ModelPackager.pack(ModelFolders.tinyClassifier(dir.resolve("tiny")), zip, AcceleratedCatalog.none());
-    azurite.storage().container("incoming").createIfNotExists();
-    azurite.storage().container("incoming").getBlobClient("tiny.zip").uploadFromFile(zip.toString(), true);
-    String model = call("POST", "/api/models", "{\"name\": \"tiny\", \"blobPath\": \"incoming/tiny.zip\"}").get("id").asText();
+    String model = host.registerTiny(azurite.storage());
     String operation = "/api/operations/" + call("POST", "/api/services",
         "{\"name\": \"survivor\", \"modelId\": \"" + model + "\", \"computeType\": \"CPU\", \"numReplicas\": 2}").get("id").asText();
     await(operation, "running", o -> o.get("state").asText().equals("Running"));
@@ -112,22 +99,11 @@ class HostRestartTest {
   }
 
   private JsonNode call(String method, String path, String body) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + host.port() + path))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isBetween(200, 299);
-    return JSON.readTree(response.body());
+    return host.call(method, path, body);
   }
 
   private JsonNode await(String path, String what, java.util.function.Predicate<JsonNode> done) throws InterruptedException {
-    return TestApp.await(path + " " + what, DEPLOY, () -> {
-      try {
-        JsonNode body = call("GET", path, null);
-        return done.test(body) ? body : null;
-      } catch (Exception e) {
-        return null;
-      }
-    });
+    return host.await(path, what, DEPLOY, done);
   }
 
   private List<ProcessHandle> runtimes() {

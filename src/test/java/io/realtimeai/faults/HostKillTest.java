@@ -2,19 +2,12 @@ package io.realtimeai.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.realtimeai.app.App;
 import io.realtimeai.app.AppSettings;
-import io.realtimeai.packaging.ModelPackager;
-import io.realtimeai.pipeline.AcceleratedCatalog;
 import io.realtimeai.testing.AzuriteExtension;
 import io.realtimeai.testing.FaultCount;
 import io.realtimeai.testing.HostProcess;
-import io.realtimeai.testing.ModelFolders;
-import io.realtimeai.testing.TestApp;
 import io.realtimeai.testing.TestImages;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -36,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("faults")
 class HostKillTest {
   @RegisterExtension static AzuriteExtension azurite = new AzuriteExtension();
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration DEPLOY = Duration.ofSeconds(120);
   private static final Duration SCORE = Duration.ofSeconds(240);
 
@@ -59,14 +51,11 @@ class HostKillTest {
     // This JVM reads what the host process wrote, with the app's own stores.
     AppSettings.putLocal(Map.of(AppSettings.STORAGE, azurite.connectionString()));
     App.reset();
-    Path zip = dir.resolve("tiny.zip");
-    ModelPackager.pack(ModelFolders.tinyClassifier(dir.resolve("tiny")), zip, AcceleratedCatalog.none());
-    azurite.storage().container("incoming").createIfNotExists();
-    azurite.storage().container("incoming").getBlobClient("tiny.zip").uploadFromFile(zip.toString(), true);
-    String model = call("POST", "/api/models", "{\"name\": \"tiny\", \"blobPath\": \"incoming/tiny.zip\"}").get("id").asText();
-    String operation = "/api/operations/" + call("POST", "/api/services",
+    String model = host.registerTiny(azurite.storage());
+    String operation = "/api/operations/" + host.call("POST", "/api/services",
         "{\"name\": \"tiny\", \"modelId\": \"" + model + "\", \"computeType\": \"CPU\"}").get("id").asText();
-    assertThat(await(operation, FaultsSupport::finished).get("state").asText()).isEqualTo("Succeeded");
+    assertThat(host.await(operation, "finished", DEPLOY, FaultsSupport::finished).get("state").asText())
+        .isEqualTo("Succeeded");
     Map<String, byte[]> images = Drops.pictures("killed", 200);
     Drops.drop(azurite.storage(), "tiny", images);
     Drops.awaitFirst("tiny", "killed", SCORE);
@@ -78,32 +67,9 @@ class HostKillTest {
     Drops.awaitAll(azurite.storage(), "tiny", "killed", images.size(), SCORE);
     System.out.println("FAULT host-kill-mid-drop: " + before + " of 200 results were written before the kill");
     FaultCount.of("host-kill-mid-drop", azurite.storage(), "tiny", "killed", images.keySet(), null).assertExactlyOnce();
-    HttpResponse<String> scored = http.send(HttpRequest.newBuilder(uri("/api/services/tiny/score?persist=false"))
+    HttpResponse<String> scored = http.send(HttpRequest.newBuilder(host.uri("/api/services/tiny/score?persist=false"))
         .header("Content-Type", "image/jpeg").POST(HttpRequest.BodyPublishers.ofByteArray(TestImages.jpeg())).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(scored.statusCode()).as(scored.body()).isEqualTo(200);
-  }
-
-  private URI uri(String path) {
-    return URI.create("http://localhost:" + host.port() + path);
-  }
-
-  private JsonNode call(String method, String path, String body) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isBetween(200, 299);
-    return JSON.readTree(response.body());
-  }
-
-  private JsonNode await(String path, java.util.function.Predicate<JsonNode> done) throws InterruptedException {
-    return TestApp.await(path, DEPLOY, () -> {
-      try {
-        JsonNode body = call("GET", path, null);
-        return done.test(body) ? body : null;
-      } catch (Exception e) {
-        return null;
-      }
-    });
   }
 }

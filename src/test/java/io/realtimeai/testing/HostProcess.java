@@ -1,12 +1,24 @@
 package io.realtimeai.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.realtimeai.pipeline.AcceleratedCatalog;
+import io.realtimeai.storage.Storage;
+import io.realtimeai.packaging.ModelPackager;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,6 +29,8 @@ import java.util.regex.Pattern;
  */
 public final class HostProcess implements AutoCloseable {
   private static final Pattern FUNCTIONS = Pattern.compile("functions\\s+http://localhost:(\\d+)/api/");
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private final String connectionString;
   private final Path dir;
@@ -98,6 +112,41 @@ public final class HostProcess implements AutoCloseable {
   }
 
   /** Kills the host and every runtime process of its replicas. */
+  /** The host's URI for {@code path} ({@code /api/…}). */
+  public URI uri(String path) {
+    return URI.create("http://localhost:" + port + path);
+  }
+
+  /** Calls the host's API and answers the JSON body; fails the test on anything but a 2xx. */
+  public JsonNode call(String method, String path, String body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isBetween(200, 299);
+    return JSON.readTree(response.body());
+  }
+
+  /** GETs {@code path} until its body satisfies {@code done} (a host down meanwhile is waited out), for {@code timeout}. */
+  public JsonNode await(String path, String what, Duration timeout, Predicate<JsonNode> done) throws InterruptedException {
+    return TestApp.await(path + " " + what, timeout, () -> {
+      try {
+        JsonNode body = call("GET", path, null);
+        return done.test(body) ? body : null;
+      } catch (Exception e) {
+        return null;
+      }
+    });
+  }
+
+  /** Packages the tiny classifier, uploads it to {@code incoming/tiny.zip} and registers it: answers the model id. */
+  public String registerTiny(Storage storage) throws Exception {
+    Path zip = dir.resolve("tiny.zip");
+    ModelPackager.pack(ModelFolders.tinyClassifier(dir.resolve("tiny")), zip, AcceleratedCatalog.none());
+    storage.container("incoming").createIfNotExists();
+    storage.container("incoming").getBlobClient("tiny.zip").uploadFromFile(zip.toString(), true);
+    return call("POST", "/api/models", "{\"name\": \"tiny\", \"blobPath\": \"incoming/tiny.zip\"}").get("id").asText();
+  }
+
   @Override
   public void close() {
     if (process != null) {
