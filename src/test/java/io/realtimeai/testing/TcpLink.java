@@ -35,7 +35,6 @@ public final class TcpLink implements AutoCloseable {
     accepting.start();
   }
 
-  /** The link's own port, for the client. */
   /** A link in front of each of Azurite's three ports (blob, queue, table), in that order. */
   public static List<TcpLink> toEach(int[] ports) throws IOException {
     List<TcpLink> links = new ArrayList<>();
@@ -65,6 +64,7 @@ public final class TcpLink implements AutoCloseable {
     }
   }
 
+  /** The link's own port, for the client. */
   public int port() {
     return listener.getLocalPort();
   }

@@ -13,6 +13,7 @@ import io.realtimeai.host.triggers.functions.BlobFunctions;
 import io.realtimeai.storage.Storage;
 import io.realtimeai.storage.StorageLayout;
 import io.realtimeai.testing.AzuriteExtension;
+import io.realtimeai.testing.TcpLink;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +21,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -84,6 +91,47 @@ class BlobTriggerListenerTest {
     assertThat(properties.path("ETag").asText()).isEqualTo(etag("uploads", "resnet50.v2.zip"));
     // Not in the listing (it carries names and properties only): the download brings it.
     assertThat(JSON.readTree(upload.metadata()).path("Owner").asText()).isEqualTo("vision-team");
+  }
+
+  @Test
+  void stoppingDuringAScanThatWaitsOnStorage_reportsNoFailedScan() throws Exception {
+    List<TcpLink> links = TcpLink.toEach(azurite.azurite().ports());
+    List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+    AtomicBoolean stopping = new AtomicBoolean();
+    Logger logger = Logger.getLogger(BlobTriggerListener.class.getName());
+    Handler handler = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        if (stopping.get() && record.getLevel().intValue() >= Level.WARNING.intValue()) {
+          warnings.add(record);
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    logger.addHandler(handler);
+    try {
+      BlobTriggerListener listener = new BlobTriggerListener(TriggerTestApp.function("BlobUpload"),
+          Storage.connect(TcpLink.connectionString(links)), TriggerTestApp.config(), HOST_ID, POLL);
+      listener.start();
+      awaitScans(listener, 2);
+      // The next listing meets a storage that drops every connection: the client retries, with back-off, for seconds.
+      links.forEach(TcpLink::cut);
+      Thread.sleep(1500);
+
+      stopping.set(true);
+      listener.stop(Duration.ofSeconds(1));
+      Thread.sleep(1000);
+
+      assertThat(warnings).as("warnings logged while stopping").extracting(LogRecord::getMessage).isEmpty();
+    } finally {
+      logger.removeHandler(handler);
+      TcpLink.closeAll(links);
+    }
   }
 
   @Test
