@@ -85,9 +85,7 @@ class BadInputCatalogueTest {
 
   @BeforeAll
   static void start() throws Exception {
-    app = TestApp.start(azurite, dir, Map.of("REPLICA_STATE_DIR", dir.resolve("replicas").toString(),
-        "RUNTIME_JAR", System.getProperty("project.jar", "target/realtime-ai.jar"),
-        "UPLOAD_PENDING_LIMIT_SECONDS", "3", "UPLOAD_RECHECK_SECONDS", "1"));
+    app = TestApp.start(azurite, dir, TestApp.localReplicas(dir, "UPLOAD_PENDING_LIMIT_SECONDS", "3", "UPLOAD_RECHECK_SECONDS", "1"));
     tinyModel = app.register("tiny", ModelFolders.tinyClassifier(dir.resolve("tiny")), dir);
     vectorModel = app.register("vector", ModelFolders.tinyVector(dir.resolve("vector")), dir);
     List<String> operations = List.of(

@@ -48,8 +48,7 @@ class DeploymentsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    app = TestApp.start(azurite, dir, Map.of("REPLICA_STATE_DIR", dir.resolve("replicas").toString(),
-        "RUNTIME_JAR", System.getProperty("project.jar", "target/realtime-ai.jar"), "ACCELERATOR_QUOTA", "4"));
+    app = TestApp.start(azurite, dir, TestApp.localReplicas(dir, "ACCELERATOR_QUOTA", "4"));
     model = app.register("tiny", ModelFolders.tinyClassifier(dir.resolve("tiny")), dir);
     Path other = ModelFolders.tinyClassifier(dir.resolve("tiny-two"));
     Files.writeString(other.resolve("labels.txt"), Files.readString(other.resolve("labels.txt")).replace("class-1", "one"));

@@ -49,8 +49,7 @@ class AzuriteRestartTest {
   @BeforeAll
   static void start() throws Exception {
     links = TcpLink.toEach(azurite.azurite().ports());
-    app = TestApp.start(azurite, TcpLink.connectionString(links), dir, Map.of("REPLICA_STATE_DIR", dir.resolve("replicas").toString(),
-            "RUNTIME_JAR", System.getProperty("project.jar", "target/realtime-ai.jar")));
+    app = TestApp.start(azurite, TcpLink.connectionString(links), dir, TestApp.localReplicas(dir));
     model = app.register("tiny", ModelFolders.tinyClassifier(dir.resolve("tiny")), dir);
     JsonNode done = app.awaitJson(app.createService(Map.of("name", "tiny", "modelId", model, "computeType", "CPU")), DEPLOY,
         FaultsSupport::finished);

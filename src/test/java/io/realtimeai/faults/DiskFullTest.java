@@ -39,8 +39,7 @@ class DiskFullTest {
   static void start() throws Exception {
     disk = DiskSpace.mount(dir.resolve("replicas"), 64);
     assumeTrue(disk != null, DiskSpace.refusal());
-    app = TestApp.start(azurite, dir, Map.of("REPLICA_STATE_DIR", dir.resolve("replicas").toString(),
-        "RUNTIME_JAR", System.getProperty("project.jar", "target/realtime-ai.jar")));
+    app = TestApp.start(azurite, dir, TestApp.localReplicas(dir));
   }
 
   @AfterAll

@@ -48,9 +48,7 @@ class ServingFaultsTest {
   @BeforeAll
   static void start() throws Exception {
     receiver = EventGridReceiver.start(Files.createDirectories(dir.resolve("receiver")));
-    app = TestApp.start(azurite, dir, Map.of("REPLICA_STATE_DIR", dir.resolve("replicas").toString(),
-        "RUNTIME_JAR", System.getProperty("project.jar", "target/realtime-ai.jar"),
-        "SCORING_DEADLINE_SECONDS", Integer.toString(DEADLINE_SECONDS),
+    app = TestApp.start(azurite, dir, TestApp.localReplicas(dir, "SCORING_DEADLINE_SECONDS", Integer.toString(DEADLINE_SECONDS),
         "EVENTGRID_TOPIC_ENDPOINT", receiver.endpoint(), "EVENTGRID_TOPIC_KEY", "faults-key",
         "EVENTGRID_TRUSTED_CERTIFICATE", receiver.certificate().toString()));
     String model = app.register("tiny", ModelFolders.tinyClassifier(dir.resolve("tiny")), dir);

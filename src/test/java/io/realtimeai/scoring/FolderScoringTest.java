@@ -51,8 +51,7 @@ class FolderScoringTest {
 
   @BeforeAll
   static void start() throws Exception {
-    app = TestApp.start(azurite, dir, Map.of("REPLICA_STATE_DIR", dir.resolve("replicas").toString(),
-        "RUNTIME_JAR", System.getProperty("project.jar", "target/realtime-ai.jar")));
+    app = TestApp.start(azurite, dir, TestApp.localReplicas(dir));
     String tiny = app.register("tiny", ModelFolders.tinyClassifier(dir.resolve("tiny")), dir);
     List<String> operations = new ArrayList<>();
     operations.add(app.createService(Map.of("name", "tiny", "modelId", tiny, "computeType", "CPU", "numReplicas", 1)));

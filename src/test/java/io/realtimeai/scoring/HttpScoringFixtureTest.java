@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -49,8 +48,7 @@ class HttpScoringFixtureTest {
       photos.add(Files.readAllBytes(Fixtures.imagenet().resolve(photo)));
     }
     hopper = Files.readAllBytes(Fixtures.imagenet().resolve("grace_hopper.jpg"));
-    app = TestApp.start(azurite, dir, Map.of("REPLICA_STATE_DIR", dir.resolve("replicas").toString(),
-        "RUNTIME_JAR", System.getProperty("project.jar", "target/realtime-ai.jar")));
+    app = TestApp.start(azurite, dir, TestApp.localReplicas(dir));
     calls = new HttpScoringCalls(app);
     String model = calls.register("mobilenet", folder, dir);
     assertThat(calls.finished(calls.create("mobilenet", model, "CPU"))).isEqualTo("Succeeded");

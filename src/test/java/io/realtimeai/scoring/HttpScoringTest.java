@@ -42,8 +42,7 @@ class HttpScoringTest {
 
   @BeforeAll
   static void start() throws Exception {
-    app = TestApp.start(azurite, dir, Map.of("REPLICA_STATE_DIR", dir.resolve("replicas").toString(),
-        "RUNTIME_JAR", System.getProperty("project.jar", "target/realtime-ai.jar")));
+    app = TestApp.start(azurite, dir, TestApp.localReplicas(dir));
     calls = new HttpScoringCalls(app);
     tinyModel = calls.register("tiny", ModelFolders.tinyClassifier(dir.resolve("tiny")), dir);
     String multiModel = calls.register("multi", ModelFolders.tinyMulti(dir.resolve("multi")), dir);

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -43,8 +42,7 @@ class OnnxLayoutsServiceTest {
 
   @BeforeAll
   static void start() throws Exception {
-    app = TestApp.start(azurite, dir, Map.of("REPLICA_STATE_DIR", dir.resolve("replicas").toString(),
-        "RUNTIME_JAR", System.getProperty("project.jar", "target/realtime-ai.jar")));
+    app = TestApp.start(azurite, dir, TestApp.localReplicas(dir));
     calls = new HttpScoringCalls(app);
   }
 

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -50,8 +49,7 @@ class ScoringTelemetryTest {
 
   @BeforeAll
   static void start() throws Exception {
-    app = TestApp.start(azurite, dir, Map.of("REPLICA_STATE_DIR", dir.resolve("replicas").toString(),
-        "RUNTIME_JAR", System.getProperty("project.jar", "target/realtime-ai.jar")));
+    app = TestApp.start(azurite, dir, TestApp.localReplicas(dir));
     calls = new HttpScoringCalls(app);
     String model = calls.register("tiny", ModelFolders.tinyClassifier(dir.resolve("tiny")), dir);
     assertThat(calls.finished(calls.create(SERVICE, model, "CPU"))).isEqualTo("Succeeded");

@@ -56,8 +56,7 @@ class TensorflowWalkthroughTest {
 
   @BeforeAll
   static void start() throws Exception {
-    app = TestApp.start(azurite, dir, Map.of("REPLICA_STATE_DIR", dir.resolve("replicas").toString(),
-        "RUNTIME_JAR", System.getProperty("project.jar", "target/realtime-ai.jar")));
+    app = TestApp.start(azurite, dir, TestApp.localReplicas(dir));
     folder = TensorflowGraphs.walkthroughFolder(dir.resolve("walkthrough"), CLASSES);
     featurizer = dir.resolve("resnet50.onnx");
     TensorflowGraphs.featurizer(featurizer, 3);

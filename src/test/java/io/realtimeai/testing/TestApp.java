@@ -44,6 +44,23 @@ public final class TestApp implements AutoCloseable {
   }
 
   /**
+   * The settings of an app whose replicas are local runtime processes of the built jar, in {@code dir/replicas},
+   * with {@code more} (name, value, name, value …) added.
+   */
+  public static Map<String, String> localReplicas(Path dir, String... more) {
+    if (more.length % 2 != 0) {
+      throw new IllegalArgumentException("settings come in name, value pairs");
+    }
+    Map<String, String> settings = new java.util.LinkedHashMap<>();
+    settings.put("REPLICA_STATE_DIR", dir.resolve("replicas").toString());
+    settings.put("RUNTIME_JAR", System.getProperty("project.jar", "target/realtime-ai.jar"));
+    for (int k = 0; k < more.length; k += 2) {
+      settings.put(more[k], more[k + 1]);
+    }
+    return settings;
+  }
+
+  /**
    * Starts the generated app in {@code dir}, its {@code local.settings.json} pointed at
    * {@code azurite} plus {@code settings}; blob containers are scanned every 200 ms.
    */
