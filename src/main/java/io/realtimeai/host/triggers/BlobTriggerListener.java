@@ -89,7 +89,12 @@ public final class BlobTriggerListener implements TriggerListener {
     if (!"blobTrigger".equals(trigger.type())) {
       throw new IllegalArgumentException("function " + functionName + " is not blob-triggered: " + trigger.type());
     }
-    this.pattern = BlobPathPattern.parse(trigger.string("path"));
+    try {
+      this.pattern = BlobPathPattern.parse(trigger.string("path"));
+    } catch (IllegalArgumentException e) {
+      // The pattern is the app author's: say which function carries it, as a bad HTTP route does.
+      throw new IllegalArgumentException("function " + functionName + ": " + e.getMessage(), e);
+    }
     this.container = storage.container(pattern.container());
     this.receipts = new BlobReceipts(storage.container(StorageLayout.HOST_CONTAINER), hostId, functionName);
   }
