@@ -74,6 +74,7 @@ class TriggerListenersTest {
 
     assertThatThrownBy(() -> TriggerListeners.forFunction(badPath, storage, config, "host", Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class)
+        .hasCauseInstanceOf(IllegalArgumentException.class)
         .hasMessage("function BlobUpload: blob trigger path 'uploads/{name': '{' at 8 is never closed");
   }
 }
