@@ -67,8 +67,8 @@ public final class ScoringRuntime implements AutoCloseable {
 
   /** Starts listening, writes the port file, then loads and warms up the pipeline; returns when SERVING. */
   public ScoringRuntime start(Callable<Pipeline> loader) throws Exception {
-    listen();
     try {
+      listen();
       serve(loader.call());
     } catch (Exception | Error e) {
       stop();
@@ -135,7 +135,7 @@ public final class ScoringRuntime implements AutoCloseable {
             .build()
             .start();
       } catch (IOException e) {
-        server.shutdownNow();
+        abandon();
         throw new IOException("cannot listen on the health port " + settings.healthPort() + ": " + e.getMessage(), e);
       }
     }
@@ -143,20 +143,44 @@ public final class ScoringRuntime implements AutoCloseable {
       try {
         metricsServer = MetricsServer.start(settings.metricsPort(), registry);
       } catch (IOException e) {
-        server.shutdownNow();
-        if (healthServer != null) {
-          healthServer.shutdownNow();
-        }
+        abandon();
         throw new IOException("cannot listen on the metrics port " + settings.metricsPort() + ": " + e.getMessage(), e);
       }
     }
-    if (settings.portFile() != null) {
-      writeAtomically(settings.portFile(), Integer.toString(server.getPort()));
-    }
-    if (settings.healthPortFile() != null) {
-      writeAtomically(settings.healthPortFile(), Integer.toString(healthServer.getPort()));
+    try {
+      if (settings.portFile() != null) {
+        writeAtomically(settings.portFile(), Integer.toString(server.getPort()));
+      }
+      if (settings.healthPortFile() != null) {
+        writeAtomically(settings.healthPortFile(), Integer.toString(healthServer.getPort()));
+      }
+    } catch (IOException e) {
+      abandon();
+      throw e;
     }
     return this;
+  }
+
+  /**
+   * Closes what a failed {@link #listen} opened, and waits until its ports are free: a runtime that
+   * could not start must not go on holding (or answering on) a port it never reported.
+   */
+  private void abandon() throws IOException {
+    try {
+      for (Server opened : new Server[] {server, healthServer}) {
+        if (opened != null) {
+          opened.shutdownNow();
+          opened.awaitTermination(5, TimeUnit.SECONDS);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while closing the ports of a runtime that failed to start");
+    }
+    if (metricsServer != null) {
+      metricsServer.close();
+      metricsServer = null;
+    }
   }
 
   /** The port the server listens on. */

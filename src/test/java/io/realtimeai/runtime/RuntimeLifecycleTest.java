@@ -286,6 +286,56 @@ class RuntimeLifecycleTest {
   }
 
   @Test
+  void listen_thatFailsAfterBinding_freesEveryPortItBound() throws Throwable {
+    // The port file's folder is a file: the write fails after the gRPC and health servers are bound.
+    Path blocker = Files.writeString(dir.resolve("not-a-folder"), "x");
+    int grpcPort = freePort();
+    int healthPort = freePort();
+    RuntimeSettings unwritable = new RuntimeSettings("tiny", grpcPort, blocker.resolve("port"), null, null, null,
+        RuntimeSettings.DEFAULT_MAX_INBOUND_MESSAGE_BYTES, null).withHealthPort(healthPort, null).withMetricsPort(0);
+    failToListen(unwritable, () -> {
+      assertBindable(grpcPort, "the gRPC port, after the port file could not be written");
+      assertBindable(healthPort, "the health port, after the port file could not be written");
+    });
+
+    // The metrics port is taken: listening on it fails after the gRPC port is bound.
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      int port = freePort();
+      RuntimeSettings metricsTaken = new RuntimeSettings("tiny", port, null, null, null, null,
+          RuntimeSettings.DEFAULT_MAX_INBOUND_MESSAGE_BYTES, null).withMetricsPort(taken.getLocalPort());
+      failToListen(metricsTaken, () -> assertBindable(port, "the gRPC port, after the metrics port was found taken"));
+    }
+  }
+
+  /** listen() fails; {@code then} runs before anyone calls stop(), as a caller that gives up on the runtime would. */
+  private static void failToListen(RuntimeSettings settings, org.junit.jupiter.api.function.Executable then)
+      throws Throwable {
+    ScoringRuntime runtime = new ScoringRuntime(settings);
+    try {
+      assertThatThrownBy(runtime::listen).isInstanceOf(java.io.IOException.class);
+      then.execute();
+    } finally {
+      runtime.stop();
+    }
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  // At once, no retry: the failed start returns only when what it bound is closed.
+  private static void assertBindable(int port, String what) throws java.io.IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new java.net.InetSocketAddress(port));
+    } catch (java.net.BindException e) {
+      throw new AssertionError(what + " (" + port + ") is still held: " + e.getMessage(), e);
+    }
+  }
+
+  @Test
   void stop_afterStartFailedBeforeListening_leavesNoGcListenerBehind() throws Exception {
     long before = liveGcListeners();
 
