@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.realtimeai.host.Binding;
-import io.realtimeai.host.FunctionDescriptor;
 import io.realtimeai.host.FunctionInvoker;
+import io.realtimeai.host.Functions;
 import io.realtimeai.host.HostConfig;
 import io.realtimeai.host.http.testfunctions.BodyFunctions;
 import io.realtimeai.host.http.testfunctions.LifecycleFunctions;
@@ -23,9 +22,7 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -135,17 +132,7 @@ class HttpListenerTest {
   void listener_refusesARouteWhoseRegexDoesNotCompileNamingFunctionRouteAndReason() throws Exception {
     FunctionInvoker getItem = HttpTestApp.functions().stream()
         .filter(f -> f.descriptor().name().equals("GetItem")).findFirst().orElseThrow();
-    FunctionDescriptor d = getItem.descriptor();
-    List<Binding> bindings = d.bindings().stream().map(b -> {
-      if (!b.isTrigger()) {
-        return b;
-      }
-      Map<String, Object> properties = new HashMap<>(b.properties());
-      properties.put("route", "items/{id:regex(*[a-z]+$)}");
-      return new Binding(b.type(), b.direction(), b.name(), properties);
-    }).toList();
-    FunctionInvoker badRoute = FunctionInvoker.of(new FunctionDescriptor(d.name(), d.entryPoint(), bindings),
-        HttpListenerTest.class.getClassLoader());
+    FunctionInvoker badRoute = Functions.withTrigger(getItem, "route", "items/{id:regex(*[a-z]+$)}");
 
     assertThatThrownBy(() -> new HttpListener(HostConfig.defaults(), 0, List.of(badRoute)))
         .isInstanceOf(IllegalArgumentException.class)

@@ -3,15 +3,11 @@ package io.realtimeai.host.triggers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.realtimeai.host.Binding;
-import io.realtimeai.host.FunctionDescriptor;
 import io.realtimeai.host.FunctionInvoker;
+import io.realtimeai.host.Functions;
 import io.realtimeai.host.HostConfig;
 import io.realtimeai.storage.Storage;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Each trigger binding of the test app gets its listener, configured from its function.json; no storage is touched. */
@@ -60,17 +56,7 @@ class TriggerListenersTest {
 
   @Test
   void forFunction_refusesABadBlobPathNamingTheFunctionAndThePath() throws Exception {
-    FunctionDescriptor d = TriggerTestApp.function("BlobUpload").descriptor();
-    List<Binding> bindings = d.bindings().stream().map(b -> {
-      if (!b.isTrigger()) {
-        return b;
-      }
-      Map<String, Object> properties = new HashMap<>(b.properties());
-      properties.put("path", "uploads/{name");
-      return new Binding(b.type(), b.direction(), b.name(), properties);
-    }).toList();
-    FunctionInvoker badPath = FunctionInvoker.of(new FunctionDescriptor(d.name(), d.entryPoint(), bindings),
-        TriggerListenersTest.class.getClassLoader());
+    FunctionInvoker badPath = Functions.withTrigger(TriggerTestApp.function("BlobUpload"), "path", "uploads/{name");
 
     assertThatThrownBy(() -> TriggerListeners.forFunction(badPath, storage, config, "host", Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class)
