@@ -162,24 +162,31 @@ public final class ScoringRuntime implements AutoCloseable {
   }
 
   /**
-   * Closes what a failed {@link #listen} opened, and waits until its ports are free: a runtime that
-   * could not start must not go on holding (or answering on) a port it never reported.
+   * Closes what a failed {@link #listen} opened, and waits (up to 5 s) until its ports are free: a
+   * runtime that could not start must not go on holding, or answering on, a port it never
+   * reported. Interrupted, it stops waiting and keeps the interrupt; the caller still throws the
+   * failure that brought it here.
    */
-  private void abandon() throws IOException {
+  private void abandon() {
+    Server[] opened = {server, healthServer};
     try {
-      for (Server opened : new Server[] {server, healthServer}) {
-        if (opened != null) {
-          opened.shutdownNow();
-          opened.awaitTermination(5, TimeUnit.SECONDS);
+      for (Server each : opened) {
+        if (each != null) {
+          each.shutdownNow();
+        }
+      }
+      for (Server each : opened) {
+        if (each != null) {
+          each.awaitTermination(5, TimeUnit.SECONDS);
         }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while closing the ports of a runtime that failed to start");
-    }
-    if (metricsServer != null) {
-      metricsServer.close();
-      metricsServer = null;
+    } finally {
+      if (metricsServer != null) {
+        metricsServer.close();
+        metricsServer = null;
+      }
     }
   }
 

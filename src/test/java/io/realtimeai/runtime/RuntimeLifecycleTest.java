@@ -298,8 +298,9 @@ class RuntimeLifecycleTest {
       assertBindable(healthPort, "the health port, after the port file could not be written");
     });
 
-    // The metrics port is taken: listening on it fails after the gRPC port is bound.
-    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+    // The metrics port is taken (on every interface, as the metrics server binds): listening on it fails after the
+    // gRPC port is bound.
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
       int port = freePort();
       RuntimeSettings metricsTaken = new RuntimeSettings("tiny", port, null, null, null, null,
           RuntimeSettings.DEFAULT_MAX_INBOUND_MESSAGE_BYTES, null).withMetricsPort(taken.getLocalPort());
