@@ -105,6 +105,12 @@ final class RuntimeCommand implements Callable<Integer> {
       description = "ONNX Runtime intra-op threads per model; 0 (default) chooses from the usable cores: cgroup quota and CPU affinity, all of them up to 4, one left for gRPC above.")
   int intraOpThreads;
 
+  @Option(names = "--warm-up-batch", defaultValue = "" + PipelineOptions.DEFAULT_WARM_UP_BATCH, paramLabel = "N",
+      description = "Before SERVING, run one batch of N synthetic items too, so the engine's memory is at the size the"
+          + " largest calls need before the first of them (default: ${DEFAULT-VALUE}, the most images the app's folder"
+          + " scoring sends in one call; 1: single items only).")
+  int warmUpBatch;
+
   @Option(names = "--accelerator", defaultValue = "auto",
       description = "auto, cpu, cuda or tensorrt (default: ${DEFAULT-VALUE}).")
   Accelerator accelerator;
@@ -133,6 +139,12 @@ final class RuntimeCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--metrics-port: must be between 0 and 65535, got " + metricsPort);
     }
+    int largestBatch = PipelineOptions.serving().maxBatch();
+    if (warmUpBatch < 1 || warmUpBatch > largestBatch) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--warm-up-batch: must be between 1 and " + largestBatch + " (the most items one call may carry), got "
+              + warmUpBatch);
+    }
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
     }
@@ -160,7 +172,8 @@ final class RuntimeCommand implements Callable<Integer> {
     PipelineOptions options = PipelineOptions.serving()
         .withAccelerator(accelerator)
         .withIntraOpThreads(intraOpThreads)
-        .withMaxImagePixels(maxImagePixels);
+        .withMaxImagePixels(maxImagePixels)
+        .withWarmUpBatch(warmUpBatch);
     boolean temporary = workDir == null;
     Path work = temporary ? Files.createTempDirectory("realtime-ai-runtime-") : workDir;
 

@@ -211,7 +211,7 @@ final class OnnxModel implements StageModel {
   }
 
   private static ByteBuffer copy(ByteBuffer pooled) {
-    return ByteBuffer.allocate(pooled.capacity()).order(ByteOrder.nativeOrder()).put(pooled.duplicate().clear()).rewind();
+    return ByteBuffer.allocate(pooled.limit()).order(ByteOrder.nativeOrder()).put(pooled.duplicate().rewind()).rewind();
   }
 
   @Override

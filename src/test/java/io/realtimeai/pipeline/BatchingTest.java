@@ -79,6 +79,28 @@ class BatchingTest {
   }
 
   @Test
+  void warmUp_runsTheWarmUpBatch_soThatNoBatchUpToItAllocatesAnotherBuffer() throws Exception {
+    Path folder = tiny("warm", null);
+    byte[] jpeg = TestImages.jpeg();
+    for (int warmUpBatch : new int[] {1, 8}) {
+      ModelPackage modelPackage = ModelPackage.openDirectory(folder);
+      try (Pipeline pipeline = Pipeline.load(modelPackage.root(), modelPackage.definition(), AcceleratedCatalog.none(),
+          PipelineOptions.serving().withIntraOpThreads(1).withWarmUpBatch(warmUpBatch))) {
+        pipeline.warmUp();
+        long warm = pipeline.buffersAllocated();
+        for (int images = 1; images <= 8; images++) {
+          pipeline.predictImages(java.util.Collections.nCopies(images, jpeg));
+        }
+        if (warmUpBatch == 8) {
+          assertThat(pipeline.buffersAllocated()).as("batches of 1 to 8 after a warm-up at 8").isEqualTo(warm);
+        } else {
+          assertThat(pipeline.buffersAllocated()).as("batches of 1 to 8 after a warm-up at 1").isGreaterThan(warm);
+        }
+      }
+    }
+  }
+
+  @Test
   void predictTensor_copiesAHeapInputIntoAReusedBuffer() throws Exception {
     try (Pipeline pipeline = load(ModelFolders.tinyVector(dir.resolve("vector")))) {
       for (int i = 0; i < 20; i++) {
