@@ -15,9 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>A request is served by the smallest idle buffer that holds it, its limit set to the size
  * asked for: one image fits in the buffer a 16-image batch left behind. Kept by exact size, as
- * this pool once was, every batch size a service met got buffers of its own, and a runtime fed
- * batches of 1 to 16 images by two callers at once grew 42 MiB of direct memory in two minutes
- * (Native Memory Tracking, after its warm-up). When no idle buffer is big enough, the largest
+ * this pool once was, every batch size a service met got buffers of its own: a runtime fed
+ * batches of 1 to 16 images by two callers and single images by a third grew its direct memory
+ * from 98 to 157 MiB in four minutes, still growing (Native Memory Tracking). When no idle buffer is big enough, the largest
  * smaller one is let go for the new one, which serves its calls too: the pool holds about as many
  * buffers as calls ever ran at once, each as big as the largest batch, and stops growing there.
  */

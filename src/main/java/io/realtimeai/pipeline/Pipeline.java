@@ -376,9 +376,11 @@ public final class Pipeline implements AutoCloseable {
   /**
    * Runs the pipeline a few times on a synthetic input so the first real call is not the slow one,
    * then once with {@link PipelineOptions#warmUpBatch} items when its models take batches: ONNX
-   * Runtime's arena and the input buffers grow to the size of the largest batch once, here, instead
-   * of in steps under the load (a 30-minute soak saw a runtime grow 56 MiB that way, each time the
-   * drop backlog made a bigger batch than any before).
+   * Runtime's arena and the input buffers grow to one call of that size here rather than under the
+   * load (a 30-minute soak saw a runtime grow in steps, each time the drop backlog made a bigger
+   * batch than any before). Only the single-item runs must succeed: a model that declares a free
+   * batch and still takes one item only (a {@code Reshape} to {@code [1, …]} inside) served single
+   * items before this batch run existed, and still does.
    */
   public void warmUp() {
     for (int i = 0; i < 3; i++) {
@@ -387,8 +389,13 @@ public final class Pipeline implements AutoCloseable {
       }
     }
     int largest = options.warmUpBatch();
-    if (largest > 1 && steps.stream().allMatch(Step::batchable)) {
-      warmUp(largest);
+    if (largest > 1 && steps.stream().allMatch(Step::batchable) && !steps.get(0).takesOneImageAtATime()) {
+      try {
+        warmUp(largest);
+      } catch (RuntimeException e) {
+        LOG.warning(() -> "warm-up: a batch of " + largest + " failed, so the first big batch will grow the engine's"
+            + " memory under load: " + e.getMessage());
+      }
     }
   }
 

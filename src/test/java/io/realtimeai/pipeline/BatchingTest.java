@@ -101,6 +101,37 @@ class BatchingTest {
   }
 
   @Test
+  void warmUp_ofAModelThatTakesOneItemDespiteAFreeBatch_stillServesSingleItems() throws Exception {
+    Path folder = dir.resolve("one-only");
+    OnnxMl.ModelProto.Builder model = ModelGenerator.generate(ModelKind.TINY, 42).toBuilder();
+    OnnxMl.GraphProto.Builder graph = model.getGraphBuilder();
+    // Declares [batch, 3, 224, 224] and reshapes to [1, 3, 224, 224] first, as some exported models do.
+    graph.getNodeBuilderList().forEach(node -> {
+      for (int i = 0; i < node.getInputCount(); i++) {
+        if (node.getInput(i).equals("images")) {
+          node.setInput(i, "images_one");
+        }
+      }
+    });
+    graph.addInitializer(OnnxMl.TensorProto.newBuilder().setName("one_shape").addDims(4)
+        .setDataType(OnnxMl.TensorProto.DataType.INT64_VALUE).addAllInt64Data(List.of(1L, 3L, 224L, 224L)));
+    graph.addNode(0, OnnxMl.NodeProto.newBuilder().setOpType("Reshape").addInput("images").addInput("one_shape")
+        .addOutput("images_one").setName("reshape_one"));
+    java.nio.file.Files.createDirectories(folder);
+    OnnxGraphBuilder.write(model.build(), folder.resolve("tiny.onnx"));
+    definition(folder, "{ 'pipeline': [" + IMAGE + ", { 'type': 'onnx', 'model_path': 'tiny.onnx' } ] }");
+    byte[] jpeg = TestImages.jpeg();
+
+    try (Pipeline pipeline = load(folder)) {
+      pipeline.warmUp();
+
+      assertThat(pipeline.predictImages(List.of(jpeg)).values().iterator().next().shape()).containsExactly(1, 10);
+      assertThatThrownBy(() -> pipeline.predictImages(List.of(jpeg, jpeg)))
+          .as("the model really takes one item only").isInstanceOf(UnprocessableException.class);
+    }
+  }
+
+  @Test
   void predictTensor_copiesAHeapInputIntoAReusedBuffer() throws Exception {
     try (Pipeline pipeline = load(ModelFolders.tinyVector(dir.resolve("vector")))) {
       for (int i = 0; i < 20; i++) {
