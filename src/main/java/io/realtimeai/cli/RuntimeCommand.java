@@ -139,12 +139,6 @@ final class RuntimeCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--metrics-port: must be between 0 and 65535, got " + metricsPort);
     }
-    int largestBatch = PipelineOptions.serving().maxBatch();
-    if (warmUpBatch < 1 || warmUpBatch > largestBatch) {
-      throw new CommandLine.ParameterException(spec.commandLine(),
-          "--warm-up-batch: must be between 1 and " + largestBatch + " (the most items one call may carry), got "
-              + warmUpBatch);
-    }
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
     }
@@ -172,8 +166,12 @@ final class RuntimeCommand implements Callable<Integer> {
     PipelineOptions options = PipelineOptions.serving()
         .withAccelerator(accelerator)
         .withIntraOpThreads(intraOpThreads)
-        .withMaxImagePixels(maxImagePixels)
-        .withWarmUpBatch(warmUpBatch);
+        .withMaxImagePixels(maxImagePixels);
+    try {
+      options = options.withWarmUpBatch(warmUpBatch);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--warm-up-batch: " + e.getMessage());
+    }
     boolean temporary = workDir == null;
     Path work = temporary ? Files.createTempDirectory("realtime-ai-runtime-") : workDir;
 

@@ -17,9 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * asked for: one image fits in the buffer a 16-image batch left behind. Kept by exact size, as
  * this pool once was, every batch size a service met got buffers of its own: a runtime fed
  * batches of 1 to 16 images by two callers and single images by a third grew its direct memory
- * from 98 to 157 MiB in four minutes, still growing (Native Memory Tracking). When no idle buffer is big enough, the largest
- * smaller one is let go for the new one, which serves its calls too: the pool holds about as many
- * buffers as calls ever ran at once, each as big as the largest batch, and stops growing there.
+ * from 98 to 157 MiB in four minutes, still growing (Native Memory Tracking). When no idle buffer
+ * is big enough, the largest smaller one is let go for the new one, which serves its calls too:
+ * the pool holds about as many buffers as calls ever ran at once, each as big as the largest
+ * batch, and stops growing there.
  */
 final class BufferPool {
   /** At most this many idle buffers are kept; more only happen under a burst, and are let go. */
@@ -36,7 +37,7 @@ final class BufferPool {
   private int idleCount;
   private final AtomicLong allocated = new AtomicLong();
 
-  /** A buffer of at least {@code bytes} bytes, native order, position 0 and limit {@code bytes}; give it back with {@link #give}. */
+  /** A native-order buffer of at least {@code bytes} bytes, limited to {@code bytes}; give it back with {@link #give}. */
   ByteBuffer take(int bytes) {
     synchronized (this) {
       Map.Entry<Integer, ArrayDeque<ByteBuffer>> fit = idle.ceilingEntry(bytes);

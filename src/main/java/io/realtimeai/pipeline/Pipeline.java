@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -403,7 +404,7 @@ public final class Pipeline implements AutoCloseable {
   private boolean warmUp(int batch) {
     if (preprocessor != null) {
       ImageStage stage = definition.imageStage().orElseThrow();
-      predictImages(java.util.Collections.nCopies(batch, sampleImage(stage.width(), stage.height(), "jpg")));
+      predictImages(Collections.nCopies(batch, sampleImage(stage.width(), stage.height(), "jpg")));
     } else if (takesImages()) {
       return warmUpEncoded(batch);
     } else {
@@ -421,7 +422,7 @@ public final class Pipeline implements AutoCloseable {
    */
   private boolean warmUpEncoded(int batch) {
     try {
-      predictImages(java.util.Collections.nCopies(batch, sampleImage(224, 224, "png")));
+      predictImages(Collections.nCopies(batch, sampleImage(224, 224, "png")));
       return true;
     } catch (UnprocessableException e) {
       LOG.warning(() -> "warm-up skipped: " + steps.get(0).label() + " refused a grey 224x224 PNG: " + e.getMessage());

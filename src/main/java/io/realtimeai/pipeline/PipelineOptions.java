@@ -41,8 +41,8 @@ public record PipelineOptions(
       throw new IllegalArgumentException("pipeline options must be positive");
     }
     if (warmUpBatch < 1 || warmUpBatch > maxBatch) {
-      throw new IllegalArgumentException("the warm-up batch must be between 1 and the largest batch, " + maxBatch
-          + ", got " + warmUpBatch);
+      throw new IllegalArgumentException("the warm-up batch must be between 1 and " + maxBatch
+          + " (the most items one call may carry), got " + warmUpBatch);
     }
   }
 

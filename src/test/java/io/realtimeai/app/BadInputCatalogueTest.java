@@ -411,6 +411,7 @@ class BadInputCatalogueTest {
     cli("runtime without --package", 2, "runtime");
     cli("runtime --port abc", 2, "runtime", "--package", notAFolder.toString(), "--port", "abc");
     cli("runtime --port 70000", 2, "runtime", "--package", notAFolder.toString(), "--port", "70000");
+    cli("runtime --warm-up-batch 0", 2, "runtime", "--package", notAFolder.toString(), "--warm-up-batch", "0");
     cli("score without --address", 2, "score", notAFolder.toString());
     cli("score --top 0", 2, "score", "--address", "localhost:1", "--top", "0", notAFolder.toString());
     cli("package without a folder", 2, "package");
