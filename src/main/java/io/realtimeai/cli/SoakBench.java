@@ -6,6 +6,7 @@ import io.realtimeai.bench.Benchmark;
 import io.realtimeai.bench.BlockingHttpClient;
 import io.realtimeai.generate.ModelKind;
 import io.realtimeai.host.triggers.QueueTriggerListener;
+import io.realtimeai.scoring.PredictBatcher;
 import io.realtimeai.scoring.ResultStore;
 import io.realtimeai.storage.Storage;
 import io.realtimeai.storage.StorageLayout;
@@ -60,6 +61,8 @@ final class SoakBench {
     final AtomicLong dropped = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
     final Map<String, Long> rss = new LinkedHashMap<>();
+    /** Images per Predict call of the folder's scoring in this interval (0 when it made none). */
+    double batch;
   }
 
   SoakBench(PrintStream out, Path work, Duration duration, Duration interval, double rate, ModelKind kind) {
@@ -108,8 +111,8 @@ final class SoakBench {
     Instant started = Instant.now();
     AtomicLong sent = new AtomicLong();
     long periodNanos = (long) (1e9 / rate);
-    out.printf(Locale.ROOT, "%n%8s %8s %8s %8s %9s %8s %9s %9s %7s %9s %9s %9s%n", "minute", "HTTP/s", "p50 ms", "p99 ms",
-        "drops/s", "scored/s", "drop p50", "drop p99", "errors", "host MiB", "runtime", "Azurite");
+    out.printf(Locale.ROOT, "%n%8s %8s %8s %8s %9s %8s %9s %9s %6s %7s %9s %9s %9s%n", "minute", "HTTP/s", "p50 ms",
+        "p99 ms", "drops/s", "scored/s", "drop p50", "drop p99", "batch", "errors", "host MiB", "runtime", "Azurite");
     clock.scheduleAtFixedRate(() -> {
       long n = sent.getAndIncrement();
       int index = bucket(start, System.nanoTime());
@@ -154,6 +157,7 @@ final class SoakBench {
 
     Instant[] cursor = {Instant.now().minusSeconds(1)};
     long poisonSeen = 0;
+    PredictBatcher.Stats batched = App.get().folderScoring().batcher().stats();
     for (int index = 0; index < intervals; index++) {
       long due = start + (index + 1) * interval.toNanos();
       TimeUnit.NANOSECONDS.sleep(Math.max(0, due - System.nanoTime()));
@@ -163,6 +167,11 @@ final class SoakBench {
       bucket.errors.addAndGet(poison - poisonSeen);
       poisonSeen = poison;
       bucket.rss.putAll(residentMemory());
+      // The folder's batches grow with the pause between scans, and a single call that meets one waits for it.
+      PredictBatcher.Stats now = App.get().folderScoring().batcher().stats();
+      long calls = now.calls() - batched.calls();
+      bucket.batch = calls == 0 ? 0 : (double) (now.images() - batched.images()) / calls;
+      batched = now;
       print(index, bucket);
     }
     clock.shutdownNow();
@@ -264,9 +273,9 @@ final class SoakBench {
     double seconds = interval.toMillis() / 1000.0;
     List<Double> http = sorted(bucket.http);
     List<Double> drop = sorted(bucket.drop);
-    out.printf(Locale.ROOT, "%8s %8.1f %8.1f %8.1f %9.1f %8.1f %9.0f %9.0f %7d %9d %9d %9d%n", label(index),
+    out.printf(Locale.ROOT, "%8s %8.1f %8.1f %8.1f %9.1f %8.1f %9.0f %9.0f %6.1f %7d %9d %9d %9d%n", label(index),
         http.size() / seconds, percentile(http, 0.5), percentile(http, 0.99), bucket.dropped.get() / seconds,
-        drop.size() / seconds, percentile(drop, 0.5), percentile(drop, 0.99), bucket.errors.get(),
+        drop.size() / seconds, percentile(drop, 0.5), percentile(drop, 0.99), bucket.batch, bucket.errors.get(),
         bucket.rss.get("host"), bucket.rss.get("runtime"), bucket.rss.get("Azurite"));
   }
 
