@@ -49,7 +49,8 @@ public final class ImageDropFunctions {
     try {
       outcome = App.get().folderScoring().score(job);
     } catch (RuntimeException e) {
-      AppMetrics.folderJob("retried");
+      // The queue retries it, or after its last attempt parks it in scoring-poison (counted there).
+      AppMetrics.folderJob("attempt_failed");
       throw e;
     }
     AppMetrics.folderJob(outcome.kind().name().toLowerCase(Locale.ROOT));

@@ -125,6 +125,8 @@ class FolderScoringTest {
   @Test
   void corruptJpeg_getsOneFailedResultAndIsNotRetried() throws Exception {
     long attemptsBefore = App.get().folderScoring().attempts();
+    double scoredBefore = folderJobs("scored");
+    double failedBefore = folderJobs("failed");
     Map<String, byte[]> good = pictures("mixed", 8);
     good.forEach((path, bytes) -> app.drop(StorageLayout.IMAGES, "tiny/" + path, bytes));
     app.drop(StorageLayout.IMAGES, "tiny/mixed/corrupt.jpg", TestImages.truncatedJpeg());
@@ -132,6 +134,8 @@ class FolderScoringTest {
     awaitRows("tiny", "mixed/", 9);
     awaitQueueEmpty();
     assertThat(App.get().folderScoring().attempts() - attemptsBefore).as("one attempt per job").isEqualTo(9);
+    assertThat(folderJobs("scored") - scoredBefore).as("realtime_ai_folder_jobs_total{outcome=scored}").isEqualTo(8);
+    assertThat(folderJobs("failed") - failedBefore).as("realtime_ai_folder_jobs_total{outcome=failed}").isEqualTo(1);
 
     ScoreResult corrupt = App.get().results().get("tiny", "mixed/corrupt.jpg");
     assertThat(corrupt.status()).isEqualTo("Failed");
@@ -304,12 +308,15 @@ class FolderScoringTest {
         body -> !List.of("NotStarted", "Running").contains(body.get("state").asText()));
     assertThat(failed.get("state").asText()).isEqualTo("Failed");
 
+    double failedAttemptsBefore = folderJobs("attempt_failed");
     app.drop(StorageLayout.IMAGES, "down/waiting.jpg", picture(7));
 
     List<String> poison = TestApp.await("the job of down/waiting.jpg in scoring-poison", Duration.ofSeconds(90),
         () -> poisoned(StorageLayout.SCORING_QUEUE + "-poison").isEmpty() ? null : poisoned(StorageLayout.SCORING_QUEUE + "-poison"));
     JsonNode parked = new com.fasterxml.jackson.databind.ObjectMapper().readTree(poison.get(0));
     assertThat(parked.get("dequeueCount").asInt()).isEqualTo(5);
+    assertThat(folderJobs("attempt_failed") - failedAttemptsBefore).as("every attempt counted, the last one too")
+        .isEqualTo(5);
     assertThat(parked.get("function").asText()).isEqualTo("ScoringJob");
     assertThat(parked.get("reason").asText()).contains("service 'down' has no ready replica");
     assertThat(parked.get("body").asText()).contains("\"path\":\"waiting.jpg\"");
@@ -433,6 +440,13 @@ class FolderScoringTest {
       }
     }
     return answers;
+  }
+
+  /** {@code realtime_ai_folder_jobs_total{outcome}} so far in this process. */
+  private static double folderJobs(String outcome) {
+    var counter = io.micrometer.core.instrument.Metrics.globalRegistry.find("realtime_ai.folder.jobs")
+        .tag("outcome", outcome).counter();
+    return counter == null ? 0 : counter.count();
   }
 
   private static void assertSame(List<Prediction> actual, List<Prediction> expected) {
