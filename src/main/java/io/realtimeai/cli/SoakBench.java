@@ -39,8 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code bench --soak DURATION}: the local stack under a steady load for a long while — HTTP
  * score calls and dropped images at a fixed rate, started on schedule whether or not earlier ones
  * have finished (an open loop, so a slow minute shows as latency rather than as fewer calls) — with
- * a line per interval: throughput, latencies, errors, and the resident memory of the host, each
- * runtime and Azurite. It ends with the images dropped against the results written (lost ones
+ * a line per interval: throughput, latencies, the images per Predict call of the folder's
+ * scoring, errors, and the resident memory of the host, each runtime and Azurite. It ends with the images dropped against the results written (lost ones
  * named), and the growth of each process's memory and the drift of p99 after the first interval.
  */
 final class SoakBench {
@@ -111,6 +111,7 @@ final class SoakBench {
     Instant started = Instant.now();
     AtomicLong sent = new AtomicLong();
     long periodNanos = (long) (1e9 / rate);
+    PredictBatcher.Stats[] batched = {App.get().folderScoring().batcher().stats()};
     out.printf(Locale.ROOT, "%n%8s %8s %8s %8s %9s %8s %9s %9s %6s %7s %9s %9s %9s%n", "minute", "HTTP/s", "p50 ms",
         "p99 ms", "drops/s", "scored/s", "drop p50", "drop p99", "batch", "errors", "host MiB", "runtime", "Azurite");
     clock.scheduleAtFixedRate(() -> {
@@ -157,21 +158,19 @@ final class SoakBench {
 
     Instant[] cursor = {Instant.now().minusSeconds(1)};
     long poisonSeen = 0;
-    PredictBatcher.Stats batched = App.get().folderScoring().batcher().stats();
     for (int index = 0; index < intervals; index++) {
       long due = start + (index + 1) * interval.toNanos();
       TimeUnit.NANOSECONDS.sleep(Math.max(0, due - System.nanoTime()));
       Bucket bucket = buckets.get(index);
+      PredictBatcher.Stats now = App.get().folderScoring().batcher().stats();
+      long calls = now.calls() - batched[0].calls();
+      bucket.batch = calls == 0 ? 0 : (double) (now.images() - batched[0].images()) / calls;
+      batched[0] = now;
       collectResults(deployed.service(), uploaded, answered, buckets, started, cursor);
       long poison = poisonCount(storage);
       bucket.errors.addAndGet(poison - poisonSeen);
       poisonSeen = poison;
       bucket.rss.putAll(residentMemory());
-      // The folder's batches grow with the pause between scans, and a single call that meets one waits for it.
-      PredictBatcher.Stats now = App.get().folderScoring().batcher().stats();
-      long calls = now.calls() - batched.calls();
-      bucket.batch = calls == 0 ? 0 : (double) (now.images() - batched.images()) / calls;
-      batched = now;
       print(index, bucket);
     }
     clock.shutdownNow();
@@ -288,6 +287,9 @@ final class SoakBench {
         + " %d errors; %d poison messages%n", calls, uploaded.size(), answered.size(), lost.size(),
         lost.isEmpty() ? "" : " (" + String.join(", ", new TreeSet<>(lost).stream().limit(10).toList())
             + (lost.size() > 10 ? ", …" : "") + ")", errors, poison);
+    PredictBatcher.Stats folder = App.get().folderScoring().batcher().stats();
+    out.printf(Locale.ROOT, "the folder's scoring: %d Predict calls for %d images, the largest %d images%n",
+        folder.calls(), folder.images(), folder.largestBatch());
     boolean ok = errors == 0 && lost.isEmpty();
     if (buckets.size() < 2) {
       out.println("(one interval only: no growth or drift after warm-up to report)");

@@ -78,7 +78,7 @@ public final class AppMetrics {
         .register(METERS).increment();
   }
 
-  /** Notes one drop-folder job: {@code realtime_ai_folder_jobs_total{outcome}} (scored, failed, already_scored, superseded, retried). */
+  /** Notes one drop-folder job: {@code realtime_ai_folder_jobs_total{outcome}} (scored, failed, already_scored, superseded, attempt_failed). */
   public static void folderJob(String outcome) {
     Counter.builder("realtime_ai.folder.jobs").description("Drop-folder scoring jobs by outcome")
         .tag("outcome", outcome).register(METERS).increment();
