@@ -63,6 +63,8 @@ final class SoakBench {
     final Map<String, Long> rss = new LinkedHashMap<>();
     /** Images per Predict call of the folder's scoring in this interval (0 when it made none). */
     double batch;
+    /** How long one listing of the drop container took at the interval's end (what each of the blob trigger's scans costs). */
+    double listMs;
   }
 
   SoakBench(PrintStream out, Path work, Duration duration, Duration interval, double rate, ModelKind kind) {
@@ -112,8 +114,9 @@ final class SoakBench {
     AtomicLong sent = new AtomicLong();
     long periodNanos = (long) (1e9 / rate);
     PredictBatcher.Stats[] batched = {App.get().folderScoring().batcher().stats()};
-    out.printf(Locale.ROOT, "%n%8s %8s %8s %8s %9s %8s %9s %9s %6s %7s %9s %9s %9s%n", "minute", "HTTP/s", "p50 ms",
-        "p99 ms", "drops/s", "scored/s", "drop p50", "drop p99", "batch", "errors", "host MiB", "runtime", "Azurite");
+    out.printf(Locale.ROOT, "%n%8s %8s %8s %8s %9s %8s %9s %9s %6s %8s %7s %9s %9s %9s%n", "minute", "HTTP/s", "p50 ms",
+        "p99 ms", "drops/s", "scored/s", "drop p50", "drop p99", "batch", "list ms", "errors", "host MiB", "runtime",
+        "Azurite");
     clock.scheduleAtFixedRate(() -> {
       long n = sent.getAndIncrement();
       int index = bucket(start, System.nanoTime());
@@ -170,6 +173,7 @@ final class SoakBench {
       long poison = poisonCount(storage);
       bucket.errors.addAndGet(poison - poisonSeen);
       poisonSeen = poison;
+      bucket.listMs = timeListing(storage);
       bucket.rss.putAll(residentMemory());
       print(index, bucket);
     }
@@ -236,6 +240,17 @@ final class SoakBench {
     return count;
   }
 
+  /** Milliseconds to list the drop container once, names and properties, as the blob trigger does each scan. */
+  private static double timeListing(Storage storage) {
+    long started = System.nanoTime();
+    try {
+      storage.container(StorageLayout.IMAGES).listBlobs().stream().count();
+    } catch (RuntimeException e) {
+      return Double.NaN;
+    }
+    return (System.nanoTime() - started) / 1e6;
+  }
+
   /** Resident memory in MiB of this process (the host), the runtimes it started and Azurite, by role. */
   static Map<String, Long> residentMemory() {
     Map<String, Long> rss = new LinkedHashMap<>();
@@ -272,9 +287,10 @@ final class SoakBench {
     double seconds = interval.toMillis() / 1000.0;
     List<Double> http = sorted(bucket.http);
     List<Double> drop = sorted(bucket.drop);
-    out.printf(Locale.ROOT, "%8s %8.1f %8.1f %8.1f %9.1f %8.1f %9.0f %9.0f %6.1f %7d %9d %9d %9d%n", label(index),
+    out.printf(Locale.ROOT, "%8s %8.1f %8.1f %8.1f %9.1f %8.1f %9.0f %9.0f %6.1f %8.0f %7d %9d %9d %9d%n", label(index),
         http.size() / seconds, percentile(http, 0.5), percentile(http, 0.99), bucket.dropped.get() / seconds,
-        drop.size() / seconds, percentile(drop, 0.5), percentile(drop, 0.99), bucket.batch, bucket.errors.get(),
+        drop.size() / seconds, percentile(drop, 0.5), percentile(drop, 0.99), bucket.batch, bucket.listMs,
+        bucket.errors.get(),
         bucket.rss.get("host"), bucket.rss.get("runtime"), bucket.rss.get("Azurite"));
   }
 
