@@ -113,7 +113,7 @@ final class SoakBench {
     Instant started = Instant.now();
     AtomicLong sent = new AtomicLong();
     long periodNanos = (long) (1e9 / rate);
-    PredictBatcher.Stats[] batched = {App.get().folderScoring().batcher().stats()};
+    PredictBatcher.Stats batched = App.get().folderScoring().batcher().stats();
     out.printf(Locale.ROOT, "%n%8s %8s %8s %8s %9s %8s %9s %9s %6s %8s %7s %9s %9s %9s%n", "minute", "HTTP/s", "p50 ms",
         "p99 ms", "drops/s", "scored/s", "drop p50", "drop p99", "batch", "list ms", "errors", "host MiB", "runtime",
         "Azurite");
@@ -166,9 +166,9 @@ final class SoakBench {
       TimeUnit.NANOSECONDS.sleep(Math.max(0, due - System.nanoTime()));
       Bucket bucket = buckets.get(index);
       PredictBatcher.Stats now = App.get().folderScoring().batcher().stats();
-      long calls = now.calls() - batched[0].calls();
-      bucket.batch = calls == 0 ? 0 : (double) (now.images() - batched[0].images()) / calls;
-      batched[0] = now;
+      long calls = now.calls() - batched.calls();
+      bucket.batch = calls == 0 ? 0 : (double) (now.images() - batched.images()) / calls;
+      batched = now;
       collectResults(deployed.service(), uploaded, answered, buckets, started, cursor);
       long poison = poisonCount(storage);
       bucket.errors.addAndGet(poison - poisonSeen);

@@ -378,9 +378,9 @@ public final class Pipeline implements AutoCloseable {
    * Runs the pipeline a few times on a synthetic input so the first real call is not the slow one,
    * then once with {@link PipelineOptions#warmUpBatch} items when its models take batches: ONNX
    * Runtime's arena and the input buffers grow to one call of that size here rather than under the
-   * load (a 30-minute soak saw a runtime grow in steps under load). Only the single-item runs must succeed: a model that declares a free
-   * batch and still takes one item only (a {@code Reshape} to {@code [1, …]} inside) served single
-   * items before this batch run existed, and still does.
+   * load. Only the single-item runs must succeed: a model that declares a free batch and still
+   * takes one item only (a {@code Reshape} to {@code [1, …]} inside) served single items before
+   * this batch run existed, and still does.
    */
   public void warmUp() {
     for (int i = 0; i < 3; i++) {
