@@ -192,6 +192,23 @@ class BlobTriggerListenerTest {
   }
 
   @Test
+  void containerListedOverSeveralPages_runsEveryBlobOnce() throws Exception {
+    for (int i = 0; i < 7; i++) {
+      upload("uploads", "paged-" + i + ".zip", bytes("blob " + i));
+    }
+    BlobTriggerListener listener = new BlobTriggerListener(TriggerTestApp.function("BlobUpload"), storage,
+        TriggerTestApp.config(), HOST_ID, POLL, 3);
+    listeners.add(listener);
+    listener.start();
+
+    await("all seven ran", () -> names().stream().filter(n -> n.startsWith("paged-")).distinct().count() == 7);
+    awaitScans(listener, 3);
+
+    assertThat(names().stream().filter(n -> n.startsWith("paged-")).sorted())
+        .containsExactly("paged-0", "paged-1", "paged-2", "paged-3", "paged-4", "paged-5", "paged-6");
+  }
+
+  @Test
   void anotherHostId_keepsItsOwnReceipts() throws Exception {
     upload("uploads", "per-host.zip", bytes("x"));
     start("BlobUpload", HOST_ID, TriggerTestApp.config());
