@@ -55,8 +55,9 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--soak", paramLabel = "DURATION",
       description = "Instead of the report: HTTP score calls and dropped images at a steady rate on a local stack for"
-          + " this long (90s, 30m, 2h), a line a minute (throughput, p50/p99, the folder's images per Predict call, errors,"
-          + " resident memory of the host, the runtime and Azurite), then what was lost and how memory and p99 moved after the first minute.")
+          + " this long (90s, 30m, 2h), a line a minute (throughput, p50/p99, the folder's images per Predict call, the"
+          + " drop container's listing time, errors, resident memory and CPU of the host, the runtime and Azurite), then"
+          + " what was lost and how memory, CPU and p99 moved after the first minute.")
   String soak;
 
   @Option(names = "--soak-rate", defaultValue = "10", paramLabel = "IMAGES/S",

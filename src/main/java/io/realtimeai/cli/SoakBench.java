@@ -40,8 +40,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * score calls and dropped images at a fixed rate, started on schedule whether or not earlier ones
  * have finished (an open loop, so a slow minute shows as latency rather than as fewer calls) — with
  * a line per interval: throughput, latencies, the images per Predict call of the folder's
- * scoring, errors, and the resident memory of the host, each runtime and Azurite. It ends with the images dropped against the results written (lost ones
- * named), and the growth of each process's memory and the drift of p99 after the first interval.
+ * scoring, errors, and the resident memory and CPU use of the host, each runtime and Azurite. It
+ * ends with the images dropped against the results written (lost ones named), and the growth of
+ * each process's memory and the drift of p99 after the first interval.
  */
 final class SoakBench {
   /** Dropped images still unanswered this long after the load stops are counted lost. */
@@ -61,6 +62,8 @@ final class SoakBench {
     final AtomicLong dropped = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
     final Map<String, Long> rss = new LinkedHashMap<>();
+    /** Per role, the share of one core its processes used over the interval, in per cent. */
+    final Map<String, Double> cpu = new LinkedHashMap<>();
     /** Images per Predict call of the folder's scoring in this interval (0 when it made none). */
     double batch;
     /** How long one listing of the drop container took at the interval's end (what each of the blob trigger's scans costs). */
@@ -114,9 +117,9 @@ final class SoakBench {
     AtomicLong sent = new AtomicLong();
     long periodNanos = (long) (1e9 / rate);
     PredictBatcher.Stats batched = App.get().folderScoring().batcher().stats();
-    out.printf(Locale.ROOT, "%n%8s %8s %8s %8s %9s %8s %9s %9s %6s %8s %7s %9s %9s %9s%n", "minute", "HTTP/s", "p50 ms",
+    out.printf(Locale.ROOT, "%n%8s %8s %8s %8s %9s %8s %9s %9s %6s %8s %7s %9s %9s %9s %9s %8s %8s%n", "minute", "HTTP/s", "p50 ms",
         "p99 ms", "drops/s", "scored/s", "drop p50", "drop p99", "batch", "list ms", "errors", "host MiB", "runtime",
-        "Azurite");
+        "Azurite", "host CPU", "runtime", "Azurite");
     clock.scheduleAtFixedRate(() -> {
       long n = sent.getAndIncrement();
       int index = bucket(start, System.nanoTime());
@@ -161,6 +164,8 @@ final class SoakBench {
 
     Instant[] cursor = {Instant.now().minusSeconds(1)};
     long poisonSeen = 0;
+    Map<String, Usage> usage = usage();
+    long usageAt = System.nanoTime();
     for (int index = 0; index < intervals; index++) {
       long due = start + (index + 1) * interval.toNanos();
       TimeUnit.NANOSECONDS.sleep(Math.max(0, due - System.nanoTime()));
@@ -174,7 +179,16 @@ final class SoakBench {
       bucket.errors.addAndGet(poison - poisonSeen);
       poisonSeen = poison;
       bucket.listMs = timeListing(storage);
-      bucket.rss.putAll(residentMemory());
+      Map<String, Usage> nowUsage = usage();
+      long nowAt = System.nanoTime();
+      for (Map.Entry<String, Usage> role : nowUsage.entrySet()) {
+        bucket.rss.put(role.getKey(), role.getValue().rssMiB());
+        long before = usage.containsKey(role.getKey()) ? usage.get(role.getKey()).cpuTicks() : 0;
+        bucket.cpu.put(role.getKey(), 100.0 * (role.getValue().cpuTicks() - before) / CLOCK_TICKS
+            / ((nowAt - usageAt) / 1e9));
+      }
+      usage = nowUsage;
+      usageAt = nowAt;
       print(index, bucket);
     }
     clock.shutdownNow();
@@ -251,47 +265,67 @@ final class SoakBench {
     return (System.nanoTime() - started) / 1e6;
   }
 
-  /** Resident memory in MiB of this process (the host), the runtimes it started and Azurite, by role. */
-  static Map<String, Long> residentMemory() {
-    Map<String, Long> rss = new LinkedHashMap<>();
-    rss.put("host", rssMiB(ProcessHandle.current().pid()));
-    long runtime = 0;
-    long azurite = 0;
+  /** A role's processes: resident memory in MiB, and CPU time in clock ticks since they started. */
+  record Usage(long rssMiB, long cpuTicks) {
+    Usage plus(Usage other) {
+      return new Usage(rssMiB + other.rssMiB, cpuTicks + other.cpuTicks);
+    }
+  }
+
+  /** Linux's {@code USER_HZ}, the unit of the CPU times in {@code /proc/PID/stat}: 100 on every architecture it runs. */
+  private static final int CLOCK_TICKS = 100;
+
+  /**
+   * The memory and CPU time of this process (the host), the runtimes it started and Azurite, by role. A process that
+   * exits between two samples takes its CPU time with it: that interval reads low for its role.
+   */
+  static Map<String, Usage> usage() {
+    Map<String, Usage> usage = new LinkedHashMap<>();
+    usage.put("host", usage(ProcessHandle.current().pid()));
+    Usage runtime = new Usage(0, 0);
+    Usage azurite = new Usage(0, 0);
     for (ProcessHandle process : ProcessHandle.current().descendants().toList()) {
       String command = process.info().commandLine().orElse("");
       if (command.contains(" runtime ") && command.contains("--replica-id")) {
-        runtime += rssMiB(process.pid());
+        runtime = runtime.plus(usage(process.pid()));
       } else if (command.contains("azurite")) {
-        azurite += rssMiB(process.pid());
+        azurite = azurite.plus(usage(process.pid()));
       }
     }
-    rss.put("runtime", runtime);
-    rss.put("Azurite", azurite);
-    return rss;
+    usage.put("runtime", runtime);
+    usage.put("Azurite", azurite);
+    return usage;
   }
 
-  private static long rssMiB(long pid) {
+  private static Usage usage(long pid) {
+    Path proc = Path.of("/proc", Long.toString(pid));
     try {
-      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+      long rss = 0;
+      for (String line : Files.readAllLines(proc.resolve("status"))) {
         if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+          rss = Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
         }
       }
+      // utime and stime are the 14th and 15th fields; the command name (2nd) is in parentheses and may hold spaces.
+      String stat = Files.readString(proc.resolve("stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return new Usage(rss, Long.parseLong(fields[11]) + Long.parseLong(fields[12]));
     } catch (IOException | RuntimeException e) {
       // gone, or no /proc: counted as nothing
+      return new Usage(0, 0);
     }
-    return 0;
   }
 
   private void print(int index, Bucket bucket) {
     double seconds = interval.toMillis() / 1000.0;
     List<Double> http = sorted(bucket.http);
     List<Double> drop = sorted(bucket.drop);
-    out.printf(Locale.ROOT, "%8s %8.1f %8.1f %8.1f %9.1f %8.1f %9.0f %9.0f %6.1f %8.0f %7d %9d %9d %9d%n", label(index),
+    out.printf(Locale.ROOT, "%8s %8.1f %8.1f %8.1f %9.1f %8.1f %9.0f %9.0f %6.1f %8.0f %7d %9d %9d %9d %8.0f%% %7.0f%% %7.0f%%%n", label(index),
         http.size() / seconds, percentile(http, 0.5), percentile(http, 0.99), bucket.dropped.get() / seconds,
         drop.size() / seconds, percentile(drop, 0.5), percentile(drop, 0.99), bucket.batch, bucket.listMs,
         bucket.errors.get(),
-        bucket.rss.get("host"), bucket.rss.get("runtime"), bucket.rss.get("Azurite"));
+        bucket.rss.get("host"), bucket.rss.get("runtime"), bucket.rss.get("Azurite"), bucket.cpu.get("host"),
+        bucket.cpu.get("runtime"), bucket.cpu.get("Azurite"));
   }
 
   private boolean summarize(List<Bucket> buckets, Map<String, Instant> uploaded, Set<String> answered, long poison) {
@@ -328,6 +362,18 @@ final class SoakBench {
       early.addAll(buckets.get(i).http);
       late.addAll(buckets.get(buckets.size() - i).http);
     }
+    out.printf(Locale.ROOT, "CPU, share of one core, the first %d interval(s) after warm-up against the last %d:", window,
+        window);
+    for (String role : first.cpu.keySet()) {
+      double from = 0;
+      double to = 0;
+      for (int i = 1; i <= window; i++) {
+        from += buckets.get(i).cpu.get(role) / window;
+        to += buckets.get(buckets.size() - i).cpu.get(role) / window;
+      }
+      out.printf(Locale.ROOT, " %s %.0f → %.0f %%", role, from, to);
+    }
+    out.println();
     double earlyP99 = percentile(sorted(early), 0.99);
     double lateP99 = percentile(sorted(late), 0.99);
     out.printf(Locale.ROOT, "HTTP p99: the first %d interval(s) after warm-up %.1f ms, the last %d %.1f ms (%+.1f%%)%n", window,
