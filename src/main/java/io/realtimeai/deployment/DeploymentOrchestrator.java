@@ -160,9 +160,10 @@ public final class DeploymentOrchestrator {
         case READY -> replace(replicas, replicaId, r -> r.with("Ready", status.host(), status.port(), status.accelerator()));
         case FAILED -> {
           List<String> lines = lines(status.reason());
-          toFail(operation, new OperationRecord.Error("RuntimeFailed", "replica " + replicaId + " of service '"
-              + service.name() + "' could not start" + (lines.isEmpty() ? "" : ": " + lines.get(lines.size() - 1)),
-              lines));
+          toFail(operation, status.code() != null
+              ? new OperationRecord.Error(status.code(), status.reason(), List.of())
+              : new OperationRecord.Error("RuntimeFailed", "replica " + replicaId + " of service '" + service.name()
+                  + "' could not start" + (lines.isEmpty() ? "" : ": " + lines.get(lines.size() - 1)), lines));
           return;
         }
         case GONE -> {

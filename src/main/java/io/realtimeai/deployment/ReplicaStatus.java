@@ -9,8 +9,10 @@ package io.realtimeai.deployment;
  * @param accelerator the execution provider it really runs on ({@code CPU}, {@code CUDA}, {@code TensorRT}), when ready
  * @param reason why it failed, in the runtime's own words (its last lines of stderr), when failed; or what
  *     it waits for while starting (a pod the scheduler cannot place), when known
+ * @param code the error code a failed deployment carries when the provider knows better than {@code RuntimeFailed}
+ *     (e.g. {@code DiskFull}), or null
  */
-public record ReplicaStatus(State state, String host, int port, String accelerator, String reason) {
+public record ReplicaStatus(State state, String host, int port, String accelerator, String reason, String code) {
   /** Where a replica is. */
   public enum State {
     /** Started, loading and warming up its model. */
@@ -25,26 +27,31 @@ public record ReplicaStatus(State state, String host, int port, String accelerat
 
   /** A replica that is starting. */
   public static ReplicaStatus starting() {
-    return new ReplicaStatus(State.STARTING, null, 0, null, null);
+    return new ReplicaStatus(State.STARTING, null, 0, null, null, null);
   }
 
   /** A replica that is starting and what it waits for. */
   public static ReplicaStatus starting(String reason) {
-    return new ReplicaStatus(State.STARTING, null, 0, null, reason);
+    return new ReplicaStatus(State.STARTING, null, 0, null, reason, null);
   }
 
   /** A replica that serves at {@code host:port} on {@code accelerator}. */
   public static ReplicaStatus ready(String host, int port, String accelerator) {
-    return new ReplicaStatus(State.READY, host, port, accelerator, null);
+    return new ReplicaStatus(State.READY, host, port, accelerator, null, null);
   }
 
   /** A replica that failed, and why. */
   public static ReplicaStatus failed(String reason) {
-    return new ReplicaStatus(State.FAILED, null, 0, null, reason);
+    return new ReplicaStatus(State.FAILED, null, 0, null, reason, null);
+  }
+
+  /** A replica that failed for a reason with a code of its own, which the failed deployment carries. */
+  public static ReplicaStatus failed(String code, String reason) {
+    return new ReplicaStatus(State.FAILED, null, 0, null, reason, code);
   }
 
   /** A replica the provider does not hold. */
   public static ReplicaStatus gone() {
-    return new ReplicaStatus(State.GONE, null, 0, null, null);
+    return new ReplicaStatus(State.GONE, null, 0, null, null, null);
   }
 }

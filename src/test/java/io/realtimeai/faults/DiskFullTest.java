@@ -22,7 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The replica work folder on a disk with no space left: a deployment fails at once with
  * {@code DiskFull} naming the folder and the space needed (it used to wait for its deadline with no
- * reason); once space is freed, deploying again succeeds and scores. The folder is a 64 MiB tmpfs,
+ * reason); space that runs out later, while the package downloads, fails it with {@code DiskFull}
+ * too (it used to say only that the runtime could not start); once space is freed, deploying again
+ * succeeds and scores. The folder is a 64 MiB tmpfs, and its package cache a 1 MiB one inside it,
  * which needs root: skipped, saying so, without it.
  */
 @Tag("integration")
@@ -33,12 +35,16 @@ class DiskFullTest {
 
   @TempDir static Path dir;
   static DiskSpace disk;
+  /** The package cache, on a filesystem of its own: full while the replica folder has room, as after a later writer. */
+  static DiskSpace packages;
   static TestApp app;
 
   @BeforeAll
   static void start() throws Exception {
     disk = DiskSpace.mount(dir.resolve("replicas"), 64);
     assumeTrue(disk != null, DiskSpace.refusal());
+    packages = DiskSpace.mount(dir.resolve("replicas/.packages"), 1);
+    assumeTrue(packages != null, DiskSpace.refusal());
     app = TestApp.start(azurite, dir, TestApp.localReplicas(dir));
   }
 
@@ -47,13 +53,16 @@ class DiskFullTest {
     if (app != null) {
       app.close();
     }
+    if (packages != null) {
+      packages.close();
+    }
     if (disk != null) {
       disk.close();
     }
   }
 
   @Test
-  void deployIntoAFullWorkFolder_failsWithDiskFullNamingItAndSucceedsOnceSpaceIsFreed() throws Exception {
+  void deployIntoAFullWorkFolder_orOneThatFillsDuringTheDownload_failsWithDiskFullUntilSpaceIsFreed() throws Exception {
     String model = app.register("tiny", ModelFolders.tinyClassifier(dir.resolve("tiny")), dir);
     disk.fill();
 
@@ -67,8 +76,22 @@ class DiskFullTest {
     assertThat(TestApp.events("RealtimeAI.ServiceDeploymentFailed", "/services/cramped")).hasSize(1);
 
     disk.free();
+    packages.fill();
     JsonNode deleted = app.awaitJson(deleteService("cramped"), DEPLOY, FaultsSupport::finished);
     assertThat(deleted.get("state").asText()).as(deleted.toString()).isEqualTo("Succeeded");
+    JsonNode download = app.awaitJson(app.createService(Map.of("name", "cramped", "modelId", model,
+        "computeType", "CPU")), DEPLOY, FaultsSupport::finished);
+
+    assertThat(download.get("state").asText()).as(download.toString()).isEqualTo("Failed");
+    assertThat(download.get("error").get("code").asText()).isEqualTo("DiskFull");
+    assertThat(download.get("error").get("message").asText())
+        .contains("ran out of space in the replica folder " + dir.resolve("replicas").toRealPath(),
+            "while its package was fetched", "No space left on device");
+    assertThat(TestApp.events("RealtimeAI.ServiceDeploymentFailed", "/services/cramped")).hasSize(2);
+
+    packages.free();
+    JsonNode cleared = app.awaitJson(deleteService("cramped"), DEPLOY, FaultsSupport::finished);
+    assertThat(cleared.get("state").asText()).as(cleared.toString()).isEqualTo("Succeeded");
     JsonNode again = app.awaitJson(app.createService(Map.of("name", "cramped", "modelId", model, "computeType", "CPU")),
         DEPLOY, FaultsSupport::finished);
 

@@ -83,6 +83,12 @@ public final class LocalReplicaProvider implements ReplicaProvider {
     Future<?> preparation;
     /** Bumped by every start and stop, so that a preparation for an earlier one launches nothing. */
     long generation;
+    /**
+     * Why the preparation of generation {@link #failedGeneration} failed, kept here as well as in the folder: a full
+     * disk refuses the folder's copy too.
+     */
+    ReplicaStatus failure;
+    long failedGeneration = -1;
 
     Replica(String name, ReplicaFolder folder) {
       this.name = name;
@@ -229,6 +235,9 @@ public final class LocalReplicaProvider implements ReplicaProvider {
       }
       if (replica.preparation != null && !replica.preparation.isDone()) {
         return ReplicaStatus.starting();
+      }
+      if (replica.failure != null && replica.failedGeneration == replica.generation) {
+        return replica.failure;
       }
       Optional<String> failure = replica.folder.failure();
       if (failure.isPresent()) {
@@ -385,14 +394,21 @@ public final class LocalReplicaProvider implements ReplicaProvider {
         replica.lock.unlock();
       }
     } catch (Exception e) {
-      recordFailure(replica, generation, "cannot start the replica: " + message(e));
+      // Space can run out after ensureSpace looked: another writer, or a package folder on a disk of its own.
+      recordFailure(replica, generation, isNoSpace(e)
+          ? ReplicaStatus.failed("DiskFull", "replica " + replica.name + " ran out of space in the replica folder "
+              + stateDir + " while its package was fetched (" + message(e) + "): free space there, then deploy again")
+          : ReplicaStatus.failed("cannot start the replica: " + message(e)));
     }
   }
 
-  private void recordFailure(Replica replica, long generation, String reason) {
+  private void recordFailure(Replica replica, long generation, ReplicaStatus failure) {
+    String reason = failure.reason();
     replica.lock.lock();
     try {
       if (replica.generation == generation && !closed) {
+        replica.failure = failure;
+        replica.failedGeneration = generation;
         replica.folder.writeFailure(reason);
         LOG.warning(() -> "replica " + replica.name + ": " + reason);
       }
