@@ -57,7 +57,8 @@ final class LocalStack implements AutoCloseable {
       description = "the Azurite already listening on 127.0.0.1:10000-10002 (not started, not stopped here)";
     } else if (development) {
       System.out.println("starting Azurite" + (freePorts ? " on free ports" : " on 127.0.0.1:10000-10002") + " …");
-      azurite = Azurite.start(root, freePorts ? new int[] {0, 0, 0} : STANDARD_PORTS, data);
+      // Below the app in CPU priority: on Azure, Storage does not share the app's cores (README, Soak).
+      azurite = Azurite.start(root, freePorts ? new int[] {0, 0, 0} : STANDARD_PORTS, data, true);
       connection = azurite.connectionString();
       int[] ports = azurite.ports();
       description = "Azurite on 127.0.0.1:" + ports[0] + " (blob), " + ports[1] + " (queue), " + ports[2] + " (table); "

@@ -23,6 +23,8 @@ public final class Azurite implements AutoCloseable {
   private static final Pattern LISTENING =
       Pattern.compile("Azurite (Blob|Queue|Table) service is successfully listening at http://[^:]+:(\\d+)");
 
+  private static final Path NICE = Path.of("/usr/bin/nice");
+
   private final Process process;
   private final int blobPort;
   private final int queuePort;
@@ -45,9 +47,22 @@ public final class Azurite implements AutoCloseable {
    * @param location where data persists, or null for memory only
    */
   public static Azurite start(Path projectRoot, int[] ports, Path location) throws IOException {
+    return start(projectRoot, ports, location, false);
+  }
+
+  /**
+   * {@link #start(Path, int[], Path)}, and with {@code yieldToApp} at a lower CPU priority ({@code nice -n 10}, where
+   * the system has {@code nice}): on a machine the app shares with it, the emulator then waits while the inference engine
+   * has work, as Azure Storage, on machines of its own, never takes the app's cores.
+   */
+  public static Azurite start(Path projectRoot, int[] ports, Path location, boolean yieldToApp) throws IOException {
     Path executable = projectRoot.resolve("node_modules/.bin/azurite");
     install(projectRoot);
-    List<String> command = new ArrayList<>(List.of(executable.toString(),
+    List<String> command = new ArrayList<>();
+    if (yieldToApp && Files.isExecutable(NICE)) {
+      command.addAll(List.of(NICE.toString(), "-n", "10"));
+    }
+    command.addAll(List.of(executable.toString(),
         "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
         "--blobPort", Integer.toString(ports[0]), "--queuePort", Integer.toString(ports[1]),
         "--tablePort", Integer.toString(ports[2]),
