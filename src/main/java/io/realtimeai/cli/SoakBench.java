@@ -1,10 +1,12 @@
 package io.realtimeai.cli;
 
 import com.azure.core.util.BinaryData;
+import com.azure.storage.blob.models.ListBlobsOptions;
 import io.realtimeai.app.App;
 import io.realtimeai.bench.Benchmark;
 import io.realtimeai.bench.BlockingHttpClient;
 import io.realtimeai.generate.ModelKind;
+import io.realtimeai.host.triggers.BlobTriggerListener;
 import io.realtimeai.host.triggers.QueueTriggerListener;
 import io.realtimeai.scoring.PredictBatcher;
 import io.realtimeai.scoring.ResultStore;
@@ -21,6 +23,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.TreeSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -118,7 +121,10 @@ final class SoakBench {
     AtomicLong sent = new AtomicLong();
     long periodNanos = (long) (1e9 / rate);
     PredictBatcher.Stats batched = App.get().folderScoring().batcher().stats();
-    out.printf(Locale.ROOT, "%n%8s %8s %8s %8s %9s %8s %9s %9s %6s %8s %7s %9s %9s %9s %9s %8s %8s%n", "minute", "HTTP/s", "p50 ms",
+    out.printf(Locale.ROOT, "%nthe host (this process) at nice %s, Azurite at nice %s%n", niceness(ProcessHandle.current()),
+        ProcessHandle.current().descendants().filter(p -> p.info().commandLine().orElse("").contains("azurite"))
+            .findFirst().map(SoakBench::niceness).orElse("?"));
+    out.printf(Locale.ROOT, "%8s %8s %8s %8s %9s %8s %9s %9s %6s %8s %7s %9s %9s %9s %9s %8s %8s%n", "minute", "HTTP/s", "p50 ms",
         "p99 ms", "drops/s", "scored/s", "drop p50", "drop p99", "batch", "list ms", "errors", "host MiB", "runtime",
         "Azurite", "host CPU", "runtime", "Azurite");
     clock.scheduleAtFixedRate(() -> {
@@ -165,8 +171,8 @@ final class SoakBench {
 
     Instant[] cursor = {Instant.now().minusSeconds(1)};
     long poisonSeen = 0;
-    Map<String, Usage> usage = usage();
-    long usageAt = System.nanoTime();
+    Sample sample = sample();
+    long sampledAt = System.nanoTime();
     for (int index = 0; index < intervals; index++) {
       long due = start + (index + 1) * interval.toNanos();
       TimeUnit.NANOSECONDS.sleep(Math.max(0, due - System.nanoTime()));
@@ -180,16 +186,12 @@ final class SoakBench {
       bucket.errors.addAndGet(poison - poisonSeen);
       poisonSeen = poison;
       bucket.listMs = timeListing(storage);
-      Map<String, Usage> nowUsage = usage();
-      long nowAt = System.nanoTime();
-      for (Map.Entry<String, Usage> role : nowUsage.entrySet()) {
-        bucket.rss.put(role.getKey(), role.getValue().rssMiB());
-        long before = usage.containsKey(role.getKey()) ? usage.get(role.getKey()).cpuTicks() : 0;
-        bucket.cpu.put(role.getKey(), 100.0 * (role.getValue().cpuTicks() - before) / CLOCK_TICKS
-            / ((nowAt - usageAt) / 1e9));
-      }
-      usage = nowUsage;
-      usageAt = nowAt;
+      Sample latest = sample();
+      long latestAt = System.nanoTime();
+      bucket.rss.putAll(latest.rssMiB());
+      bucket.cpu.putAll(latest.cpuSince(sample, latestAt - sampledAt));
+      sample = latest;
+      sampledAt = latestAt;
       print(index, bucket);
     }
     clock.shutdownNow();
@@ -255,66 +257,82 @@ final class SoakBench {
     return count;
   }
 
-  /** Milliseconds to list the drop container once, names and properties, as the blob trigger does each scan. */
+  /** Milliseconds to list the drop container once, names and properties, in the pages the blob trigger lists it in. */
   private static double timeListing(Storage storage) {
     long started = System.nanoTime();
     try {
-      storage.container(StorageLayout.IMAGES).listBlobs().stream().count();
+      storage.container(StorageLayout.IMAGES)
+          .listBlobs(new ListBlobsOptions().setMaxResultsPerPage(BlobTriggerListener.LIST_PAGE), null).stream().count();
     } catch (RuntimeException e) {
       return Double.NaN;
     }
     return (System.nanoTime() - started) / 1e6;
   }
 
-  /** A role's processes: resident memory in MiB, and CPU time in clock ticks since they started. */
-  record Usage(long rssMiB, long cpuTicks) {
-    Usage plus(Usage other) {
-      return new Usage(rssMiB + other.rssMiB, cpuTicks + other.cpuTicks);
+  /** One sample of the processes by role: resident memory in MiB, and each process's CPU time so far. */
+  record Sample(Map<String, Long> rssMiB, Map<String, Map<Long, Duration>> cpu) {
+    /**
+     * Per role, the share of one core its processes used since {@code before}, in per cent: a process in both samples
+     * counts what it used between them, one new since counts all it used, one gone since counts nothing.
+     */
+    Map<String, Double> cpuSince(Sample before, long nanos) {
+      Map<String, Double> shares = new LinkedHashMap<>();
+      cpu.forEach((role, processes) -> {
+        Map<Long, Duration> earlier = before.cpu().getOrDefault(role, Map.of());
+        long used = 0;
+        for (Map.Entry<Long, Duration> process : processes.entrySet()) {
+          used += process.getValue().minus(earlier.getOrDefault(process.getKey(), Duration.ZERO)).toNanos();
+        }
+        shares.put(role, 100.0 * used / nanos);
+      });
+      return shares;
     }
   }
 
-  /** Linux's {@code USER_HZ}, the unit of the CPU times in {@code /proc/PID/stat}: 100 on every architecture it runs. */
-  private static final int CLOCK_TICKS = 100;
-
-  /**
-   * The memory and CPU time of this process (the host), the runtimes it started and Azurite, by role. A process that
-   * exits between two samples takes its CPU time with it: that interval reads low for its role.
-   */
-  static Map<String, Usage> usage() {
-    Map<String, Usage> usage = new LinkedHashMap<>();
-    usage.put("host", usage(ProcessHandle.current().pid()));
-    Usage runtime = new Usage(0, 0);
-    Usage azurite = new Usage(0, 0);
-    for (ProcessHandle process : ProcessHandle.current().descendants().toList()) {
+  /** The memory and CPU time of this process (the host), the runtimes it started and Azurite, by role. */
+  static Sample sample() {
+    Map<String, Long> rss = new LinkedHashMap<>();
+    Map<String, Map<Long, Duration>> cpu = new LinkedHashMap<>();
+    for (String role : List.of("host", "runtime", "Azurite")) {
+      rss.put(role, 0L);
+      cpu.put(role, new HashMap<>());
+    }
+    List<ProcessHandle> processes = new ArrayList<>(List.of(ProcessHandle.current()));
+    processes.addAll(ProcessHandle.current().descendants().toList());
+    for (ProcessHandle process : processes) {
       String command = process.info().commandLine().orElse("");
-      if (command.contains(" runtime ") && command.contains("--replica-id")) {
-        runtime = runtime.plus(usage(process.pid()));
-      } else if (command.contains("azurite")) {
-        azurite = azurite.plus(usage(process.pid()));
+      String role = process.pid() == ProcessHandle.current().pid() ? "host"
+          : command.contains(" runtime ") && command.contains("--replica-id") ? "runtime"
+          : command.contains("azurite") ? "Azurite" : null;
+      if (role != null) {
+        rss.merge(role, rssMiB(process.pid()), Long::sum);
+        process.info().totalCpuDuration().ifPresent(used -> cpu.get(role).put(process.pid(), used));
       }
     }
-    usage.put("runtime", runtime);
-    usage.put("Azurite", azurite);
-    return usage;
+    return new Sample(rss, cpu);
   }
 
-  private static Usage usage(long pid) {
-    Path proc = Path.of("/proc", Long.toString(pid));
+  /** A process's nice value, the 19th field of {@code /proc/PID/stat}; "?" where it cannot be read. */
+  private static String niceness(ProcessHandle process) {
     try {
-      long rss = 0;
-      for (String line : Files.readAllLines(proc.resolve("status"))) {
+      String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+      return stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16];
+    } catch (IOException | RuntimeException e) {
+      return "?";
+    }
+  }
+
+  private static long rssMiB(long pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
         if (line.startsWith("VmRSS:")) {
-          rss = Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
         }
       }
-      // utime and stime are the 14th and 15th fields; the command name (2nd) is in parentheses and may hold spaces.
-      String stat = Files.readString(proc.resolve("stat"));
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return new Usage(rss, Long.parseLong(fields[11]) + Long.parseLong(fields[12]));
     } catch (IOException | RuntimeException e) {
       // gone, or no /proc: counted as nothing
-      return new Usage(0, 0);
     }
+    return 0;
   }
 
   private void print(int index, Bucket bucket) {
@@ -346,7 +364,7 @@ final class SoakBench {
       out.println("(one interval only: no growth or drift after warm-up to report)");
       return ok;
     }
-    // Memory counts from the end of the first interval, when JIT, pools and caches have filled.
+    // Memory counts from the end of the second interval: the first is warm-up (JIT, pools and caches fill).
     Bucket first = buckets.get(1);
     Bucket last = buckets.get(buckets.size() - 1);
     out.printf(Locale.ROOT, "resident memory from %s to the end:", label(1));
@@ -356,8 +374,8 @@ final class SoakBench {
       out.printf(Locale.ROOT, " %s %d → %d MiB (%+.1f%%)", role, from, to, from == 0 ? 0.0 : 100.0 * (to - from) / from);
     }
     out.println();
-    // Latency and CPU settle later than memory: in two of three 30-minute runs the HTTP p99 of minutes 2 to 5 stood well above
-    // that of the five minutes after, while the host's CPU fell as its JIT finished. Their warm-up is the first sixth of the run.
+    // Latency and CPU settle later than memory: in two of three 30-minute runs with per-minute figures, the HTTP p99 of
+    // minutes 2 to 5 stood well above that of the five minutes after. Their warm-up is the first sixth of the run.
     int warmUp = Math.max(1, buckets.size() / 6);
     int window = Math.max(1, Math.min(5, (buckets.size() - warmUp) / 2));
     List<Double> early = new ArrayList<>();
@@ -381,8 +399,8 @@ final class SoakBench {
     out.println();
     double earlyP99 = percentile(sorted(early), 0.99);
     double lateP99 = percentile(sorted(late), 0.99);
-    out.printf(Locale.ROOT, "HTTP p99, %s: %.1f → %.1f ms (%+.1f%%)%n", windows, earlyP99, lateP99,
-        100 * (lateP99 - earlyP99) / earlyP99);
+    out.printf(Locale.ROOT, "HTTP p99, %s: %.1f → %.1f ms%s%n", windows, earlyP99, lateP99,
+        earlyP99 == 0 ? "" : String.format(Locale.ROOT, " (%+.1f%%)", 100 * (lateP99 - earlyP99) / earlyP99));
     return ok;
   }
 

@@ -160,10 +160,11 @@ public final class DeploymentOrchestrator {
         case READY -> replace(replicas, replicaId, r -> r.with("Ready", status.host(), status.port(), status.accelerator()));
         case FAILED -> {
           List<String> lines = lines(status.reason());
+          String what = "replica " + replicaId + " of service '" + service.name() + "' could not start";
           toFail(operation, status.code() != null
-              ? new OperationRecord.Error(status.code(), status.reason(), List.of())
-              : new OperationRecord.Error("RuntimeFailed", "replica " + replicaId + " of service '" + service.name()
-                  + "' could not start" + (lines.isEmpty() ? "" : ": " + lines.get(lines.size() - 1)), lines));
+              ? new OperationRecord.Error(status.code(), what + ": " + status.reason(), List.of())
+              : new OperationRecord.Error("RuntimeFailed", what + (lines.isEmpty() ? "" : ": " + lines.get(lines.size() - 1)),
+                  lines));
           return;
         }
         case GONE -> {

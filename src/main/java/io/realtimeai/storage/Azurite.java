@@ -61,6 +61,8 @@ public final class Azurite implements AutoCloseable {
     List<String> command = new ArrayList<>();
     if (yieldToApp && Files.isExecutable(NICE)) {
       command.addAll(List.of(NICE.toString(), "-n", "10"));
+    } else if (yieldToApp) {
+      System.out.println("(no " + NICE + " here: Azurite runs at the app's CPU priority)");
     }
     command.addAll(List.of(executable.toString(),
         "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",

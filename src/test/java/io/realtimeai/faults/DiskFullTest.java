@@ -85,8 +85,8 @@ class DiskFullTest {
     assertThat(download.get("state").asText()).as(download.toString()).isEqualTo("Failed");
     assertThat(download.get("error").get("code").asText()).isEqualTo("DiskFull");
     assertThat(download.get("error").get("message").asText())
-        .contains("ran out of space in the replica folder " + dir.resolve("replicas").toRealPath(),
-            "while its package was fetched", "No space left on device");
+        .contains("replica ", " of service 'cramped' could not start: ran out of disk space ",
+            dir.resolve("replicas").toRealPath().toString(), "while the replica was prepared", "No space left on device");
     assertThat(TestApp.events("RealtimeAI.ServiceDeploymentFailed", "/services/cramped")).hasSize(2);
 
     packages.free();

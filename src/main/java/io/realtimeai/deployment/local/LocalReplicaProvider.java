@@ -10,6 +10,7 @@ import io.realtimeai.storage.Storage;
 import io.realtimeai.storage.StorageLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,6 +62,8 @@ public final class LocalReplicaProvider implements ReplicaProvider {
   private static final String PACKAGES = ".packages";
   /** Room kept for a replica's logs and the files it writes besides its package. */
   static final long MARGIN_BYTES = 8L << 20;
+  /** The code of an operation that failed for want of disk space. */
+  static final String DISK_FULL = "DiskFull";
 
   private final AcceleratedModels catalog;
   private final Path stateDir;
@@ -205,13 +208,23 @@ public final class LocalReplicaProvider implements ReplicaProvider {
   }
 
   private ProviderRejectedException diskFull(Replica replica, long free, long needed, Throwable cause) {
-    return new ProviderRejectedException("DiskFull", "the replica folder " + stateDir + " has " + mebibytes(free)
+    return new ProviderRejectedException(DISK_FULL, "the replica folder " + stateDir + " has " + mebibytes(free)
         + " free; replica " + replica.name + " needs at least " + mebibytes(needed)
         + " (its package downloaded and unpacked, and its logs): free space there, then deploy again", cause);
   }
 
   private static String mebibytes(long bytes) {
     return bytes < 0 ? "an unknown amount" : String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+  }
+
+  /** The file a write failed on where the exception names it, else the replica folder. */
+  private String where(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof FileSystemException failed && failed.getFile() != null) {
+        return "at " + failed.getFile();
+      }
+    }
+    return "in the replica folder " + stateDir;
   }
 
   /** True when {@code e}, or what caused it, is the system's "No space left on device" (ENOSPC). */
@@ -396,8 +409,8 @@ public final class LocalReplicaProvider implements ReplicaProvider {
     } catch (Exception e) {
       // Space can run out after ensureSpace looked: another writer, or a package folder on a disk of its own.
       recordFailure(replica, generation, isNoSpace(e)
-          ? ReplicaStatus.failed("DiskFull", "replica " + replica.name + " ran out of space in the replica folder "
-              + stateDir + " while its package was fetched (" + message(e) + "): free space there, then deploy again")
+          ? ReplicaStatus.failed(DISK_FULL, "ran out of disk space " + where(e) + " while the replica was prepared ("
+              + message(e) + "): free space there, then deploy again")
           : ReplicaStatus.failed("cannot start the replica: " + message(e)));
     }
   }
