@@ -313,7 +313,7 @@ final class SoakBench {
   }
 
   /** A process's nice value, the 19th field of {@code /proc/PID/stat}; "?" where it cannot be read. */
-  private static String niceness(ProcessHandle process) {
+  static String niceness(ProcessHandle process) {
     try {
       String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
       return stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16];

@@ -53,8 +53,8 @@ class UpCommandTest {
       List<ProcessHandle> azurite = children.stream()
           .filter(child -> child.info().commandLine().orElse("").contains("azurite")).toList();
       assertThat(azurite).as("Azurite's process").isNotEmpty();
-      assertThat(niceness(azurite.get(0).pid())).as("Azurite yields the CPU to the app")
-          .isEqualTo(Math.min(19, niceness(up.pid()) + 10));
+      assertThat(Integer.parseInt(SoakBench.niceness(azurite.get(0)))).as("Azurite yields the CPU to the app")
+          .isEqualTo(Math.min(19, Integer.parseInt(SoakBench.niceness(up.toHandle())) + 10));
 
       up.destroy();
 
@@ -70,12 +70,6 @@ class UpCommandTest {
       up.descendants().forEach(ProcessHandle::destroyForcibly);
       up.destroyForcibly();
     }
-  }
-
-  /** A process's nice value: the 19th field of {@code /proc/PID/stat}, counted after the parenthesised command name. */
-  private static int niceness(long pid) throws Exception {
-    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-    return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
   }
 
   private static int awaitBanner(Process up, Path out) throws Exception {
