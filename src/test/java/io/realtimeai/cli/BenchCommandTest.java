@@ -13,12 +13,22 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code realtime-ai bench --quick} runs every part of the report to its summary; no figure is judged, only present. */
 @Tag("integration")
 class BenchCommandTest {
   private static final Pattern P50 = Pattern.compile("p50\\s+([0-9.]+) ms");
   private static final Pattern PER_IMAGE = Pattern.compile("([0-9.]+) per dropped image");
+
+  // Replicas in a folder of this test's own, not the project's .realtime-ai/replicas, which a stack started by
+  // another class at the same time (failsafe's it.forks) would adopt and stop.
+  @TempDir java.nio.file.Path replicas;
+
+  @org.junit.jupiter.api.BeforeEach
+  void ownReplicaFolder() {
+    AppSettings.putLocal(java.util.Map.of("REPLICA_STATE_DIR", replicas.toString()));
+  }
 
   @AfterEach
   void forget() {

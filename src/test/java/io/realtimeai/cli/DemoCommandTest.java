@@ -11,10 +11,20 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code realtime-ai demo} runs the whole walkthrough to the end on a stack of its own. */
 @Tag("integration")
 class DemoCommandTest {
+  // Replicas in a folder of this test's own, not the project's .realtime-ai/replicas, which a stack started by
+  // another class at the same time (failsafe's it.forks) would adopt and stop.
+  @TempDir java.nio.file.Path replicas;
+
+  @org.junit.jupiter.api.BeforeEach
+  void ownReplicaFolder() {
+    AppSettings.putLocal(java.util.Map.of("REPLICA_STATE_DIR", replicas.toString()));
+  }
+
   @AfterEach
   void forget() {
     App.reset();

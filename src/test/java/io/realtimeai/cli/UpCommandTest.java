@@ -31,9 +31,12 @@ class UpCommandTest {
       assertThat(isFree(port)).as("port %d must be free for this test (Azurite's standard port)", port).isTrue();
     }
     Path out = dir.resolve("out.txt");
-    Process up = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-jar", System.getProperty("project.jar", "target/realtime-ai.jar"), "up", "--in-memory", "--port", "0")
-        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        .redirectErrorStream(true).redirectOutput(out.toFile());
+    // Not the project's .realtime-ai/replicas, whose runtimes a class running beside this one may own.
+    builder.environment().put("REPLICA_STATE_DIR", dir.resolve("replicas").toString());
+    Process up = builder.start();
     try {
       int port = awaitBanner(up, out);
       HttpResponse<String> health = HttpClient.newHttpClient().send(

@@ -95,6 +95,9 @@ public final class TestApp implements AutoCloseable {
     }
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("AzureWebJobsStorage", connectionString);
+    // Never the project's .realtime-ai/replicas: a provider adopts every runtime running under its folder and stops
+    // them when it closes, and test classes run side by side (failsafe's it.forks).
+    values.put("REPLICA_STATE_DIR", target.resolveSibling("replicas").toString());
     values.put("FUNCTIONS_WORKER_RUNTIME", "java");
     values.putAll(settings);
     JSON.writeValue(target.resolve("local.settings.json").toFile(), Map.of("IsEncrypted", false, "Values", values));
