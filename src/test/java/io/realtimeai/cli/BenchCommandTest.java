@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.realtimeai.app.App;
 import io.realtimeai.app.AppSettings;
+import io.realtimeai.testing.TestApp;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -21,13 +22,11 @@ class BenchCommandTest {
   private static final Pattern P50 = Pattern.compile("p50\\s+([0-9.]+) ms");
   private static final Pattern PER_IMAGE = Pattern.compile("([0-9.]+) per dropped image");
 
-  // Replicas in a folder of this test's own, not the project's .realtime-ai/replicas, which a stack started by
-  // another class at the same time (failsafe's it.forks) would adopt and stop.
   @TempDir java.nio.file.Path replicas;
 
   @org.junit.jupiter.api.BeforeEach
   void ownReplicaFolder() {
-    AppSettings.putLocal(java.util.Map.of("REPLICA_STATE_DIR", replicas.toString()));
+    TestApp.replicasIn(replicas);
   }
 
   @AfterEach

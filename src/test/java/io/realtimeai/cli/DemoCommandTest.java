@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.realtimeai.app.App;
 import io.realtimeai.app.AppSettings;
 import io.realtimeai.testing.Fixtures;
+import io.realtimeai.testing.TestApp;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -16,13 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code realtime-ai demo} runs the whole walkthrough to the end on a stack of its own. */
 @Tag("integration")
 class DemoCommandTest {
-  // Replicas in a folder of this test's own, not the project's .realtime-ai/replicas, which a stack started by
-  // another class at the same time (failsafe's it.forks) would adopt and stop.
   @TempDir java.nio.file.Path replicas;
 
   @org.junit.jupiter.api.BeforeEach
   void ownReplicaFolder() {
-    AppSettings.putLocal(java.util.Map.of("REPLICA_STATE_DIR", replicas.toString()));
+    TestApp.replicasIn(replicas);
   }
 
   @AfterEach

@@ -82,6 +82,15 @@ public final class TestApp implements AutoCloseable {
     return new TestApp(host, azurite.storage());
   }
 
+  /**
+   * Points the stacks this JVM starts in-process ({@code bench}, {@code demo}) at {@code dir} for their replicas:
+   * never the project's .realtime-ai/replicas, as a provider adopts every runtime running under its folder and stops
+   * them when it closes, and test classes run side by side (failsafe's it.forks).
+   */
+  public static void replicasIn(Path dir) {
+    AppSettings.putLocal(Map.of("REPLICA_STATE_DIR", dir.toString()));
+  }
+
   /** Copies the generated app's host.json and function.json files, with its own local.settings.json. */
   public static Path copy(Path target, String connectionString, Map<String, String> settings) throws IOException {
     Path generated = ProjectPaths.functionApp();
@@ -95,8 +104,7 @@ public final class TestApp implements AutoCloseable {
     }
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("AzureWebJobsStorage", connectionString);
-    // Never the project's .realtime-ai/replicas: a provider adopts every runtime running under its folder and stops
-    // them when it closes, and test classes run side by side (failsafe's it.forks).
+    // Never the project's .realtime-ai/replicas (see replicasIn).
     values.put("REPLICA_STATE_DIR", target.resolveSibling("replicas").toString());
     values.put("FUNCTIONS_WORKER_RUNTIME", "java");
     values.putAll(settings);
