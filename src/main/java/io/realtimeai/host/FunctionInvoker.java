@@ -263,7 +263,7 @@ public final class FunctionInvoker {
 
   /** A trigger value that could not be converted to its parameter's type (a malformed message, say). */
   public static final class BindingFailure extends FunctionFailure {
-    BindingFailure(String message, Throwable cause) {
+    public BindingFailure(String message, Throwable cause) {
       super(message, cause, true);
     }
   }

@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.logging.Logger;
 
 /**
@@ -150,22 +149,24 @@ public final class LocalHost implements AutoCloseable {
    * invocations in flight to finish.
    */
   public void stop(Duration grace) throws InterruptedException {
-    List<CompletableFuture<Void>> stopping = new ArrayList<>();
+    // A thread each, not a shared pool: every listener stops taking work at once, and its grace runs from now,
+    // however many of them wait on invocations in flight.
+    List<Thread> stopping = new ArrayList<>();
     for (TriggerListener listener : listeners) {
-      stopping.add(CompletableFuture.runAsync(() -> {
+      Thread thread = new Thread(() -> {
         try {
           listener.stop(grace);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+          LOG.warning("a listener failed to stop cleanly: " + e.getMessage());
         }
-      }));
+      }, "stop-" + listener.getClass().getSimpleName());
+      thread.start();
+      stopping.add(thread);
     }
-    for (CompletableFuture<Void> future : stopping) {
-      try {
-        future.join();
-      } catch (RuntimeException e) {
-        LOG.warning("a listener failed to stop cleanly: " + e.getMessage());
-      }
+    for (Thread thread : stopping) {
+      thread.join();
     }
   }
 

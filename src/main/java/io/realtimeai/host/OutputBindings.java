@@ -1,5 +1,6 @@
 package io.realtimeai.host;
 
+import com.azure.storage.queue.models.QueueStorageException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.realtimeai.app.AppSettings;
@@ -66,9 +67,22 @@ public final class OutputBindings {
         created.add(key(connection, queue));
       }
       for (String message : messages(value)) {
-        storage.queue(queue).sendMessage(message);
+        send(storage, queue, message);
       }
       watchers.getOrDefault(key(connection, queue), List.of()).forEach(Runnable::run);
+    }
+  }
+
+  private static void send(Storage storage, String queue, String message) {
+    try {
+      storage.queue(queue).sendMessage(message);
+    } catch (QueueStorageException e) {
+      if (e.getStatusCode() != 404) {
+        throw e;
+      }
+      // Deleted since this host created it: created again, as the Functions host creates an output queue it lacks.
+      storage.createQueue(queue);
+      storage.queue(queue).sendMessage(message);
     }
   }
 

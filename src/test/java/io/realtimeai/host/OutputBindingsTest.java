@@ -68,6 +68,17 @@ class OutputBindingsTest {
   }
 
   @Test
+  void queueOutput_deletedWhileTheHostRuns_isCreatedAgainAndTheMessageWritten() throws Exception {
+    relay("first");
+    storage.queue("relay-out").delete();
+
+    relay("second");
+
+    assertThat(relayed()).containsExactly("SECOND");
+    assertThat(wakes).hasValue(2);
+  }
+
+  @Test
   void failingFunction_writesNothing() throws Exception {
     assertThatThrownBy(() -> relay("fail")).isInstanceOf(FunctionInvoker.FunctionFailure.class)
         .hasMessageContaining("fails after setting its output");

@@ -58,6 +58,10 @@ public final class BlobTriggerListener implements TriggerListener {
    * with persist on.
    */
   public static final int LIST_PAGE = 500;
+  /** How long a stop waits for interrupted invocations to settle their receipts before it interrupts the workers. */
+  static final Duration SETTLE_AFTER_INTERRUPT = Duration.ofSeconds(5);
+  /** The largest blob bound to a function's parameter: the most a Java array holds. */
+  static final long MAX_BOUND_BYTES = Integer.MAX_VALUE - 8;
 
   private final FunctionInvoker function;
   private final Storage storage;
@@ -69,6 +73,7 @@ public final class BlobTriggerListener implements TriggerListener {
   private final BlobContainerClient container;
   private final BlobReceipts receipts;
   private final int listPage;
+  private final long maxBoundBytes;
 
   private final AtomicBoolean running = new AtomicBoolean();
   private final AtomicLong scans = new AtomicLong();
@@ -90,13 +95,17 @@ public final class BlobTriggerListener implements TriggerListener {
    */
   public BlobTriggerListener(FunctionInvoker function, Storage storage, HostConfig config, String hostId,
       Duration pollInterval) {
-    this(function, storage, config, hostId, pollInterval, LIST_PAGE);
+    this(function, storage, config, hostId, pollInterval, LIST_PAGE, MAX_BOUND_BYTES);
   }
 
-  /** A listener that lists its container {@code listPage} blobs at a time: tests make a few blobs span pages. */
+  /**
+   * A listener that lists its container {@code listPage} blobs at a time and binds blobs of at most
+   * {@code maxBoundBytes}: tests make a few blobs span pages, and a small blob too large.
+   */
   BlobTriggerListener(FunctionInvoker function, Storage storage, HostConfig config, String hostId,
-      Duration pollInterval, int listPage) {
+      Duration pollInterval, int listPage, long maxBoundBytes) {
     this.listPage = listPage;
+    this.maxBoundBytes = maxBoundBytes;
     this.function = function;
     this.storage = storage;
     this.config = config;
@@ -147,7 +156,11 @@ public final class BlobTriggerListener implements TriggerListener {
             + BlobReceipts.LEASE_SECONDS + " s and a later scan tries the blob again");
         invocation.interrupt();
       }
-      workers.shutdownNow();
+      // An interrupted invocation still writes its receipt; interrupting every worker at once could cut a
+      // finished one's "Succeeded" short, and that version would run again on the next start.
+      if (!workers.awaitTermination(SETTLE_AFTER_INTERRUPT.toMillis(), TimeUnit.MILLISECONDS)) {
+        workers.shutdownNow();
+      }
     }
     housekeeping.shutdownNow();
   }
@@ -279,21 +292,7 @@ public final class BlobTriggerListener implements TriggerListener {
       poison(claim, item, etag, claim.attempts() + " attempts started and none finished (the host stopped during each)");
       return;
     }
-    byte[] content;
-    Map<String, String> blobMetadata;
-    try {
-      var download = blob.downloadContentWithResponse(null, new BlobRequestConditions().setIfMatch(etag), null,
-          Context.NONE);
-      content = download.getValue().toBytes();
-      blobMetadata = download.getDeserializedHeaders().getMetadata();
-    } catch (BlobStorageException e) {
-      claim.release();
-      if (e.getStatusCode() == 404 || e.getStatusCode() == 412) {
-        // This version is gone: deleted, or overwritten, and a later scan runs its successor.
-        return;
-      }
-      throw e;
-    }
+    // Begun before the download, so that a blob that cannot be read counts its attempts and ends in poison.
     int attempt = claim.begin(context.getInvocationId());
     RunningInvocation invocation = new RunningInvocation(context, "blob " + where(name) + " (ETag " + etag + ")");
     inFlight.add(invocation);
@@ -302,8 +301,15 @@ public final class BlobTriggerListener implements TriggerListener {
         renewEvery, renewEvery, TimeUnit.MILLISECONDS);
     Throwable failure = null;
     try {
-      function.invoke(Map.of(trigger.name(), data(content)), metadata(item, etag, blobMetadata, values), context);
-    } catch (RuntimeException e) {
+      Downloaded blobVersion = download(blob, item, etag);
+      if (blobVersion == null) {
+        // This version is gone: deleted, or overwritten, and a later scan runs its successor.
+        claim.release();
+        return;
+      }
+      function.invoke(Map.of(trigger.name(), data(blobVersion.content())),
+          metadata(item, etag, blobVersion.metadata(), values), context);
+    } catch (RuntimeException | OutOfMemoryError e) {
       failure = e;
     } finally {
       renewal.cancel(false);
@@ -315,9 +321,11 @@ public final class BlobTriggerListener implements TriggerListener {
       settled.put(name, etag);
       return;
     }
-    String reason = failure.getMessage();
+    String reason = failure instanceof OutOfMemoryError ? "could not hold the blob in memory: " + failure
+        : failure.getMessage();
     // A blob that cannot be bound says all in its message; a function's exception needs its stack trace.
-    Throwable trace = failure instanceof FunctionInvoker.BindingFailure ? null : failure;
+    Throwable trace = failure instanceof FunctionInvoker.BindingFailure || failure instanceof OutOfMemoryError ? null
+        : failure;
     LOG.log(Level.WARNING, trace, () -> "function " + functionName + " invocation " + context.getInvocationId()
         + " failed on blob " + where(name) + " (ETag " + etag + "), attempt " + attempt + " of " + threshold + ": " + reason);
     if (attempt >= threshold) {
@@ -326,6 +334,32 @@ public final class BlobTriggerListener implements TriggerListener {
       claim.failed();
     }
   }
+
+  /**
+   * The trigger's value and the blob's metadata, read in one request, If-Match the listed version; null when that
+   * version is gone. A blob larger than a Java array can hold is refused before a byte is read, as the Functions
+   * host cannot hand it to a Java function either.
+   */
+  private Downloaded download(BlobClient blob, BlobItem item, String etag) {
+    Long size = item.getProperties().getContentLength();
+    if (size != null && size > maxBoundBytes) {
+      throw new FunctionInvoker.BindingFailure("blob " + where(item.getName()) + " is " + size + " bytes, more than the "
+          + maxBoundBytes + " the host binds to a function's parameter", null);
+    }
+    try {
+      var download = blob.downloadContentWithResponse(null, new BlobRequestConditions().setIfMatch(etag), null,
+          Context.NONE);
+      return new Downloaded(download.getValue().toBytes(), download.getDeserializedHeaders().getMetadata());
+    } catch (BlobStorageException e) {
+      if (e.getStatusCode() == 404 || e.getStatusCode() == 412) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  /** One blob version as read: its content and its metadata. */
+  private record Downloaded(byte[] content, Map<String, String> metadata) {}
 
   private void keepClaim(BlobReceipts.Claim claim, RunningInvocation invocation) {
     if (invocation.interruptIfOverdue(config.functionTimeout())) {

@@ -310,29 +310,15 @@ public final class QueueTriggerListener implements TriggerListener {
         "message " + item.getMessageId() + " of queue " + queueName + " (dequeue count " + item.getDequeueCount() + ")");
     Delivery delivery = new Delivery(item, invocation);
     inFlight.add(delivery);
-    long renewEvery = Math.max(100, lease.toMillis() / 3);
-    ScheduledFuture<?> renewal = housekeeping.scheduleAtFixedRate(delivery::keepInvisible, renewEvery, renewEvery,
-        TimeUnit.MILLISECONDS);
-    Throwable failure = null;
     try {
-      if (item.getDequeueCount() > config.maxDequeueCount()) {
-        failure = new IllegalStateException("dequeued " + item.getDequeueCount() + " times, more than maxDequeueCount "
-            + config.maxDequeueCount() + ", and no attempt finished (the host stopped during each)");
-      } else {
-        byte[] bytes = decode(delivery.wireText);
-        function.invoke(Map.of(trigger.name(), data(bytes)), metadata(item, bytes), context);
+      Throwable failure = run(delivery, item, context);
+      try {
+        delivery.settle(failure);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "could not settle " + invocation + "; it becomes visible again when its lease lapses", e);
       }
-    } catch (RuntimeException e) {
-      failure = e;
     } finally {
-      renewal.cancel(false);
-      invocation.end();
-    }
-    try {
-      delivery.settle(failure);
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "could not settle " + invocation + "; it becomes visible again when its lease lapses", e);
-    } finally {
+      // Whatever happened above, the slot is given back: a slot kept would stop the polling once all were kept.
       inFlight.remove(delivery);
       lock.lock();
       try {
@@ -343,6 +329,34 @@ public final class QueueTriggerListener implements TriggerListener {
       }
     }
   }
+
+  /**
+   * Runs the function on one delivery while keeping the message invisible; answers why it failed, or null. An
+   * {@link Error} outside the function's own code (its output bindings, say, or memory) fails the attempt like an
+   * exception: the message is retried, then poisoned, never left without an answer.
+   */
+  private Throwable run(Delivery delivery, QueueMessageItem item, InvocationContext context) {
+    ScheduledFuture<?> renewal = null;
+    try {
+      long renewEvery = Math.max(100, lease.toMillis() / 3);
+      renewal = housekeeping.scheduleAtFixedRate(delivery::keepInvisible, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
+      if (item.getDequeueCount() > config.maxDequeueCount()) {
+        return new IllegalStateException("dequeued " + item.getDequeueCount() + " times, more than maxDequeueCount "
+            + config.maxDequeueCount() + ", and no attempt finished (the host stopped during each)");
+      }
+      byte[] bytes = decode(delivery.wireText);
+      function.invoke(Map.of(trigger.name(), data(bytes)), metadata(item, bytes), context);
+      return null;
+    } catch (RuntimeException | Error e) {
+      return e;
+    } finally {
+      if (renewal != null) {
+        renewal.cancel(false);
+      }
+      delivery.invocation.end();
+    }
+  }
+
 
   private static byte[] decode(String wireText) {
     try {

@@ -199,7 +199,8 @@ class BlobTriggerListenerTest {
     }
     StorageRequests requests = new StorageRequests();
     BlobTriggerListener listener = new BlobTriggerListener(TriggerTestApp.function("BlobUpload"),
-        Storage.connect(azurite.connectionString(), requests), TriggerTestApp.config(), HOST_ID, POLL, 3);
+        Storage.connect(azurite.connectionString(), requests), TriggerTestApp.config(), HOST_ID, POLL, 3,
+        BlobTriggerListener.MAX_BOUND_BYTES);
     listeners.add(listener);
     listener.start();
 
@@ -262,6 +263,31 @@ class BlobTriggerListenerTest {
     assertThat(message.path("BlobName").asText()).isEqualTo("broken.bin");
     assertThat(message.path("ETag").asText()).isEqualTo(etag);
     assertThat(message.path("Reason").asText()).contains("cannot read broken.bin");
+  }
+
+  @Test
+  void blobTooLargeToBind_countsEveryAttemptAndEndsInPoisonWithTheReasonUnread() throws Exception {
+    upload("uploads", "oversized.zip", bytes("ten bytes!"));
+    StorageRequests requests = new StorageRequests();
+    BlobTriggerListener listener = new BlobTriggerListener(TriggerTestApp.function("BlobUpload"),
+        Storage.connect(azurite.connectionString(), requests), TriggerTestApp.config(), HOST_ID, POLL,
+        BlobTriggerListener.LIST_PAGE, 4);
+    listeners.add(listener);
+    listener.start();
+
+    await("a poison message for oversized.zip", () -> poisonMessagesFor("oversized.zip").size() == 1);
+    awaitScans(listener, 3);
+
+    assertThat(runs("oversized")).isZero();
+    assertThat(poisonMessagesFor("oversized.zip")).singleElement()
+        .satisfies(m -> assertThat(m.path("Reason").asText())
+            .isEqualTo("blob uploads/oversized.zip is 10 bytes, more than the 4 the host binds to a function's parameter"));
+    String receipt = "blobreceipts/" + HOST_ID + "/BlobUpload/" + etag("uploads", "oversized.zip") + "/uploads/oversized.zip";
+    assertThat(metadata(storage.container(StorageLayout.HOST_CONTAINER), receipt))
+        .containsEntry("Status", "Poisoned").containsEntry("Attempts", Integer.toString(TriggerTestApp.config().blobPoisonThreshold()));
+    // Refused from the listing, never downloaded: every GET on the blob service was a scan's one-page listing.
+    listener.stop(Duration.ofSeconds(5));
+    assertThat(requests.snapshot().get("GET blob")).isEqualTo(listener.scans());
   }
 
   @Test
