@@ -35,6 +35,7 @@ public final class Deployments {
   private static final Pattern DNS_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
   private static final Pattern SERVICE_ID = Pattern.compile("svc-[0-9a-f]{10}");
   private static final int MAX_REPLICAS = 16;
+  private static final int MAX_KEY_LENGTH = 256;
   private static final int MAX_ATTEMPTS = 10;
 
   /**
@@ -100,6 +101,7 @@ public final class Deployments {
     if (ssl) {
       requirePem("sslCertificate", request.sslCertificate(), "sslEnabled: true needs both sslCertificate and sslKey (PEM)");
       requirePem("sslKey", request.sslKey(), "sslEnabled: true needs both sslCertificate and sslKey (PEM)");
+      requireLoadable(request.sslCertificate(), request.sslKey());
     }
     ServiceKeys keys = request.keys() == null ? ServiceKeys.generate() : requireKeys(request.keys());
     String serviceId = "svc-" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
@@ -414,11 +416,45 @@ public final class Deployments {
     }
   }
 
+  /**
+   * The certificate and key loaded as a replica's gRPC server loads them, so that a PEM block with nothing valid in it
+   * is refused here, not found by the replicas that fail to start.
+   */
+  private static void requireLoadable(String certificate, String key) {
+    var cert = new java.io.ByteArrayInputStream(certificate.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    try {
+      java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(cert).stream().findFirst()
+          .orElseThrow(() -> new java.security.cert.CertificateException("no certificate in it"));
+    } catch (java.security.cert.CertificateException e) {
+      // The JDK's message names its own parser's classes: what the caller needs is which field.
+      throw new BadRequestException("sslCertificate: the PEM block does not hold an X.509 certificate");
+    }
+    try {
+      io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forServer(
+          new java.io.ByteArrayInputStream(certificate.getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+          new java.io.ByteArrayInputStream(key.getBytes(java.nio.charset.StandardCharsets.US_ASCII))).build();
+    } catch (IllegalArgumentException | javax.net.ssl.SSLException e) {
+      throw new BadRequestException("sslKey: not a private key in PEM that a replica can load (PKCS#8, \"-----BEGIN"
+          + " PRIVATE KEY-----\"): " + e.getMessage());
+    }
+  }
+
   private static ServiceKeys requireKeys(ServiceKeys keys) {
     if (keys.primaryKey() == null || keys.primaryKey().isBlank() || keys.secondaryKey() == null
         || keys.secondaryKey().isBlank()) {
       throw new BadRequestException("keys: give both primaryKey and secondaryKey, or neither to have them generated");
     }
+    requireKey("keys.primaryKey", keys.primaryKey());
+    requireKey("keys.secondaryKey", keys.secondaryKey());
     return keys;
   }
+
+  /** A key callers send in a header (HTTP {@code Authorization}, gRPC metadata): printable ASCII, no spaces. */
+  private static void requireKey(String field, String key) {
+    if (key.length() > MAX_KEY_LENGTH || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      throw new BadRequestException(field + ": up to " + MAX_KEY_LENGTH + " printable ASCII characters without spaces"
+          + " or line breaks, as a request header carries it");
+    }
+  }
+
 }

@@ -1,5 +1,8 @@
 package io.realtimeai.error;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import java.util.regex.Pattern;
 
 /** Jackson's error messages made fit for whoever sent the JSON: one line, no source trailer, no Java package names. */
@@ -8,7 +11,24 @@ public final class JsonMessages {
   private static final Pattern SOURCE = Pattern.compile("\\[Source: [^;\\]]*(?:\\([^)]*\\))?[^;\\]]*; (line: \\d+, column: \\d+)\\]");
   private static final Pattern QUALIFIED = Pattern.compile("\\b(?:[a-z_][a-z0-9_]*\\.)+([A-Z][\\w$]*)");
 
+  // "… exceeds the maximum allowed (1000, from `StreamReadConstraints.getMaxNumberLength()`)"
+  private static final Pattern LIMIT_SOURCE = Pattern.compile(", from `[^`]*`");
+
   private JsonMessages() {}
+
+  /**
+   * What is wrong with a JSON text Jackson could not read: {@code invalid JSON at line 3, column 7: …}, or, for a
+   * value past Jackson's read limits (a number of over 1,000 digits, a name of over 50,000 characters), which limit;
+   * those carry no location.
+   */
+  public static String invalid(JsonProcessingException e) {
+    if (e instanceof StreamConstraintsException) {
+      return "a value is too long: " + LIMIT_SOURCE.matcher(readable(e.getOriginalMessage())).replaceAll("");
+    }
+    JsonLocation at = e.getLocation();
+    return "invalid JSON" + (at == null || at.getLineNr() < 1 ? "" : " at line " + at.getLineNr() + ", column "
+        + at.getColumnNr()) + ": " + readable(e.getOriginalMessage());
+  }
 
   /** The first line of {@code originalMessage} (Jackson's, without location), readable by a client. */
   public static String readable(String originalMessage) {

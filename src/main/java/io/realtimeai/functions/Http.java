@@ -66,8 +66,7 @@ public final class Http {
           .reduce((a, b) -> b.startsWith("[") ? a + b : a + "." + b).orElse("body");
       throw new BadRequestException(path + ": " + io.realtimeai.error.JsonMessages.readable(e.getOriginalMessage()));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new BadRequestException("body: invalid JSON at line " + e.getLocation().getLineNr() + ", column "
-          + e.getLocation().getColumnNr() + ": " + io.realtimeai.error.JsonMessages.readable(e.getOriginalMessage()));
+      throw new BadRequestException("body: " + io.realtimeai.error.JsonMessages.invalid(e));
     }
   }
 

@@ -338,9 +338,7 @@ public final class Pipeline implements AutoCloseable {
     }
     long[] shape = input.shape();
     long[] declared = first.inputShape();
-    if (declared != null && (shape.length != declared.length
-        || !Shapes.compatible(Shapes.item(shape), Shapes.item(declared))
-        || (declared[0] >= 0 && declared[0] != shape[0] && declared[0] != 1))) {
+    if (declared != null && !fits(shape, declared)) {
       throw new BadRequestException("input '" + inputAlias + "': shape " + Arrays.toString(shape)
           + " does not match the model's " + Shapes.describe(declared));
     }
@@ -352,6 +350,15 @@ public final class Pipeline implements AutoCloseable {
       return outputs;
     }
     return dispatch(input, timings);
+  }
+
+  /** True when a request of {@code shape} fits a model input declared {@code declared}: a scalar fits a scalar. */
+  private static boolean fits(long[] shape, long[] declared) {
+    if (shape.length != declared.length) {
+      return false;
+    }
+    return declared.length == 0 || (Shapes.compatible(Shapes.item(shape), Shapes.item(declared))
+        && (declared[0] < 0 || declared[0] == shape[0] || declared[0] == 1));
   }
 
   /** How many input buffers were allocated so far: constant once warm, whatever the number of calls. */
@@ -441,7 +448,8 @@ public final class Pipeline implements AutoCloseable {
 
   private Map<String, Tensor> run(Tensor input) {
     boolean batchable = steps.stream().allMatch(Step::batchable);
-    long batch = input.shape()[0];
+    // A scalar has no batch dimension: it is one item.
+    long batch = input.shape().length == 0 ? 1 : input.shape()[0];
     if (batchable || batch == 1) {
       return runBatch(input);
     }

@@ -30,6 +30,12 @@ import java.util.Locale;
  */
 public final class ModelDownloads {
   private final Storage storage;
+  /** Azure Storage's rule for container names. */
+  private static final java.util.regex.Pattern CONTAINER_NAME =
+      java.util.regex.Pattern.compile("(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*");
+  /** Azure Storage's longest blob name. */
+  private static final int MAX_BLOB_NAME = 1024;
+
   private final long maxBytes;
   private final Duration timeout;
   private final HttpClient http;
@@ -56,7 +62,17 @@ public final class ModelDownloads {
     if (slash <= 0 || slash == blobPath.length() - 1) {
       throw new BadRequestException("blobPath: '" + blobPath + "' must be container/blob, e.g. model-uploads/resnet50.zip");
     }
-    BlobClient blob = storage.container(blobPath.substring(0, slash)).getBlobClient(blobPath.substring(slash + 1));
+    String container = blobPath.substring(0, slash);
+    String name = blobPath.substring(slash + 1);
+    if (!CONTAINER_NAME.matcher(container).matches()) {
+      throw new BadRequestException("blobPath: '" + container + "' is not a container name (3 to 63 lowercase letters,"
+          + " digits and single hyphens, starting and ending with a letter or digit)");
+    }
+    if (name.length() > MAX_BLOB_NAME) {
+      throw new BadRequestException("blobPath: the blob name is " + name.length() + " characters long; at most "
+          + MAX_BLOB_NAME);
+    }
+    BlobClient blob = storage.container(container).getBlobClient(name);
     try {
       BlobProperties properties = blob.getProperties();
       if (properties.getBlobSize() > maxBytes) {

@@ -1,6 +1,7 @@
 package io.realtimeai.scoring;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -46,8 +47,16 @@ public final class ImageRequests {
 
   private static final Set<String> IMAGE_TYPES = Set.of("image/jpeg", "image/jpg", "image/pjpeg", "image/png", "image/x-png",
       "image/bmp", "image/x-bmp", "image/x-ms-bmp", "image/gif");
-  private static final JsonFactory JSON = new JsonFactory();
+  /**
+   * Base64 of an image up to {@link #MAX_BYTES} in one JSON string: 4 characters per 3 bytes, and line breaks if a MIME
+   * tool wrote it. Jackson's own limit, 20 million characters, would refuse a 15 MB image the API accepts.
+   */
+  private static final JsonFactory JSON = JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxStringLength((int) (MAX_BYTES / 3 * 4 * 105 / 100)).build())
+      .build();
   private static final byte[] NONE = new byte[0];
+  /** The longest multipart boundary RFC 2046 allows. */
+  static final int MAX_BOUNDARY = 70;
 
   private final int maxImages;
   private final long maxBytes;
@@ -123,6 +132,10 @@ public final class ImageRequests {
     if (boundary == null || boundary.isEmpty()) {
       throw new BadRequestException("Content-Type: multipart/form-data needs its boundary parameter "
           + "(multipart/form-data; boundary=…)");
+    }
+    if (boundary.length() > MAX_BOUNDARY) {
+      throw new BadRequestException("Content-Type: the multipart boundary is " + boundary.length() + " characters long;"
+          + " at most " + MAX_BOUNDARY + " (RFC 2046)");
     }
     List<byte[]> images = new ArrayList<>();
     int part = 0;
@@ -218,8 +231,7 @@ public final class ImageRequests {
         throw new BadRequestException("body: unexpected content after the JSON object");
       }
     } catch (JsonProcessingException e) {
-      throw new BadRequestException("body: invalid JSON at line " + e.getLocation().getLineNr() + ", column "
-          + e.getLocation().getColumnNr() + ": " + io.realtimeai.error.JsonMessages.readable(e.getOriginalMessage()), e);
+      throw new BadRequestException("body: " + io.realtimeai.error.JsonMessages.invalid(e), e);
     } catch (IOException e) {
       // The body is in memory: what is left is text Jackson cannot decode (a UTF-32 guess on odd bytes, say).
       throw new BadRequestException("body: not JSON text in UTF-8: " + e.getMessage(), e);

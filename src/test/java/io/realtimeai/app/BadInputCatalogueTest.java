@@ -136,6 +136,7 @@ class BadInputCatalogueTest {
     expect("HTTP", "score: empty image/png body", post(score, "image/png", new byte[0]), 400, "no image in the request");
     expect("HTTP", "score: 65 MiB body", post(score, "image/jpeg", Arrays.copyOf(jpeg, 65 << 20)), 413, "above the");
     expect("HTTP", "score: multipart without a boundary", post(score, "multipart/form-data", bytes("--x\r\n")), 400, "boundary");
+    expect("HTTP", "score: multipart boundary of 100 characters", post(score, "multipart/form-data; boundary=" + "b".repeat(100), bytes("--x\r\n")), 400, "at most 70");
     expect("HTTP", "score: multipart with another boundary", post(score, "multipart/form-data; boundary=" + BOUNDARY, bytes("--other\r\n\r\nx\r\n--other--\r\n")), 400, null);
     expect("HTTP", "score: multipart with a text field only", post(score, "multipart/form-data; boundary=" + BOUNDARY,
         form(Map.of("note", bytes("just text")), false)), 400, "no file part");
@@ -147,6 +148,7 @@ class BadInputCatalogueTest {
     expect("HTTP", "score: JSON without images", post(score, "application/json", bytes("{\"pictures\": []}")), 400, "images");
     expect("HTTP", "score: JSON images not a list", post(score, "application/json", bytes("{\"images\": \"abc\"}")), 400, "images");
     expect("HTTP", "score: JSON images empty", post(score, "application/json", bytes("{\"images\": []}")), 400, "no image in the request");
+    expect("HTTP", "score: JSON image a number of 1,001 digits", post(score, "application/json", bytes("{\"images\": [1" + "0".repeat(1000) + "]}")), 400, "Number value length (1001)");
     expect("HTTP", "score: JSON image not base64", post(score, "application/json", bytes("{\"images\": [\"@@@\"]}")), 400, "base64");
     expect("HTTP", "score: JSON image a number", post(score, "application/json", bytes("{\"images\": [42]}")), 400, "images");
     expect("HTTP", "score: JSON base64 of text", post(score, "application/json", json(Map.of("images", List.of(b64(bytes("text")))))), 422, "not a JPEG, PNG, BMP or GIF image");
@@ -167,6 +169,7 @@ class BadInputCatalogueTest {
     expect("HTTP", "register: url and blobPath", post("/api/models", "application/json", json(Map.of("name", "x", "blobPath", "a/b.zip", "url", "http://h/x.zip"))), 400, "url, blobPath: give exactly one");
     expect("HTTP", "register: ftp url", post("/api/models", "application/json", json(Map.of("name", "x", "url", "ftp://h/x.zip"))), 400, "must be http or https");
     expect("HTTP", "register: blob that does not exist", post("/api/models", "application/json", json(Map.of("name", "x", "blobPath", "incoming/absent.zip"))), 404, "does not exist");
+    expect("HTTP", "register: blobPath in a container named Models_2", post("/api/models", "application/json", json(Map.of("name", "x", "blobPath", "Models_2/a.zip"))), 400, "'Models_2' is not a container name");
     expect("HTTP", "register: name with a space", post("/api/models", "application/json", json(Map.of("name", "bad name", "blobPath", "incoming/a.zip"))), 400, "model name 'bad name'");
     expect("HTTP", "register: mimeType image/png", post("/api/models", "application/json", json(Map.of("name", "x", "blobPath", "incoming/x.zip", "mimeType", "image/png"))), 415, "mimeType: 'image/png' is not a model package");
     expect("HTTP", "register: name an object", post("/api/models", "application/json", bytes("{\"name\": {\"a\": 1}, \"blobPath\": \"incoming/a.zip\"}")), 400, "name");
@@ -191,6 +194,15 @@ class BadInputCatalogueTest {
     expect("HTTP", "deploy: numReplicas 0", post(services, "application/json", json(Map.of("name", "s1", "modelId", tinyModel, "numReplicas", 0))), 400, "numReplicas");
     expect("HTTP", "deploy: numReplicas 1000", post(services, "application/json", json(Map.of("name", "s1", "modelId", tinyModel, "numReplicas", 1000))), 400, "numReplicas");
     expect("HTTP", "deploy: numReplicas \"two\"", post(services, "application/json", bytes("{\"name\": \"s1\", \"modelId\": \"" + tinyModel + "\", \"numReplicas\": \"two\"}")), 400, "numReplicas");
+    expect("HTTP", "deploy: numReplicas of 1,001 digits", post(services, "application/json", bytes("{\"name\": \"s1\", \"modelId\": \"" + tinyModel + "\", \"numReplicas\": 1" + "0".repeat(1000) + "}")), 400, "1000");
+    expect("HTTP", "deploy: a key with a line break", post(services, "application/json", json(Map.of("name", "s1", "modelId", tinyModel,
+        "keys", Map.of("primaryKey", "first\nsecond", "secondaryKey", "other")))), 400, "keys.primaryKey");
+    expect("HTTP", "deploy: a PEM certificate with nothing valid in it", post(services, "application/json", json(Map.of("name", "s1", "modelId", tinyModel,
+        "sslEnabled", true, "sslCertificate", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        "sslKey", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"))), 400, "sslCertificate");
+    String certificate = Files.readString(io.realtimeai.testing.TestCertificates.selfSigned(dir.resolve("tls")).certificate());
+    expect("HTTP", "deploy: a certificate with a PEM key that holds no key", post(services, "application/json", json(Map.of("name", "s1", "modelId", tinyModel,
+        "sslEnabled", true, "sslCertificate", certificate, "sslKey", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"))), 400, "sslKey");
     expect("HTTP", "deploy: sslEnabled without a certificate", post(services, "application/json", json(Map.of("name", "s1", "modelId", tinyModel, "sslEnabled", true))), 400, "ssl");
     expect("HTTP", "deploy: unknown field", post(services, "application/json", bytes("{\"name\": \"s1\", \"modelId\": \"" + tinyModel + "\", \"replicas\": 2}")), 400, "replicas");
     expect("HTTP", "deploy: a name already deployed", post(services, "application/json", json(Map.of("name", "tiny", "modelId", tinyModel))), 409, "tiny");

@@ -150,6 +150,28 @@ class TensorflowStageTest {
   }
 
   @Test
+  void graphInputOfUnknownRank_takesAScalarAndABatch() throws IOException {
+    Path folder = dir.resolve("model");
+    Files.createDirectories(folder);
+    try (org.tensorflow.Graph graph = new org.tensorflow.Graph()) {
+      org.tensorflow.op.Ops tf = org.tensorflow.op.Ops.create(graph);
+      // No shape at all: the graph takes a tensor of any rank, a scalar included.
+      var x = tf.withName("x").placeholder(org.tensorflow.types.TFloat32.class);
+      tf.withName("y").math.mul(x, tf.constant(2f));
+      Files.write(folder.resolve("double.pb"), graph.toGraphDef().toByteArray());
+    }
+    definition(folder, "{ 'pipeline': [ { 'type': 'tensorflow', 'model_path': 'double.pb', 'input_tensor': 'x',"
+        + " 'output_tensor': 'y' } ] }");
+
+    try (Pipeline pipeline = load(folder, catalog())) {
+      assertThat(pipeline.predictTensor(Tensor.ofFloats(new long[0], new float[] {3f})).values()).singleElement()
+          .satisfies(y -> assertThat(y.toFloats()).containsExactly(6f));
+      assertThat(pipeline.predictTensor(Tensor.ofFloats(new long[] {2}, new float[] {3f, 4f})).values()).singleElement()
+          .satisfies(y -> assertThat(y.toFloats()).containsExactly(6f, 8f));
+    }
+  }
+
+  @Test
   void validate_refusesAGraphThatIsNotFrozen() throws IOException {
     Path folder = dir.resolve("model");
     Files.createDirectories(folder);

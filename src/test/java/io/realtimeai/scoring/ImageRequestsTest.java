@@ -131,6 +131,23 @@ class ImageRequestsTest {
   }
 
   @Test
+  void read_takesAJsonImageOfTensOfMegabytes_pastJacksonsOwnStringLimit() {
+    // 16 MB is 21.4 million base64 characters: Jackson alone stops at 20 million.
+    byte[] large = java.util.Arrays.copyOf(JPEG, 16 << 20);
+
+    List<byte[]> images = requests.read("application/json", json("{\"image\": \"" + Base64.getEncoder().encodeToString(large) + "\"}"));
+
+    assertThat(images).singleElement().satisfies(image -> assertThat(image).isEqualTo(large));
+  }
+
+  @Test
+  void read_refusesAMultipartBoundaryLongerThanRfc2046Allows() {
+    assertThatThrownBy(() -> requests.read("multipart/form-data; boundary=" + "b".repeat(71), new byte[10]))
+        .isInstanceOf(BadRequestException.class)
+        .hasMessage("Content-Type: the multipart boundary is 71 characters long; at most 70 (RFC 2046)");
+  }
+
+  @Test
   void read_acceptsDataUrlsUnpaddedUrlSafeAndLineWrappedBase64() {
     byte[] bytes = new byte[200];
     new java.util.Random(7).nextBytes(bytes);

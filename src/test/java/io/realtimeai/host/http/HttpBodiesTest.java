@@ -34,6 +34,28 @@ class HttpBodiesTest {
   }
 
   @Test
+  void read_aLargeDeclaredLengthHoldsOnlyWhatArrives() throws Exception {
+    long declared = 90L << 20;
+    var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+
+    assertThatThrownBy(() -> HttpBodies.read(new ByteArrayInputStream(new byte[10]), declared, 100L << 20))
+        .isInstanceOf(java.io.IOException.class).hasMessage("the request body ended after 10 of " + declared + " bytes");
+
+    assertThat(threads.getCurrentThreadAllocatedBytes() - before).as("bytes allocated").isLessThan(1L << 20);
+  }
+
+  @Test
+  void read_givesABodyOfItsDeclaredLengthWhole() throws Exception {
+    byte[] small = new byte[1000];
+    byte[] large = new byte[(int) HttpBodies.PREALLOCATED_BYTES + 3];
+    large[large.length - 1] = 7;
+
+    assertThat(HttpBodies.read(new ByteArrayInputStream(small), small.length, 100L << 20)).isEqualTo(small);
+    assertThat(HttpBodies.read(new ByteArrayInputStream(large), large.length, 100L << 20)).isEqualTo(large);
+  }
+
+  @Test
   void read_countsABodyOfUnknownLength() throws Exception {
     assertThat(HttpBodies.read(new ByteArrayInputStream(new byte[10]), -1, 10)).hasSize(10);
     assertThatThrownBy(() -> HttpBodies.read(new ByteArrayInputStream(new byte[11]), -1, 10))
