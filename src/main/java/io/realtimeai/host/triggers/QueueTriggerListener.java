@@ -2,6 +2,7 @@ package io.realtimeai.host.triggers;
 
 import static io.realtimeai.storage.TableValues.json;
 
+import com.azure.core.util.Context;
 import com.azure.storage.queue.QueueClient;
 import com.azure.storage.queue.QueueClientBuilder;
 import com.azure.storage.queue.models.QueueMessageItem;
@@ -60,6 +61,8 @@ public final class QueueTriggerListener implements TriggerListener {
    * runs, so a slow function keeps its message and a crashed host gives it back within a minute.
    */
   static final Duration DEFAULT_LEASE = Duration.ofMinutes(1);
+  /** How long a stop tries to give back each message still in flight, retries included. */
+  static final Duration ABANDON_TIMEOUT = Duration.ofSeconds(5);
 
   private final FunctionInvoker function;
   private final Storage storage;
@@ -166,10 +169,18 @@ public final class QueueTriggerListener implements TriggerListener {
     } finally {
       lock.unlock();
     }
+    // Released side by side, each within ABANDON_TIMEOUT: with the storage unreachable, one by one under the client's
+    // retries, a stop would take minutes; what is not released becomes visible again when its lease lapses.
+    List<Thread> releasing = new ArrayList<>();
     for (Delivery delivery : inFlight) {
       LOG.warning(() -> "stopping while " + delivery.invocation + " still runs: interrupted, and the message is"
           + " released to become visible again after " + config.visibilityTimeout());
-      delivery.abandon();
+      Thread thread = new Thread(delivery::abandon, "queue-" + functionName + "-release");
+      thread.start();
+      releasing.add(thread);
+    }
+    for (Thread thread : releasing) {
+      thread.join();
     }
     workers.shutdownNow();
     housekeeping.shutdownNow();
@@ -458,7 +469,8 @@ public final class QueueTriggerListener implements TriggerListener {
       }
       settled = true;
       try {
-        queue.updateMessage(item.getMessageId(), popReceipt, wireText, config.visibilityTimeout());
+        queue.updateMessageWithResponse(item.getMessageId(), popReceipt, wireText, config.visibilityTimeout(),
+            ABANDON_TIMEOUT, Context.NONE);
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "could not release " + invocation + "; it becomes visible again when its lease lapses", e);
       }
