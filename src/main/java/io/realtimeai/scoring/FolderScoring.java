@@ -104,8 +104,9 @@ public final class FolderScoring {
       // Retrying cannot help a corrupt image or a service that does not exist: the error is the result.
       result = failed(job, e, start);
     } catch (UnavailableException e) {
-      // A second delivery of a job that was recorded (a host stopped before deleting its message) needs no retry.
-      if (results.has(job.service(), job.path(), job.etag())) {
+      // A second delivery of a job that was recorded whole (a host stopped before deleting its message, or before
+      // announcing it: settled() announces it) needs no retry; one whose run stopped before its document does.
+      if (results.settled(job.service(), job.path(), job.etag())) {
         return new Outcome(Outcome.Kind.ALREADY_SCORED, job.image() + " version " + job.etag() + " has its result already");
       }
       throw e;

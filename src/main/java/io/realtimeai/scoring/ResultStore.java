@@ -111,8 +111,24 @@ public final class ResultStore {
   }
 
   /**
+   * True when this image version's result is recorded whole: its row and its document, and its event, recorded again
+   * here (a no-op when it was) in case the run that wrote them stopped before. False for a row whose run stopped
+   * before its document: that result is not complete, and only a run with an answer can complete it.
+   */
+  public boolean settled(String service, String path, String etag) {
+    if (!has(service, path, etag)) {
+      return false;
+    }
+    Optional<ScoreResult> stored = find(service, path).filter(document -> document.etag().equals(etag));
+    stored.ifPresent(this::announce);
+    return stored.isPresent();
+  }
+
+  /**
    * Records a result unless its image version has one, and answers the result that stands for
-   * that version. Writes the row, then the document, then the event, each safe to write again.
+   * that version. Writes the row, then the document, then the event, each safe to write again; a
+   * version's result is whole once its document is written, and a row without its document (a run
+   * that stopped between the two) is replaced by the next run's answer.
    * Empty, with nothing written, when {@code current} says the version is no longer the image's
    * (it was overwritten or deleted while it was scored: its successor's result must stand);
    * asked before the first write, and again before a row of another version is replaced.
@@ -135,20 +151,25 @@ public final class ResultStore {
     }
     for (int attempt = 0; attempt < 10; attempt++) {
       Optional<TableEntity> existing = entity(result.service(), result.path());
-      if (existing.isPresent() && result.etag().equals(existing.get().getProperty("Etag"))) {
-        // This version was recorded (maybe by a run that crashed before the document or event): what
-        // was recorded stands and is what is announced, even where this run's answer differs.
-        ScoreResult stands = find(result.service(), result.path()).filter(stored -> stored.etag().equals(result.etag()))
-            .orElseGet(() -> {
-              writeDocument(result);
-              return result;
-            });
-        announce(stands);
-        return Optional.of(stands);
+      boolean sameVersion = existing.isPresent() && result.etag().equals(existing.get().getProperty("Etag"));
+      if (sameVersion) {
+        Optional<ScoreResult> stored = find(result.service(), result.path())
+            .filter(document -> document.etag().equals(result.etag()));
+        if (stored.isPresent()) {
+          // Recorded whole before (maybe by a run that stopped before its event): what was recorded stands and is
+          // what is announced, even where this run's answer differs.
+          announce(stored.get());
+          return stored;
+        }
+        // A run wrote the row and stopped before the document, so before the event: its answer was never complete.
+        // This run's answer replaces the row and is written whole, so that row, document and event tell one answer.
       }
       TableEntity row = row(result);
       try {
-        if (existing.isEmpty()) {
+        if (sameVersion) {
+          row.addProperty("odata.etag", existing.get().getETag());
+          table.updateEntityWithResponse(row, TableEntityUpdateMode.REPLACE, true, null, Context.NONE);
+        } else if (existing.isEmpty()) {
           table.createEntity(row);
         } else if (!current.getAsBoolean()) {
           return Optional.empty();

@@ -1,11 +1,14 @@
 package io.realtimeai.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.realtimeai.client.Prediction;
 import io.realtimeai.events.EventOutbox;
 import io.realtimeai.events.Subjects;
+import com.azure.storage.blob.models.BlobStorageException;
 import io.realtimeai.storage.Storage;
+import io.realtimeai.storage.StorageLayout;
 import io.realtimeai.testing.AzuriteExtension;
 import java.time.Instant;
 import java.util.List;
@@ -23,10 +26,11 @@ class ResultStoreTest {
 
   EventOutbox events;
   ResultStore results;
+  Storage storage;
 
   @BeforeEach
   void setUp() {
-    Storage storage = azurite.storage().ensureLayout();
+    storage = azurite.storage().ensureLayout();
     events = new EventOutbox(storage);
     results = new ResultStore(storage, events);
   }
@@ -111,5 +115,46 @@ class ResultStoreTest {
     assertThat(results.get("newer", "cat.jpg").predictions().get(0).get(0).label()).isEqualTo("tiger");
     assertThat(results.has("newer", "cat.jpg", "\"v2\"")).isTrue();
     assertThat(announced("newer")).isEqualTo(2);
+  }
+
+  /**
+   * Records {@code result} as a run that stops between its row and its document does: the document's place is held
+   * by a leased blob, so the upload fails after the row is written; then the place is cleared.
+   */
+  private void recordRowOnly(ScoreResult result) {
+    var document = storage.container(StorageLayout.RESULTS).getBlobClient(result.service() + "/cat.jpg.json");
+    document.upload(com.azure.core.util.BinaryData.fromString(""), true);
+    var lease = new com.azure.storage.blob.specialized.BlobLeaseClientBuilder().blobClient(document).buildClient();
+    lease.acquireLease(-1);
+    assertThatThrownBy(() -> results.record(result, () -> true)).isInstanceOf(BlobStorageException.class);
+    lease.breakLease();
+    document.delete();
+    assertThat(results.has(result.service(), "cat.jpg", result.etag())).as("the row was written").isTrue();
+  }
+
+  @Test
+  void runStoppedBetweenRowAndDocument_theNextRunRecordsItsAnswerWhole() {
+    recordRowOnly(failed("halfway", "\"v1\""));
+    assertThat(results.settled("halfway", "cat.jpg", "\"v1\"")).as("a row without its document is not settled").isFalse();
+    assertThat(announced("halfway")).isZero();
+
+    Optional<ScoreResult> next = results.record(scored("halfway", "\"v1\"", "tabby"), () -> true);
+
+    assertThat(next).get().extracting(ScoreResult::status).isEqualTo("Scored");
+    assertThat(results.get("halfway", "cat.jpg").predictions().get(0).get(0).label()).isEqualTo("tabby");
+    assertThat(results.list("halfway", null, 10, null).value()).singleElement()
+        .satisfies(row -> assertThat(row.status()).isEqualTo("Scored"));
+    assertThat(announcedTypes("halfway")).containsExactly("RealtimeAI.ImageScored");
+    assertThat(results.settled("halfway", "cat.jpg", "\"v1\"")).isTrue();
+  }
+
+  @Test
+  void settledVersion_isAnnouncedOnceHoweverOftenItIsAsked() {
+    results.record(scored("asked", "\"v1\"", "tabby"), () -> true);
+
+    assertThat(results.settled("asked", "cat.jpg", "\"v1\"")).isTrue();
+    assertThat(results.settled("asked", "cat.jpg", "\"v1\"")).isTrue();
+    assertThat(results.settled("asked", "cat.jpg", "\"v2\"")).isFalse();
+    assertThat(announced("asked")).isEqualTo(1);
   }
 }
