@@ -35,8 +35,15 @@ public final class DeploymentOrchestrator {
    * @param operationId the operation
    * @param step the step this message asks for
    * @param attempt how many times the step looked already (for the backoff)
+   * @param etag the operation row's ETag as the sender left it, or null: a row written since (by another message's
+   *     step, or by the supervisor sending the step again) makes this message a stale one, dropped
    */
-  public record StepMessage(String operationId, String step, int attempt) {}
+  public record StepMessage(String operationId, String step, int attempt, String etag) {
+    /** A message that runs whatever the row's ETag. */
+    public StepMessage(String operationId, String step, int attempt) {
+      this(operationId, step, attempt, null);
+    }
+  }
 
   /** Told of services as their operations finish, so that whoever calls them opens or drops its connection. */
   public interface Listener {
@@ -78,6 +85,12 @@ public final class DeploymentOrchestrator {
       return;
     }
     if (isFinished(operation) || !operation.step().equals(message.step())) {
+      return;
+    }
+    if (message.etag() != null && !message.etag().equals(operation.etag())) {
+      // The row was written since this message was sent: by the step it leads to, or by the supervisor sending the
+      // step again. The message that wrote it carries the operation on; one chain of messages, not two.
+      LOG.fine(() -> "operation " + message.operationId() + " step " + message.step() + ": a stale message, dropped");
       return;
     }
     DeploymentStore.ServiceRow service = store.service(operation.serviceId()).orElse(null);
@@ -127,14 +140,14 @@ public final class DeploymentOrchestrator {
         // Undoing cannot be given up: asked again at the longest wait, loudly.
         LOG.severe(() -> "operation " + current.id() + " step " + current.step() + " refused by the replica provider: "
             + e.getMessage() + "; asking again in " + LONGEST_WAIT.toMillis() + " ms");
-        deployments.enqueue(current.id(), current.step(), message.attempt() + 1, LONGEST_WAIT);
+        askAgain(current, current.step(), message.attempt() + 1, LONGEST_WAIT);
       }
     } catch (ProviderUnavailableException e) {
       // The provider cannot be asked now (an API server away): the step is asked again later, the operation stays.
       long delay = Math.min(LONGEST_WAIT.toMillis(), FIRST_WAIT.toMillis() << Math.min(message.attempt(), 10));
       LOG.warning(() -> "operation " + current.id() + " step " + current.step() + " waits for the replica provider: "
           + e.getMessage() + "; asking again in " + delay + " ms");
-      deployments.enqueue(current.id(), current.step(), message.attempt() + 1, Duration.ofMillis(delay));
+      askAgain(current, current.step(), message.attempt() + 1, Duration.ofMillis(delay));
     }
   }
 
@@ -180,7 +193,7 @@ public final class DeploymentOrchestrator {
       moveOn(operation, operation.type().equals("Update") ? Steps.SWITCH : Steps.FINALIZE);
     } else {
       long delay = Math.min(LONGEST_WAIT.toMillis(), FIRST_WAIT.toMillis() << Math.min(attempt, 10));
-      deployments.enqueue(operation.id(), Steps.WAIT_FOR_READY, attempt + 1, Duration.ofMillis(delay));
+      askAgain(operation, Steps.WAIT_FOR_READY, attempt + 1, Duration.ofMillis(delay));
     }
   }
 
@@ -194,7 +207,7 @@ public final class DeploymentOrchestrator {
         .withModel(operation.plan().modelId(), null, operation.plan().numReplicas());
     List<String> released = store.slotsOf(service.id(), operation.plan().stop());
     if (!store.update(switched, List.of(), List.of(), released)) {
-      deployments.enqueue(operation.id(), Steps.SWITCH, 0, FIRST_WAIT);
+      askAgain(operation, Steps.SWITCH, 0, FIRST_WAIT);
       return;
     }
     moveOn(operation, Steps.FINALIZE);
@@ -225,7 +238,7 @@ public final class DeploymentOrchestrator {
       return;
     }
     if (!setState(service, "Succeeded")) {
-      deployments.enqueue(operation.id(), Steps.FINALIZE, 0, FIRST_WAIT);
+      askAgain(operation, Steps.FINALIZE, 0, FIRST_WAIT);
       return;
     }
     DeploymentStore.ServiceRow done = store.service(service.id()).orElse(service);
@@ -246,7 +259,7 @@ public final class DeploymentOrchestrator {
         // A failed update leaves the service as it was: its old replicas never stopped.
         : service.withReplicas(left).withState("Succeeded").withModel(service.modelId(), null, service.numReplicas());
     if (!store.update(after, List.of(), List.of(), released)) {
-      deployments.enqueue(operation.id(), Steps.FAIL, 0, FIRST_WAIT);
+      askAgain(operation, Steps.FAIL, 0, FIRST_WAIT);
       return;
     }
     Map<String, Object> data = eventData(after, operation);
@@ -261,13 +274,28 @@ public final class DeploymentOrchestrator {
   private void toFail(DeploymentStore.OperationRow operation, OperationRecord.Error error) {
     DeploymentStore.OperationRow failing = transition(operation, operation.state(), Steps.FAIL, error);
     if (failing != null) {
-      deployments.enqueue(operation.id(), Steps.FAIL, 0, Duration.ZERO);
+      deployments.enqueue(operation.id(), Steps.FAIL, 0, Duration.ZERO, failing.etag());
+    }
+  }
+
+  /**
+   * Sends the step again after {@code delay}, once the operation row is written again as it was read: its timestamp
+   * shows the supervisor that the operation is moving (a step that waits writes nothing else), and a chain of messages
+   * that finds the row written since (another chain's) ends here instead of running beside it.
+   */
+  private void askAgain(DeploymentStore.OperationRow operation, String step, int attempt, Duration delay) {
+    String written = store.write(operation);
+    if (written != null) {
+      deployments.enqueue(operation.id(), step, attempt, delay, written);
+    } else {
+      LOG.fine(() -> "operation " + operation.id() + " step " + step + " moved on elsewhere; this message ends here");
     }
   }
 
   private void moveOn(DeploymentStore.OperationRow operation, String step) {
-    if (transition(operation, operation.state(), step, operation.error()) != null) {
-      deployments.enqueue(operation.id(), step, 0, Duration.ZERO);
+    DeploymentStore.OperationRow next = transition(operation, operation.state(), step, operation.error());
+    if (next != null) {
+      deployments.enqueue(operation.id(), step, 0, Duration.ZERO, next.etag());
     }
   }
 

@@ -310,6 +310,22 @@ final class DeploymentStore {
     }
   }
 
+  /**
+   * Writes {@code row} if it is unchanged since it was read; its new ETag, or null when it changed (or is gone). The
+   * ETag is read back with the row, in the form every read gives (the write's response header spells it otherwise).
+   */
+  String write(OperationRow row) {
+    try {
+      operations.updateEntityWithResponse(operationEntity(row), TableEntityUpdateMode.REPLACE, true, null, Context.NONE);
+      return operation(row.id()).map(OperationRow::etag).orElse(null);
+    } catch (TableServiceException e) {
+      if (e.getResponse().getStatusCode() == 412 || e.getResponse().getStatusCode() == 404) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
   private static TableEntity operationEntity(OperationRow row) {
     TableEntity entity = new TableEntity(OPERATIONS_PARTITION, row.id())
         .addProperty("Id", row.id())

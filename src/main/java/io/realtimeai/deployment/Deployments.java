@@ -244,6 +244,9 @@ public final class Deployments {
     }
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       DeploymentStore.ServiceRow row = row(idOrName);
+      // While an operation starts replicas, they take the keys of the record as it read it: a key changed meanwhile
+      // would never reach them.
+      requireIdle(row);
       ServiceKeys keys = type.equals("primary") ? new ServiceKeys(ServiceKeys.newKey(), row.keys().secondaryKey())
           : new ServiceKeys(row.keys().primaryKey(), ServiceKeys.newKey());
       // The replicas first: when the provider cannot be reached, nothing has changed and the caller
@@ -327,10 +330,21 @@ public final class Deployments {
 
   /** Sends a step of an operation to the orchestrator, visible after {@code delay}. */
   void enqueue(String operationId, String step, int attempt, Duration delay) {
+    enqueue(operationId, step, attempt, delay, null);
+  }
+
+  /**
+   * Sends a step message; {@code etag}, when given, is the operation row's as the sender wrote it, and the message is
+   * dropped as stale if the row was written again before it arrives ({@link DeploymentOrchestrator}).
+   */
+  void enqueue(String operationId, String step, int attempt, Duration delay, String etag) {
     Map<String, Object> message = new LinkedHashMap<>();
     message.put("operationId", operationId);
     message.put("step", step);
     message.put("attempt", attempt);
+    if (etag != null) {
+      message.put("etag", etag);
+    }
     storage.queue(StorageLayout.DEPLOYMENTS_QUEUE).sendMessageWithResponse(BinaryData.fromObject(message),
         delay.isZero() ? null : delay, null, null, com.azure.core.util.Context.NONE);
   }

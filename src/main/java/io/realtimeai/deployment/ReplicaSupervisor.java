@@ -48,6 +48,11 @@ public final class ReplicaSupervisor {
     this.listener = listener;
   }
 
+  /** The same supervisor reading the time from {@code clock}. */
+  public ReplicaSupervisor withClock(Clock clock) {
+    return new ReplicaSupervisor(deployments, orchestrator, provider, clock, listener);
+  }
+
   /** One round over every running service and every unfinished operation. */
   public Report supervise() {
     List<String> restarted = new ArrayList<>();
@@ -65,8 +70,14 @@ public final class ReplicaSupervisor {
     }
     List<String> resent = new ArrayList<>();
     for (DeploymentStore.OperationRow operation : store.unfinishedOperations()) {
-      if (operation.updatedAt() != null && clock.instant().isAfter(operation.updatedAt().plus(STALLED))) {
-        deployments.enqueue(operation.id(), operation.step(), 0, Duration.ZERO);
+      if (operation.updatedAt() == null || !clock.instant().isAfter(operation.updatedAt().plus(STALLED))) {
+        continue;
+      }
+      // Written again first, conditionally: of two supervisors (two hosts) only one sends it, and a message of the
+      // chain it replaces (delayed, not lost) is dropped as stale when it arrives.
+      String written = store.write(operation);
+      if (written != null) {
+        deployments.enqueue(operation.id(), operation.step(), 0, Duration.ZERO, written);
         resent.add(operation.id() + " " + operation.step());
       }
     }
@@ -86,10 +97,17 @@ public final class ReplicaSupervisor {
         }
         // A replica stopped with its host is GONE: started again like one that failed.
         case FAILED, GONE -> {
+          // Read again just before: an operation that began since this round read the service (a delete, a
+          // scale-down) stops replicas on purpose, and one it stopped must not be started again.
+          DeploymentStore.ServiceRow now = store.service(service.id()).orElse(null);
+          if (now == null || !now.etag().equals(service.etag())) {
+            LOG.fine(() -> "service '" + service.name() + "' changed during the round; the next round looks again");
+            return;
+          }
           LOG.warning(() -> "replica " + replica.id() + " of service '" + service.name() + "' is down"
               + (status.reason() == null ? "" : " (" + status.reason().lines().reduce((a, b) -> b).orElse("") + ")")
               + "; starting it again");
-          provider.start(orchestrator.spec(service, replica.id(), replica.modelId() == null ? service.modelId() : replica.modelId()));
+          provider.start(orchestrator.spec(now, replica.id(), replica.modelId() == null ? now.modelId() : replica.modelId()));
           replicas.add(replica.with("Starting", null, null, replica.accelerator()));
           restarted.add(service.name() + "/" + replica.id());
           whole = false;

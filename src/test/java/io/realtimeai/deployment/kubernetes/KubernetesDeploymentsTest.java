@@ -269,6 +269,39 @@ class KubernetesDeploymentsTest {
   }
 
   @Test
+  void waitingStepSentAgainBySupervisors_leavesOneChainOfMessages() throws Exception {
+    cluster.gpuNodes(0);
+    String operation = app.createService(Map.of("name", "kube-gpu-chain", "modelId", model, "computeType", "GPU"));
+    app.awaitJson(operation, DEPLOY, body -> body.get("state").asText().equals("Running"));
+
+    // A supervisor a minute ahead finds the waiting operation stalled at every round, and sends its step again each time.
+    var ahead = io.realtimeai.app.App.get().supervisor()
+        .withClock(java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofMinutes(1)));
+    // (A round whose conditional write meets the chain's own, written that moment, sends nothing: the next one does.)
+    // Counted once the operation waits for its pod (until then it provisions, and a resent Provision's chain ends at
+    // the step after it anyway).
+    int resent = 0;
+    for (int round = 0; round < 80 && resent < 4; round++) {
+      resent += (int) ahead.supervise().resent().stream().filter(step -> step.endsWith(" WaitForReady")).count();
+      Thread.sleep(100);
+    }
+    assertThat(resent).isEqualTo(4);
+
+    // Each resend ends the chain before it at that chain's next message: one chain of WaitForReady messages goes on,
+    // sending a message every 5 s at most once it has waited a while (five chains would send five or more).
+    Thread.sleep(2_000);
+    var sends = io.realtimeai.storage.StorageRequests.app();
+    long before = sends.snapshot().getOrDefault("POST queue", 0L);
+    Thread.sleep(5_000);
+    long sent = sends.snapshot().getOrDefault("POST queue", 0L) - before;
+    assertThat(app.get(operation).body().get("state").asText()).as("still waiting for a GPU node").isEqualTo("Running");
+    assertThat(sent).as("step messages sent in 5 s").isLessThanOrEqualTo(2);
+    JsonNode done = finished(operation);
+    assertThat(done.get("error").get("code").asText()).isEqualTo("DeploymentTimeout");
+    assertAllGone(app.get("/api/services/kube-gpu-chain").body().get("id").asText());
+  }
+
+  @Test
   void gpuNobodyCanSchedule_failsAtTheDeadlineWithTheSchedulersMessage() throws Exception {
     cluster.gpuNodes(0);
     JsonNode done = finished(app.createService(Map.of("name", "kube-gpu", "modelId", model, "computeType", "GPU")));
