@@ -2,8 +2,11 @@ package io.realtimeai.deployment;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
 /**
@@ -36,6 +39,8 @@ public final class ReplicaSupervisor {
   private final ReplicaProvider provider;
   private final Clock clock;
   private final DeploymentOrchestrator.Listener listener;
+  /** When this supervisor last sent each operation's step again: once per {@link #STALLED} at most. */
+  private final Map<String, Instant> resentAt = new ConcurrentHashMap<>();
 
   /** A supervisor that tells {@code listener} of each service back to {@code Succeeded} after a restart of its replicas. */
   public ReplicaSupervisor(Deployments deployments, DeploymentOrchestrator orchestrator, ReplicaProvider provider,
@@ -69,17 +74,20 @@ public final class ReplicaSupervisor {
       }
     }
     List<String> resent = new ArrayList<>();
-    for (DeploymentStore.OperationRow operation : store.unfinishedOperations()) {
-      if (operation.updatedAt() == null || !clock.instant().isAfter(operation.updatedAt().plus(STALLED))) {
+    List<DeploymentStore.OperationRow> unfinished = store.unfinishedOperations();
+    resentAt.keySet().retainAll(unfinished.stream().map(DeploymentStore.OperationRow::id).toList());
+    Instant now = clock.instant();
+    for (DeploymentStore.OperationRow operation : unfinished) {
+      Instant last = resentAt.get(operation.id());
+      if (operation.updatedAt() == null || !now.isAfter(operation.updatedAt().plus(STALLED))
+          || (last != null && !now.isAfter(last.plus(STALLED)))) {
         continue;
       }
-      // Written again first, conditionally: of two supervisors (two hosts) only one sends it, and a message of the
-      // chain it replaces (delayed, not lost) is dropped as stale when it arrives.
-      String written = store.write(operation);
-      if (written != null) {
-        deployments.enqueue(operation.id(), operation.step(), 0, Duration.ZERO, written);
-        resent.add(operation.id() + " " + operation.step());
-      }
+      // With the row's ETag as read, and without writing it: a step still running (a slow one) moves the operation
+      // on and this message is dropped as stale; if the chain was lost, this message carries the operation on.
+      deployments.enqueue(operation.id(), operation.step(), 0, Duration.ZERO, operation.etag());
+      resentAt.put(operation.id(), now);
+      resent.add(operation.id() + " " + operation.step());
     }
     return new Report(restarted, degraded, resent);
   }

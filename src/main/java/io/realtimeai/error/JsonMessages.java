@@ -18,12 +18,13 @@ public final class JsonMessages {
 
   /**
    * What is wrong with a JSON text Jackson could not read: {@code invalid JSON at line 3, column 7: …}, or, for a
-   * value past Jackson's read limits (a number of over 1,000 digits, a name of over 50,000 characters), which limit;
+   * text past Jackson's read limits (a number of over 1,000 digits, a name of over 50,000 characters, nesting over
+   * 1,000 deep), which limit;
    * those carry no location.
    */
   public static String invalid(JsonProcessingException e) {
     if (e instanceof StreamConstraintsException) {
-      return "a value is too long: " + LIMIT_SOURCE.matcher(readable(e.getOriginalMessage())).replaceAll("");
+      return "past a limit of the JSON reader: " + LIMIT_SOURCE.matcher(readable(e.getOriginalMessage())).replaceAll("");
     }
     JsonLocation at = e.getLocation();
     return "invalid JSON" + (at == null || at.getLineNr() < 1 ? "" : " at line " + at.getLineNr() + ", column "

@@ -30,9 +30,9 @@ import java.util.Locale;
  */
 public final class ModelDownloads {
   private final Storage storage;
-  /** Azure Storage's rule for container names. */
+  /** Azure Storage's rule for container names, and its two special containers. */
   private static final java.util.regex.Pattern CONTAINER_NAME =
-      java.util.regex.Pattern.compile("(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*");
+      java.util.regex.Pattern.compile("\\$root|\\$web|(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*");
   /** Azure Storage's longest blob name. */
   private static final int MAX_BLOB_NAME = 1024;
 

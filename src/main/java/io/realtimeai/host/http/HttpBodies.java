@@ -17,6 +17,7 @@ import java.nio.charset.Charset;
 import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -24,7 +25,7 @@ import java.util.Optional;
 final class HttpBodies {
   /** The Functions host's limit on a request body: 100 MB. */
   static final long MAX_REQUEST_BYTES = 100L * 1024 * 1024;
-  /** Bodies up to this size are read into an array allocated at their declared length before they arrive. */
+  /** What is allocated for a body before its bytes arrive: its declared length, up to this. */
   static final long PREALLOCATED_BYTES = 1L << 20;
 
   /** Same leniency as the worker's binding (unknown properties ignored); dates written as ISO-8601 text. */
@@ -50,17 +51,19 @@ final class HttpBodies {
     if (declaredLength >= 0) {
       // A small body gets one array of exactly its size, no copies. A larger one is gathered as it arrives: a client
       // that declares 100 MB and sends nothing holds a few kilobytes here, not 100 MB.
-      int read;
-      byte[] body;
-      if (declaredLength <= PREALLOCATED_BYTES) {
-        body = new byte[(int) declaredLength];
-        read = in.readNBytes(body, 0, body.length);
-      } else {
-        body = in.readNBytes((int) declaredLength);
-        read = body.length;
-      }
-      if (read < declaredLength) {
-        throw new IOException("the request body ended after " + read + " of " + declaredLength + " bytes");
+      // The array grows as bytes arrive, doubling up to the declared length, where it stops: a body that came whole is
+      // that array, with no final copy.
+      byte[] body = new byte[(int) Math.min(declaredLength, PREALLOCATED_BYTES)];
+      int read = 0;
+      while (read < declaredLength) {
+        if (read == body.length) {
+          body = Arrays.copyOf(body, (int) Math.min(declaredLength, 2L * body.length));
+        }
+        int n = in.read(body, read, body.length - read);
+        if (n < 0) {
+          throw new IOException("the request body ended after " + read + " of " + declaredLength + " bytes");
+        }
+        read += n;
       }
       return body;
     }

@@ -171,6 +171,8 @@ public final class QueueTriggerListener implements TriggerListener {
     }
     // Released side by side, each within ABANDON_TIMEOUT: with the storage unreachable, one by one under the client's
     // retries, a stop would take minutes; what is not released becomes visible again when its lease lapses.
+    // The lease renewals stop first: one waiting on the storage holds its delivery, and the release with it.
+    housekeeping.shutdownNow();
     List<Thread> releasing = new ArrayList<>();
     for (Delivery delivery : inFlight) {
       LOG.warning(() -> "stopping while " + delivery.invocation + " still runs: interrupted, and the message is"
@@ -184,6 +186,15 @@ public final class QueueTriggerListener implements TriggerListener {
     }
     workers.shutdownNow();
     housekeeping.shutdownNow();
+  }
+
+  /**
+   * How long one renewal of a message's lease may take, retries included: a third of the lease (renewed as often), and
+   * at least 5 s. Bounded, because a renewal holds its delivery, which a stop must release.
+   */
+  private Duration renewTimeout() {
+    Duration third = lease.dividedBy(3);
+    return third.compareTo(Duration.ofSeconds(5)) > 0 ? third : Duration.ofSeconds(5);
   }
 
   /** False once a stop began: no message is received after that. */
@@ -430,7 +441,8 @@ public final class QueueTriggerListener implements TriggerListener {
       }
       try {
         // Renewed even past the timeout: while the function still runs, nobody else may take its message.
-        popReceipt = queue.updateMessage(item.getMessageId(), popReceipt, wireText, lease).getPopReceipt();
+        popReceipt = queue.updateMessageWithResponse(item.getMessageId(), popReceipt, wireText, lease, renewTimeout(),
+            Context.NONE).getValue().getPopReceipt();
         renewals.incrementAndGet();
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "could not extend the visibility timeout of " + invocation, e);
@@ -462,8 +474,12 @@ public final class QueueTriggerListener implements TriggerListener {
       }
     }
 
-    synchronized void abandon() {
+    void abandon() {
       invocation.interrupt();
+      release();
+    }
+
+    private synchronized void release() {
       if (settled) {
         return;
       }

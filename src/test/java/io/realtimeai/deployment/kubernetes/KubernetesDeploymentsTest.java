@@ -274,15 +274,20 @@ class KubernetesDeploymentsTest {
     String operation = app.createService(Map.of("name", "kube-gpu-chain", "modelId", model, "computeType", "GPU"));
     app.awaitJson(operation, DEPLOY, body -> body.get("state").asText().equals("Running"));
 
-    // A supervisor a minute ahead finds the waiting operation stalled at every round, and sends its step again each time.
-    var ahead = io.realtimeai.app.App.get().supervisor()
-        .withClock(java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofMinutes(1)));
-    // (A round whose conditional write meets the chain's own, written that moment, sends nothing: the next one does.)
-    // Counted once the operation waits for its pod (until then it provisions, and a resent Provision's chain ends at
-    // the step after it anyway).
+    // While it waits for its pod, the keys cannot change: the replica it starts takes the keys it read.
+    TestApp.Answer rekey = app.post("/api/services/kube-gpu-chain/regenerateKeys", Map.of("keyType", "Primary"));
+    assertThat(rekey.status()).as(rekey.text()).isEqualTo(409);
+
+    // The supervisors of four hosts, a minute ahead, find the waiting operation stalled, and each sends its step again.
+    // (Counted once the operation waits for its pod: until then it provisions, and a resent Provision's chain ends at
+    // the step after it anyway.)
     int resent = 0;
     for (int round = 0; round < 80 && resent < 4; round++) {
-      resent += (int) ahead.supervise().resent().stream().filter(step -> step.endsWith(" WaitForReady")).count();
+      var host = io.realtimeai.app.App.get().supervisor()
+          .withClock(java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofMinutes(1)));
+      int sent = (int) host.supervise().resent().stream().filter(step -> step.endsWith(" WaitForReady")).count();
+      assertThat(host.supervise().resent()).as("a supervisor sends a step again once per 30 s").isEmpty();
+      resent += sent;
       Thread.sleep(100);
     }
     assertThat(resent).isEqualTo(4);

@@ -42,7 +42,9 @@ class HttpBodiesTest {
     assertThatThrownBy(() -> HttpBodies.read(new ByteArrayInputStream(new byte[10]), declared, 100L << 20))
         .isInstanceOf(java.io.IOException.class).hasMessage("the request body ended after 10 of " + declared + " bytes");
 
-    assertThat(threads.getCurrentThreadAllocatedBytes() - before).as("bytes allocated").isLessThan(1L << 20);
+    // The first MiB is allocated before a byte arrives; the rest of what this thread allocated is the test's own.
+    assertThat(threads.getCurrentThreadAllocatedBytes() - before).as("bytes allocated")
+        .isLessThan(2 * HttpBodies.PREALLOCATED_BYTES);
   }
 
   @Test
