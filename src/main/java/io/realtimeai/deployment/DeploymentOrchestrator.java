@@ -35,8 +35,8 @@ public final class DeploymentOrchestrator {
    * @param operationId the operation
    * @param step the step this message asks for
    * @param attempt how many times the step looked already (for the backoff)
-   * @param etag the operation row's ETag as the sender left it, or null: a row written since (by another message's
-   *     step, or by the supervisor sending the step again) makes this message a stale one, dropped
+   * @param etag the operation row's ETag as the sender left (or, for the supervisor, read) it, or null: a row
+   *     written since by another message's step makes this message a stale one, dropped
    */
   public record StepMessage(String operationId, String step, int attempt, String etag) {
     /** A message that runs whatever the row's ETag. */
@@ -88,8 +88,8 @@ public final class DeploymentOrchestrator {
       return;
     }
     if (message.etag() != null && !message.etag().equals(operation.etag())) {
-      // The row was written since this message was sent: by the step it leads to, or by the supervisor sending the
-      // step again. The message that wrote it carries the operation on; one chain of messages, not two.
+      // The row was written since this message was sent, by another message's step (the supervisor's copy of a
+      // step, or the chain it replaced): the message that wrote it carries the operation on; one chain, not two.
       LOG.fine(() -> "operation " + message.operationId() + " step " + message.step() + ": a stale message, dropped");
       return;
     }

@@ -83,8 +83,9 @@ public final class ReplicaSupervisor {
           || (last != null && !now.isAfter(last.plus(STALLED)))) {
         continue;
       }
-      // With the row's ETag as read, and without writing it: a step still running (a slow one) moves the operation
-      // on and this message is dropped as stale; if the chain was lost, this message carries the operation on.
+      // With the row's ETag as read, and without writing it: if the chain was lost, this message carries the operation
+      // on; if a step still runs (a slow one), whichever of the two writes the row first carries it on, and the other
+      // ends at its next write (or is dropped as stale if it arrives after). Each host's supervisor sends its own.
       deployments.enqueue(operation.id(), operation.step(), 0, Duration.ZERO, operation.etag());
       resentAt.put(operation.id(), now);
       resent.add(operation.id() + " " + operation.step());

@@ -66,7 +66,7 @@ public final class ModelDownloads {
     String name = blobPath.substring(slash + 1);
     if (!CONTAINER_NAME.matcher(container).matches()) {
       throw new BadRequestException("blobPath: '" + container + "' is not a container name (3 to 63 lowercase letters,"
-          + " digits and single hyphens, starting and ending with a letter or digit)");
+          + " digits and single hyphens, starting and ending with a letter or digit; or $root, $web)");
     }
     if (name.length() > MAX_BLOB_NAME) {
       throw new BadRequestException("blobPath: the blob name is " + name.length() + " characters long; at most "
@@ -85,6 +85,11 @@ public final class ModelDownloads {
     } catch (BlobStorageException e) {
       if (e.getStatusCode() == 404) {
         throw new NotFoundException("blobPath: " + blobPath + " does not exist");
+      }
+      if (e.getStatusCode() == 400) {
+        // A name the storage refuses that the check above lets through (a slash under $root, say).
+        throw new BadRequestException("blobPath: the storage refuses the name '" + blobPath + "' ("
+            + (e.getErrorCode() == null ? "400" : e.getErrorCode()) + ")");
       }
       throw e;
     }

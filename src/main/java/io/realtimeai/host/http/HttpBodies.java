@@ -49,10 +49,9 @@ final class HttpBodies {
       throw tooLarge(limit);
     }
     if (declaredLength >= 0) {
-      // A small body gets one array of exactly its size, no copies. A larger one is gathered as it arrives: a client
-      // that declares 100 MB and sends nothing holds a few kilobytes here, not 100 MB.
-      // The array grows as bytes arrive, doubling up to the declared length, where it stops: a body that came whole is
-      // that array, with no final copy.
+      // A body of up to 1 MiB gets one array of exactly its size. A larger one starts at 1 MiB and the array doubles as
+      // bytes arrive, up to the declared length, where it stops: a client that declares 100 MB and sends nothing holds
+      // 1 MiB here, not 100 MB, and a body that came whole is that array, with no final copy.
       byte[] body = new byte[(int) Math.min(declaredLength, PREALLOCATED_BYTES)];
       int read = 0;
       while (read < declaredLength) {

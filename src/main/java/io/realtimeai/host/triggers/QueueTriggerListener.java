@@ -188,15 +188,6 @@ public final class QueueTriggerListener implements TriggerListener {
     housekeeping.shutdownNow();
   }
 
-  /**
-   * How long one renewal of a message's lease may take, retries included: a third of the lease (renewed as often), and
-   * at least 5 s. Bounded, because a renewal holds its delivery, which a stop must release.
-   */
-  private Duration renewTimeout() {
-    Duration third = lease.dividedBy(3);
-    return third.compareTo(Duration.ofSeconds(5)) > 0 ? third : Duration.ofSeconds(5);
-  }
-
   /** False once a stop began: no message is received after that. */
   boolean running() {
     return running;
@@ -333,7 +324,17 @@ public final class QueueTriggerListener implements TriggerListener {
     Delivery delivery = new Delivery(item, invocation);
     inFlight.add(delivery);
     try {
-      Throwable failure = run(delivery, item, context);
+      ScheduledFuture<?> renewal;
+      try {
+        long renewEvery = Math.max(100, lease.toMillis() / 3);
+        renewal = housekeeping.scheduleAtFixedRate(delivery::keepInvisible, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        // Received as the host stops: not run, so given back as it came, its attempt not counted as a failure.
+        invocation.end();
+        delivery.release(Duration.ZERO);
+        return;
+      }
+      Throwable failure = run(delivery, item, context, renewal);
       try {
         delivery.settle(failure);
       } catch (RuntimeException e) {
@@ -357,11 +358,8 @@ public final class QueueTriggerListener implements TriggerListener {
    * {@link Error} outside the function's own code (its output bindings, say, or memory) fails the attempt like an
    * exception: the message is retried, then poisoned, never left without an answer.
    */
-  private Throwable run(Delivery delivery, QueueMessageItem item, InvocationContext context) {
-    ScheduledFuture<?> renewal = null;
+  private Throwable run(Delivery delivery, QueueMessageItem item, InvocationContext context, ScheduledFuture<?> renewal) {
     try {
-      long renewEvery = Math.max(100, lease.toMillis() / 3);
-      renewal = housekeeping.scheduleAtFixedRate(delivery::keepInvisible, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
       if (item.getDequeueCount() > config.maxDequeueCount()) {
         return new IllegalStateException("dequeued " + item.getDequeueCount() + " times, more than maxDequeueCount "
             + config.maxDequeueCount() + ", and no attempt finished (the host stopped during each)");
@@ -372,9 +370,7 @@ public final class QueueTriggerListener implements TriggerListener {
     } catch (RuntimeException | Error e) {
       return e;
     } finally {
-      if (renewal != null) {
-        renewal.cancel(false);
-      }
+      renewal.cancel(false);
       delivery.invocation.end();
     }
   }
@@ -441,8 +437,9 @@ public final class QueueTriggerListener implements TriggerListener {
       }
       try {
         // Renewed even past the timeout: while the function still runs, nobody else may take its message.
-        popReceipt = queue.updateMessageWithResponse(item.getMessageId(), popReceipt, wireText, lease, renewTimeout(),
-            Context.NONE).getValue().getPopReceipt();
+        // Not bounded by a timeout: a renewal the service applied after the client gave up would leave this delivery
+        // with a pop receipt that no longer holds. A stop interrupts a renewal that waits on the storage instead.
+        popReceipt = queue.updateMessage(item.getMessageId(), popReceipt, wireText, lease).getPopReceipt();
         renewals.incrementAndGet();
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "could not extend the visibility timeout of " + invocation, e);
@@ -476,17 +473,18 @@ public final class QueueTriggerListener implements TriggerListener {
 
     void abandon() {
       invocation.interrupt();
-      release();
+      release(config.visibilityTimeout());
     }
 
-    private synchronized void release() {
+    /** Gives the message back to the queue, visible again after {@code visibility}, unless it was settled. */
+    synchronized void release(Duration visibility) {
       if (settled) {
         return;
       }
       settled = true;
       try {
-        queue.updateMessageWithResponse(item.getMessageId(), popReceipt, wireText, config.visibilityTimeout(),
-            ABANDON_TIMEOUT, Context.NONE);
+        queue.updateMessageWithResponse(item.getMessageId(), popReceipt, wireText, visibility, ABANDON_TIMEOUT,
+            Context.NONE);
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "could not release " + invocation + "; it becomes visible again when its lease lapses", e);
       }
