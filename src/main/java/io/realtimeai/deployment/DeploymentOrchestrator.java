@@ -1,5 +1,6 @@
 package io.realtimeai.deployment;
 
+import io.realtimeai.error.RealtimeAiException;
 import io.realtimeai.events.EventOutbox;
 import io.realtimeai.events.EventType;
 import io.realtimeai.events.Subjects;
@@ -148,6 +149,15 @@ public final class DeploymentOrchestrator {
       LOG.warning(() -> "operation " + current.id() + " step " + current.step() + " waits for the replica provider: "
           + e.getMessage() + "; asking again in " + delay + " ms");
       askAgain(current, current.step(), message.attempt() + 1, Duration.ofMillis(delay));
+    } catch (RealtimeAiException e) {
+      // A request that can never succeed (its model deleted meanwhile, say) fails the operation at once with its own
+      // words, before the switch-over; anything else is retried by the queue, as a storage hiccup should be.
+      if (e.httpStatus() < 400 || e.httpStatus() >= 500
+          || !List.of(Steps.PROVISION, Steps.WAIT_FOR_READY).contains(current.step())) {
+        throw e;
+      }
+      LOG.warning(() -> "operation " + current.id() + " step " + current.step() + " cannot go on: " + e.getMessage());
+      toFail(current, new OperationRecord.Error(e.code(), e.getMessage(), e.details()));
     }
   }
 

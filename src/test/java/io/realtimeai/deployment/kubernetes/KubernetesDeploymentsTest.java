@@ -362,6 +362,28 @@ class KubernetesDeploymentsTest {
   }
 
   @Test
+  void modelGoneWhileTheOperationWaits_failsItAtOnceSayingSo() throws Exception {
+    cluster.gpuNodes(0);
+    String doomed = app.register("doomed", ModelFolders.tinyClassifier(dir.resolve("doomed")), dir);
+    String operation = app.createService(Map.of("name", "kube-orphan", "modelId", doomed, "computeType", "GPU"));
+    String id = app.awaitJson("/api/services/kube-orphan", DEPLOY, body -> deployment(body.get("id").asText()) != null)
+        .get("id").asText();
+    // What a DELETE racing the create could leave: the version's rows gone (the API refuses it while a service names
+    // the model, so they are removed here directly). Then the replica is lost, and starting it again needs the model.
+    var models = app.storage().table(StorageLayout.MODELS_TABLE);
+    models.listEntities(new com.azure.data.tables.models.ListEntitiesOptions().setFilter("PartitionKey eq 'doomed'"),
+        null, null).forEach(row -> models.deleteEntity(row.getPartitionKey(), row.getRowKey()));
+    kubernetes.apps().deployments().inNamespace(NAMESPACE).withName(id).delete();
+
+    JsonNode done = finished(operation);
+
+    assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("Failed");
+    assertThat(done.get("error").get("code").asText()).as(done.toString()).isEqualTo("NotFound");
+    assertThat(done.get("error").get("message").asText()).isEqualTo("model '" + doomed + "' does not exist");
+    assertAllGone(id);
+  }
+
+  @Test
   void lostApiServer_theOperationWaitsAndFinishesWhenItIsBack() throws Exception {
     link.cut();
     String operation;
