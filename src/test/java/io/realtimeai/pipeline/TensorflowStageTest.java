@@ -151,15 +151,9 @@ class TensorflowStageTest {
 
   @Test
   void graphInputOfUnknownRank_takesAScalarAndABatch() throws IOException {
-    Path folder = dir.resolve("model");
-    Files.createDirectories(folder);
-    try (org.tensorflow.Graph graph = new org.tensorflow.Graph()) {
-      org.tensorflow.op.Ops tf = org.tensorflow.op.Ops.create(graph);
-      // No shape at all: the graph takes a tensor of any rank, a scalar included.
-      var x = tf.withName("x").placeholder(org.tensorflow.types.TFloat32.class);
-      tf.withName("y").math.mul(x, tf.constant(2f));
-      Files.write(folder.resolve("double.pb"), graph.toGraphDef().toByteArray());
-    }
+    // No shape at all: the graph takes a tensor of any rank, a scalar included.
+    Path folder = graph("double.pb", tf -> tf.withName("y").math.mul(
+        tf.withName("x").placeholder(org.tensorflow.types.TFloat32.class), tf.constant(2f)));
     definition(folder, "{ 'pipeline': [ { 'type': 'tensorflow', 'model_path': 'double.pb', 'input_tensor': 'x',"
         + " 'output_tensor': 'y' } ] }");
 
@@ -173,16 +167,10 @@ class TensorflowStageTest {
 
   @Test
   void validate_refusesAGraphThatIsNotFrozen() throws IOException {
-    Path folder = dir.resolve("model");
-    Files.createDirectories(folder);
-    try (org.tensorflow.Graph graph = new org.tensorflow.Graph()) {
-      org.tensorflow.op.Ops tf = org.tensorflow.op.Ops.create(graph);
-      var x = tf.withName("x").placeholder(org.tensorflow.types.TFloat32.class,
-          org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, 4)));
-      var w = tf.withName("w").variable(tf.constant(new float[][] {{1}, {2}, {3}, {4}}));
-      tf.withName("y").linalg.matMul(x, w);
-      Files.write(folder.resolve("unfrozen.pb"), graph.toGraphDef().toByteArray());
-    }
+    Path folder = graph("unfrozen.pb", tf -> tf.withName("y").linalg.matMul(
+        tf.withName("x").placeholder(org.tensorflow.types.TFloat32.class,
+            org.tensorflow.op.core.Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, 4))),
+        tf.withName("w").variable(tf.constant(new float[][] {{1}, {2}, {3}, {4}}))));
     definition(folder, "{ 'pipeline': [ { 'type': 'tensorflow', 'model_path': 'unfrozen.pb', 'output_tensor': 'y' } ] }");
     assertThat(problems(folder)).singleElement().asString()
         .startsWith("pipeline[0].model_path: 'unfrozen.pb' is not frozen: its ")
@@ -209,6 +197,17 @@ class TensorflowStageTest {
       }
     }
     return image;
+  }
+
+  /** A model folder holding {@code file}: the GraphDef of what {@code build} adds to an empty graph. */
+  private Path graph(String file, java.util.function.Consumer<org.tensorflow.op.Ops> build) throws IOException {
+    Path folder = dir.resolve("model");
+    Files.createDirectories(folder);
+    try (org.tensorflow.Graph graph = new org.tensorflow.Graph()) {
+      build.accept(org.tensorflow.op.Ops.create(graph));
+      Files.write(folder.resolve(file), graph.toGraphDef().toByteArray());
+    }
+    return folder;
   }
 
   private static void copyTree(Path from, Path to) throws IOException {
