@@ -315,15 +315,7 @@ final class DeploymentStore {
    * ETag is read back with the row, in the form every read gives (the write's response header spells it otherwise).
    */
   String write(OperationRow row) {
-    try {
-      operations.updateEntityWithResponse(operationEntity(row), TableEntityUpdateMode.REPLACE, true, null, Context.NONE);
-      return operation(row.id()).map(OperationRow::etag).orElse(null);
-    } catch (TableServiceException e) {
-      if (e.getResponse().getStatusCode() == 412 || e.getResponse().getStatusCode() == 404) {
-        return null;
-      }
-      throw e;
-    }
+    return update(row) ? operation(row.id()).map(OperationRow::etag).orElse(null) : null;
   }
 
   private static TableEntity operationEntity(OperationRow row) {
