@@ -9,6 +9,7 @@ import io.realtimeai.registry.ModelRegistry;
 import io.realtimeai.telemetry.AppMetrics;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -137,6 +138,8 @@ public final class DeploymentOrchestrator {
         LOG.warning(() -> "operation " + current.id() + " step " + current.step() + " refused by the replica provider: "
             + e.getMessage());
         toFail(current, new OperationRecord.Error(e.code(), e.getMessage(), List.of()));
+      } else if (pastUndoing(current)) {
+        giveUpStopping(current, service, e.getMessage());
       } else {
         // Undoing cannot be given up: asked again at the longest wait, loudly.
         LOG.severe(() -> "operation " + current.id() + " step " + current.step() + " refused by the replica provider: "
@@ -144,6 +147,10 @@ public final class DeploymentOrchestrator {
         askAgain(current, current.step(), message.attempt() + 1, LONGEST_WAIT);
       }
     } catch (ProviderUnavailableException e) {
+      if (pastUndoing(current)) {
+        giveUpStopping(current, service, e.getMessage());
+        return;
+      }
       // The provider cannot be asked now (an API server away): the step is asked again later, the operation stays.
       long delay = Math.min(LONGEST_WAIT.toMillis(), FIRST_WAIT.toMillis() << Math.min(message.attempt(), 10));
       LOG.warning(() -> "operation " + current.id() + " step " + current.step() + " waits for the replica provider: "
@@ -278,6 +285,56 @@ public final class DeploymentOrchestrator {
     LOG.warning(() -> "operation " + operation.id() + " (" + operation.type() + " " + service.name() + ") failed: "
         + (operation.error() == null ? "" : operation.error().message()));
     finish(operation, "Failed", operation.error());
+  }
+
+  /**
+   * True for a step that stops replicas and has had its time: a Delete's Teardown past the operation's deadline, a
+   * Create's Fail a deployment timeout past it. Past that, a provider that still cannot stop them (pods left
+   * terminating on a node that lost contact, an API server away) no longer keeps the operation running and the
+   * service's name claimed. An Update's Switch and Fail go on asking: the service serves meanwhile, and giving up
+   * would leave new replicas running beside the old ones.
+   */
+  private boolean pastUndoing(DeploymentStore.OperationRow operation) {
+    Instant now = clock.instant();
+    return switch (operation.step()) {
+      case Steps.TEARDOWN -> now.isAfter(operation.deadline());
+      case Steps.FAIL -> operation.type().equals("Create")
+          && now.isAfter(operation.deadline().plus(deployments.settings().deploymentTimeout()));
+      default -> false;
+    };
+  }
+
+  /**
+   * Ends an operation whose replicas the provider could not stop in time: {@code Failed}, saying why; the service stays,
+   * {@code Failed}, its replicas {@code Stopping} (not called, not restarted), so that deleting it again stops them once
+   * the provider can.
+   */
+  private void giveUpStopping(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service, String why) {
+    long seconds = deployments.settings().deploymentTimeout().toSeconds();
+    String left = "the service stays, Failed; delete it again once its replicas can be stopped";
+    OperationRecord.Error error;
+    if (operation.step().equals(Steps.TEARDOWN)) {
+      error = new OperationRecord.Error("DeploymentTimeout", "the delete did not finish within " + seconds + " s: " + why
+          + "; " + left, List.of(why));
+    } else {
+      OperationRecord.Error failure = operation.error() == null
+          ? new OperationRecord.Error("DeploymentFailed", "the deployment failed", List.of()) : operation.error();
+      List<String> details = new ArrayList<>(failure.details());
+      details.add("its replicas could not be stopped within " + seconds + " s: " + why + "; " + left);
+      error = new OperationRecord.Error(failure.code(), failure.message(), details);
+    }
+    DeploymentStore.ServiceRow after = service.withState("Failed")
+        .withReplicas(service.replicas().stream().map(r -> r.with("Stopping", null, null, r.accelerator())).toList());
+    if (!store.update(after)) {
+      askAgain(operation, operation.step(), 0, FIRST_WAIT);
+      return;
+    }
+    Map<String, Object> data = eventData(after, operation);
+    data.put("error", error);
+    events.record(EventType.SERVICE_DEPLOYMENT_FAILED, Subjects.service(service.name()), data, operation.id() + ":failed");
+    LOG.warning(() -> "operation " + operation.id() + " (" + operation.type() + " " + service.name() + ") given up: "
+        + why);
+    finish(operation, "Failed", error);
   }
 
   /** Records the failure and sends the Fail step, which undoes what the operation started. */

@@ -67,6 +67,7 @@ public final class FakeCluster implements AutoCloseable {
   private volatile boolean running = true;
   private volatile int gpuNodes;
   private volatile int podsCreated;
+  private final Set<String> cutOff = ConcurrentHashMap.newKeySet();
 
   /** A cluster over {@code client}'s API server whose containers {@code kubelet} runs. */
   public FakeCluster(KubernetesClient client, String namespace, BiFunction<Pod, Secret, Container> kubelet) {
@@ -109,6 +110,18 @@ public final class FakeCluster implements AutoCloseable {
   /** How many GPU nodes the scheduler may place pods on (none at first). */
   public void gpuNodes(int count) {
     gpuNodes = count;
+  }
+
+  /**
+   * The node running a service's pods loses contact ({@code true}) or is back: meanwhile its pods, once deleted, stay
+   * terminating, as Kubernetes keeps them until the kubelet confirms or the node is removed.
+   */
+  public void cutOff(String serviceId, boolean lost) {
+    if (lost) {
+      cutOff.add(serviceId);
+    } else {
+      cutOff.remove(serviceId);
+    }
   }
 
   /** How many pods the Deployment controller has created so far. */
@@ -206,6 +219,9 @@ public final class FakeCluster implements AutoCloseable {
   }
 
   private void deletePod(Pod pod) {
+    if (cutOff.contains(pod.getMetadata().getLabels().get(SERVICE_LABEL))) {
+      return;
+    }
     Container container = containers.remove(pod.getMetadata().getName());
     if (container != null) {
       container.stop();

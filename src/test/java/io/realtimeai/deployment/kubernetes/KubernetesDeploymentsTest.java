@@ -420,4 +420,42 @@ class KubernetesDeploymentsTest {
     assertAllGone(id);
   }
 
+  @Test
+  void podLeftTerminatingOnALostNode_endsTheDeleteAtItsDeadline_andDeletingAgainFinishesOnceItIsGone() throws Exception {
+    succeeded(app.createService(Map.of("name", "kube-lost-node", "modelId", model, "computeType", "CPU")));
+    String id = app.get("/api/services/kube-lost-node").body().get("id").asText();
+    String pod = cluster.pods(id).get(0).getMetadata().getName();
+    cluster.cutOff(id, true);
+    try {
+      JsonNode done = finished(operation(app.delete("/api/services/kube-lost-node")));
+
+      assertThat(done.get("state").asText()).as(done.toString()).isEqualTo("Failed");
+      assertThat(done.get("error").get("code").asText()).isEqualTo("DeploymentTimeout");
+      assertThat(done.get("error").get("message").asText())
+          .startsWith("the delete did not finish within " + TIMEOUT_SECONDS + " s: ")
+          .contains("1 pod(s) still terminating ([" + pod + "])")
+          .endsWith("; the service stays, Failed; delete it again once its replicas can be stopped");
+      // The name stays claimed by a service that says so, whose replica is neither called nor restarted.
+      JsonNode service = app.get("/api/services/kube-lost-node").body();
+      assertThat(service.get("state").asText()).isEqualTo("Failed");
+      assertThat(service.get("replicas")).hasSize(1)
+          .allSatisfy(r -> assertThat(r.get("state").asText()).isEqualTo("Stopping"));
+      assertThat(deployment(id)).as("Deployment").isNull();
+      assertThat(cluster.pods(id)).extracting(p -> p.getMetadata().getName()).containsExactly(pod);
+      var failed = TestApp.events("RealtimeAI.ServiceDeploymentFailed", "/services/kube-lost-node");
+      assertThat(failed).hasSize(1);
+      assertThat(failed.get(0).event().data().get("operationType").asText()).isEqualTo("Delete");
+      assertThat(failed.get(0).event().data().get("error").get("code").asText()).isEqualTo("DeploymentTimeout");
+      TestApp.Answer score = app.post("/api/services/kube-lost-node/score", Map.of("images", List.of("AAAA")));
+      assertThat(score.status()).as(score.text()).isEqualTo(503);
+    } finally {
+      cluster.cutOff(id, false);
+    }
+
+    // The node is back and lets its pod go: deleting again stops what is left and removes the service.
+    succeeded(operation(app.delete("/api/services/kube-lost-node")));
+    assertAllGone(id);
+    assertThat(app.get("/api/services/kube-lost-node").status()).isEqualTo(404);
+    assertThat(TestApp.events("RealtimeAI.ServiceDeleted", "/services/kube-lost-node")).hasSize(1);
+  }
 }
