@@ -117,6 +117,11 @@ public final class DeploymentOrchestrator {
       // The first replica's reason (a pod nobody can schedule, an API server that refuses us) is the message itself.
       String why = reasons.stream().filter(r -> r.contains(": starting: ") || r.contains("cannot be asked"))
           .findFirst().map(r -> ": " + r).orElse("");
+      if (operation.problem() != null) {
+        // The step failed each time it ran: that, not where the replicas are, is what kept it.
+        why = ": " + operation.step() + " failed: " + operation.problem();
+        reasons.add(0, operation.step() + " failed: " + operation.problem());
+      }
       toFail(operation, new OperationRecord.Error("DeploymentTimeout", "the deployment did not finish within "
           + deployments.settings().deploymentTimeout().toSeconds() + " s" + why, reasons));
       return;
@@ -158,14 +163,50 @@ public final class DeploymentOrchestrator {
       askAgain(current, current.step(), message.attempt() + 1, Duration.ofMillis(delay));
     } catch (RealtimeAiException e) {
       // A request that can never succeed (its model deleted meanwhile, say) fails the operation at once with its own
-      // words, before the switch-over; anything else is retried by the queue, as a storage hiccup should be.
-      if (e.httpStatus() < 400 || e.httpStatus() >= 500
-          || !List.of(Steps.PROVISION, Steps.WAIT_FOR_READY).contains(current.step())) {
-        throw e;
+      // words, before the switch-over; anything else is asked again, as a storage hiccup should be.
+      if (e.httpStatus() >= 400 && e.httpStatus() < 500
+          && List.of(Steps.PROVISION, Steps.WAIT_FOR_READY).contains(current.step())) {
+        LOG.warning(() -> "operation " + current.id() + " step " + current.step() + " cannot go on: " + e.getMessage());
+        toFail(current, new OperationRecord.Error(e.code(), e.getMessage(), e.details()));
+      } else {
+        askAgainAfter(current, service, message.attempt(), e.getMessage());
       }
-      LOG.warning(() -> "operation " + current.id() + " step " + current.step() + " cannot go on: " + e.getMessage());
-      toFail(current, new OperationRecord.Error(e.code(), e.getMessage(), e.details()));
+    } catch (RuntimeException e) {
+      askAgainAfter(current, service, message.attempt(), describe(e));
     }
+  }
+
+  /**
+   * A step that failed otherwise (a storage error, a replica folder that cannot be written) is asked again with the
+   * backoff of a wait, its problem noted on the operation row: an operation that reaches its deadline so says why, not
+   * only where its replicas are. (Thrown to the queue instead, it went to poison after five tries, came back through
+   * the supervisor, and ended as {@code DeploymentTimeout … gone} with the cause in the log only.)
+   */
+  private void askAgainAfter(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service, int attempt,
+      String problem) {
+    if (pastUndoing(operation)) {
+      giveUpStopping(operation, service, problem);
+      return;
+    }
+    long delay = Math.min(LONGEST_WAIT.toMillis(), FIRST_WAIT.toMillis() << Math.min(attempt, 10));
+    LOG.warning(() -> "operation " + operation.id() + " step " + operation.step() + " failed: " + problem
+        + "; asking again in " + delay + " ms");
+    sendAgain(operation.withProblem(problem), operation.step(), attempt + 1, Duration.ofMillis(delay));
+  }
+
+  /** An exception in a line: its innermost cause's words, which name the file or the storage error. */
+  private static String describe(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String words = root.getMessage() == null ? root.getClass().getSimpleName()
+        : root.getClass().getSimpleName() + ": " + root.getMessage().lines().findFirst().orElse("");
+    if (e == root || e.getMessage() == null) {
+      return words;
+    }
+    String said = e.getMessage().lines().findFirst().orElse("");
+    return root.getMessage() != null && said.contains(root.getMessage()) ? said : said + " (" + words + ")";
   }
 
   private void provision(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service) {
@@ -351,6 +392,11 @@ public final class DeploymentOrchestrator {
    * that finds the row written since (another chain's) ends here instead of running beside it.
    */
   private void askAgain(DeploymentStore.OperationRow operation, String step, int attempt, Duration delay) {
+    // A step that waits (or is refused) ran: whatever failed in it before is no longer why it waits.
+    sendAgain(operation.withProblem(null), step, attempt, delay);
+  }
+
+  private void sendAgain(DeploymentStore.OperationRow operation, String step, int attempt, Duration delay) {
     String written = store.write(operation);
     if (written != null) {
       deployments.enqueue(operation.id(), step, attempt, delay, written);
