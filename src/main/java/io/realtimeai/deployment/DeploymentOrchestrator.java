@@ -96,11 +96,14 @@ public final class DeploymentOrchestrator {
       return;
     }
     DeploymentStore.ServiceRow service = store.service(operation.serviceId()).orElse(null);
-    if (service == null && !operation.type().equals("Delete")) {
-      finish(operation, "Cancelled", null);
+    boolean movedOn = service == null ? !operation.type().equals("Delete") : !operation.id().equals(service.operationId());
+    if (movedOn && List.of(Steps.FINALIZE, Steps.FAIL).contains(operation.step())) {
+      // Only this operation's last step makes its service idle, so a service that moved on since (a later update or
+      // delete) was released by it: the host stopped before the step finished the operation. It ends as the step does.
+      finishReleased(operation, service);
       return;
     }
-    if (service != null && !operation.id().equals(service.operationId())) {
+    if (movedOn) {
       // An operation whose service moved on without it (its recording lost a race): nothing to do.
       finish(operation, "Cancelled", null);
       return;
@@ -376,6 +379,38 @@ public final class DeploymentOrchestrator {
     LOG.warning(() -> "operation " + operation.id() + " (" + operation.type() + " " + service.name() + ") given up: "
         + why);
     finish(operation, "Failed", error);
+  }
+
+  /**
+   * Ends a create or update whose Finalize or Fail step released its service and stopped before it finished the
+   * operation: {@code Succeeded} or {@code Failed}, with the event that step records (the same id: once at most). The
+   * service as it is now, or as the operation planned it where it is gone, is what the event says.
+   */
+  private void finishReleased(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service) {
+    Map<String, Object> data;
+    if (service != null) {
+      data = eventData(service, operation);
+    } else {
+      data = new LinkedHashMap<>();
+      data.put("serviceId", operation.serviceId());
+      data.put("name", operation.serviceName());
+      data.put("modelId", operation.plan().modelId());
+      data.put("operationId", operation.id());
+      data.put("operationType", operation.type());
+      data.put("numReplicas", operation.plan().numReplicas());
+    }
+    LOG.info(() -> "operation " + operation.id() + " (" + operation.type() + " " + operation.serviceName()
+        + ") had released its service when its host stopped; finished now");
+    if (operation.step().equals(Steps.FAIL)) {
+      data.put("error", operation.error());
+      events.record(EventType.SERVICE_DEPLOYMENT_FAILED, Subjects.service(operation.serviceName()), data,
+          operation.id() + ":failed");
+      finish(operation, "Failed", operation.error());
+    } else {
+      events.record(EventType.SERVICE_DEPLOYED, Subjects.service(operation.serviceName()), data,
+          operation.id() + ":deployed");
+      finish(operation, "Succeeded", null);
+    }
   }
 
   /** Records the failure and sends the Fail step, which undoes what the operation started. */

@@ -3,12 +3,15 @@ package io.realtimeai.deployment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.azure.data.tables.models.TableEntity;
+import com.azure.data.tables.models.TableEntityUpdateMode;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.realtimeai.app.App;
 import io.realtimeai.client.PredictionClient;
 import io.realtimeai.scoring.ServiceConnections;
+import io.realtimeai.storage.StorageLayout;
 import io.realtimeai.testing.AzuriteExtension;
 import io.realtimeai.testing.ModelFolders;
 import io.realtimeai.testing.TestApp;
@@ -18,6 +21,7 @@ import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -221,6 +225,33 @@ class DeploymentsTest {
       assertThat(client.labels()).contains("one");
     }
     delete("moving");
+  }
+
+  @Test
+  void hostStoppedAfterFinalizeReleasedTheService_theOperationStillSucceedsWithItsEvent_thoughAnUpdateTookIt()
+      throws Exception {
+    String created = app.createService(Map.of("name", "released", "modelId", model, "computeType", "CPU"));
+    assertThat(finished(created).get("state").asText()).isEqualTo("Succeeded");
+    String operationId = created.substring(created.lastIndexOf('/') + 1);
+    // What a host stopped between Finalize's writes leaves: the service idle, its operation still at Finalize.
+    var operations = app.storage().table(StorageLayout.OPERATIONS_TABLE);
+    TableEntity row = operations.getEntity("operations", operationId);
+    row.addProperty("State", "Running").addProperty("Step", "Finalize").addProperty("EndTime", null);
+    operations.updateEntity(row, TableEntityUpdateMode.REPLACE);
+    // An update takes the service before the supervisor sends the lost step again.
+    TestApp.Answer update = app.put("/api/services/released", Map.of("numReplicas", 2));
+    assertThat(update.status()).as(update.text()).isEqualTo(202);
+    assertThat(App.get().supervisor().withClock(Clock.offset(Clock.systemUTC(), Duration.ofMinutes(1))).supervise()
+        .resent()).contains(operationId + " Finalize");
+
+    JsonNode done = finished(created);
+
+    assertThat(done.get("state").asText()).as("not Cancelled: its step had done its work; " + done).isEqualTo("Succeeded");
+    assertThat(TestApp.events("RealtimeAI.ServiceDeployed", "/services/released"))
+        .filteredOn(e -> e.event().data().get("operationId").asText().equals(operationId)).hasSize(1);
+    assertThat(finished("/api/operations/" + update.body().get("id").asText()).get("state").asText())
+        .isEqualTo("Succeeded");
+    delete("released");
   }
 
   @Test
