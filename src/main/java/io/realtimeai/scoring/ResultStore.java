@@ -9,7 +9,10 @@ import com.azure.data.tables.models.TableEntity;
 import com.azure.data.tables.models.TableEntityUpdateMode;
 import com.azure.data.tables.models.TableServiceException;
 import com.azure.storage.blob.BlobClient;
+import com.azure.storage.blob.models.BlobErrorCode;
 import com.azure.storage.blob.models.BlobHttpHeaders;
+import com.azure.storage.blob.models.BlobRequestConditions;
+import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.options.BlobParallelUploadOptions;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -141,14 +144,21 @@ public final class ResultStore {
     // rows other jobs create at the same moment (the images of one Predict batch finish together).
     try {
       creations.create(List.of(row(result)));
-      writeDocument(result);
-      announce(result);
-      return Optional.of(result);
     } catch (TableServiceException e) {
       if (e.getResponse().getStatusCode() != 409) {
         throw e;
       }
+      return recordOver(result, current);
     }
+    if (!writeDocument(result, true)) {
+      return Optional.empty();
+    }
+    announce(result);
+    return Optional.of(result);
+  }
+
+  /** {@link #record} where the image's row exists: this version's (whole, or not yet), or another's. */
+  private Optional<ScoreResult> recordOver(ScoreResult result, BooleanSupplier current) {
     for (int attempt = 0; attempt < 10; attempt++) {
       Optional<TableEntity> existing = entity(result.service(), result.path());
       boolean sameVersion = existing.isPresent() && result.etag().equals(existing.get().getProperty("Etag"));
@@ -184,7 +194,9 @@ public final class ResultStore {
         }
         throw e;
       }
-      writeDocument(result);
+      if (!writeDocument(result, false)) {
+        return Optional.empty();
+      }
       announce(result);
       return Optional.of(result);
     }
@@ -199,7 +211,7 @@ public final class ResultStore {
    */
   public ScoreResult recordNew(ScoreResult result) {
     CompletableFuture<Void> document =
-        CompletableFuture.runAsync(() -> writeDocument(result), WRITERS);
+        CompletableFuture.runAsync(() -> upload(result, null), WRITERS);
     table.createEntity(row(result));
     try {
       document.join();
@@ -247,9 +259,62 @@ public final class ResultStore {
     return new Page(rows, page.getContinuationToken());
   }
 
-  private void writeDocument(ScoreResult result) {
+  /**
+   * Writes a result's document while its row names its version, and answers false, writing nothing, once the row names
+   * another (the image was overwritten, and the newer version's result stands). A write conditional on the document as
+   * read before the row: an older version's write that comes late cannot land over a newer one's document (it used to,
+   * leaving the document telling the old answer beside the new version's row and event). A new image's document
+   * ({@code fresh}: its row was just created) is written if none exists, with no request more than the write.
+   */
+  boolean writeDocument(ScoreResult result, boolean fresh) {
+    if (fresh) {
+      try {
+        upload(result, new BlobRequestConditions().setIfNoneMatch("*"));
+        return true;
+      } catch (BlobStorageException e) {
+        if (!isConflict(e)) {
+          throw e;
+        }
+      }
+    }
+    BlobClient blob = document(result.service(), result.path());
+    for (int attempt = 0; attempt < 10; attempt++) {
+      String etag;
+      try {
+        etag = blob.getProperties().getETag();
+      } catch (BlobStorageException e) {
+        if (e.getStatusCode() != 404) {
+          throw e;
+        }
+        etag = null;
+      }
+      Optional<TableEntity> row = entity(result.service(), result.path());
+      if (row.isEmpty() || !result.etag().equals(row.get().getProperty("Etag"))) {
+        return false;
+      }
+      try {
+        upload(result, etag == null ? new BlobRequestConditions().setIfNoneMatch("*")
+            : new BlobRequestConditions().setIfMatch(etag));
+        return true;
+      } catch (BlobStorageException e) {
+        if (!isConflict(e)) {
+          throw e;
+        }
+      }
+    }
+    throw new IllegalStateException("the result document of " + result.service() + "/" + result.path()
+        + " kept changing; it will be written again");
+  }
+
+  private void upload(ScoreResult result, BlobRequestConditions conditions) {
     document(result.service(), result.path()).uploadWithResponse(new BlobParallelUploadOptions(BinaryData.fromBytes(json(result)))
-        .setHeaders(new BlobHttpHeaders().setContentType("application/json")), null, Context.NONE);
+        .setHeaders(new BlobHttpHeaders().setContentType("application/json")).setRequestConditions(conditions),
+        null, Context.NONE);
+  }
+
+  /** The document was written meanwhile: it exists where none was expected (409), or changed since it was read (412). */
+  private static boolean isConflict(BlobStorageException e) {
+    return BlobErrorCode.BLOB_ALREADY_EXISTS.equals(e.getErrorCode()) || BlobErrorCode.CONDITION_NOT_MET.equals(e.getErrorCode());
   }
 
   private void announce(ScoreResult result) {

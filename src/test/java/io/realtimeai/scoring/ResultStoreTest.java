@@ -157,4 +157,30 @@ class ResultStoreTest {
     assertThat(results.settled("asked", "cat.jpg", "\"v2\"")).isFalse();
     assertThat(announced("asked")).isEqualTo(1);
   }
+
+  @Test
+  void olderVersionsDocumentWrittenLate_doesNotLandOverTheNewerOnes() {
+    // The old version's run created its row, then the image was overwritten and the new version recorded whole before
+    // the old run got to its document.
+    results.record(scored("late", "\"v2\"", "tiger"), () -> true);
+
+    assertThat(results.writeDocument(scored("late", "\"v1\"", "tabby"), true)).as("the old version's write").isFalse();
+    assertThat(results.writeDocument(scored("late", "\"v1\"", "tabby"), false)).isFalse();
+
+    ScoreResult document = results.get("late", "cat.jpg");
+    assertThat(document.etag()).isEqualTo("\"v2\"");
+    assertThat(document.predictions().get(0).get(0).label()).isEqualTo("tiger");
+    assertThat(announcedTypes("late")).containsExactly("RealtimeAI.ImageScored");
+  }
+
+  @Test
+  void documentOfTheRowsVersion_isWrittenOverAnOlderOne() {
+    results.record(scored("over", "\"v1\"", "tabby"), () -> true);
+    Optional<ScoreResult> newer = results.record(scored("over", "\"v2\"", "tiger"), () -> true);
+
+    assertThat(newer).isPresent();
+    assertThat(results.get("over", "cat.jpg").etag()).isEqualTo("\"v2\"");
+    assertThat(results.writeDocument(scored("over", "\"v2\"", "tiger"), true)).as("written again, the same").isTrue();
+    assertThat(results.get("over", "cat.jpg").predictions().get(0).get(0).label()).isEqualTo("tiger");
+  }
 }
