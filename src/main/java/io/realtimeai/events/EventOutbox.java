@@ -31,6 +31,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 
 /**
@@ -96,6 +97,7 @@ public final class EventOutbox {
   private final TableClient table;
   private final TableBatcher creations;
   private final Clock clock;
+  private final AtomicReference<Instant> lastKeyTime = new AtomicReference<>(Instant.EPOCH);
 
   /** The outbox in the {@code events} table of {@code storage} (see {@link Storage#ensureLayout()}). */
   public EventOutbox(Storage storage) {
@@ -128,24 +130,28 @@ public final class EventOutbox {
       throw new IllegalArgumentException("event data is " + json.length() + " characters of JSON; the limit is "
           + MAX_DATA_CHARS + ": keep large payloads in blob storage and put their path in the event");
     }
-    // Truncated to the microsecond that the row key shows, so that the key and the column agree.
-    Instant time = clock.instant().truncatedTo(ChronoUnit.MICROS);
-    Event event = new Event(id, type.wireName(), subject, tree, time, Event.DATA_VERSION);
-    String eventKey = EVENT + KEY_TIME.format(time) + ":" + id;
-
-    TableEntity idRow = new TableEntity(PARTITION, ID + id).addProperty(Columns.EVENT_KEY, eventKey);
-    TableEntity eventRow = withEvent(new TableEntity(PARTITION, eventKey), event, json)
-        .addProperty(Columns.DEDUPE_KEY, dedupeKey)
-        .addProperty(Columns.DELIVERED, false)
-        .addProperty(Columns.ATTEMPTS, 0);
-    TableEntity pendingRow = withEvent(new TableEntity(PARTITION, PENDING + eventKey.substring(EVENT.length())), event, json)
-        .addProperty(Columns.EVENT_KEY, eventKey)
-        .addProperty(Columns.ATTEMPTS, 0)
-        .addProperty(Columns.NEXT_ATTEMPT_AT, utc(time));
+    AtomicReference<Event> recorded = new AtomicReference<>();
     try {
-      // One transaction, shared with the events other threads record at the same moment.
-      creations.create(List.of(idRow, eventRow, pendingRow));
-      return event;
+      // One transaction, shared with the events other threads record at the same moment; the time, and so the key,
+      // taken as that transaction is sent (see keyTime).
+      creations.create(PARTITION, () -> {
+        Instant time = keyTime();
+        Event event = new Event(id, type.wireName(), subject, tree, time, Event.DATA_VERSION);
+        recorded.set(event);
+        String eventKey = EVENT + KEY_TIME.format(time) + ":" + id;
+        TableEntity idRow = new TableEntity(PARTITION, ID + id).addProperty(Columns.EVENT_KEY, eventKey);
+        TableEntity eventRow = withEvent(new TableEntity(PARTITION, eventKey), event, json)
+            .addProperty(Columns.DEDUPE_KEY, dedupeKey)
+            .addProperty(Columns.DELIVERED, false)
+            .addProperty(Columns.ATTEMPTS, 0);
+        TableEntity pendingRow = withEvent(new TableEntity(PARTITION, PENDING + eventKey.substring(EVENT.length())),
+            event, json)
+            .addProperty(Columns.EVENT_KEY, eventKey)
+            .addProperty(Columns.ATTEMPTS, 0)
+            .addProperty(Columns.NEXT_ATTEMPT_AT, utc(time));
+        return List.of(idRow, eventRow, pendingRow);
+      });
+      return recorded.get();
     } catch (TableTransactionFailedException e) {
       if (status(e) != 409) {
         throw e;
@@ -154,6 +160,19 @@ public final class EventOutbox {
       return find(id).map(RecordedEvent::event).orElseThrow(() -> new IllegalStateException(
           "event " + id + " conflicts with an existing row but cannot be read back", e));
     }
+  }
+
+  /**
+   * The recording time of an event about to be written, truncated to the microsecond its row key shows (so that the
+   * key and the column agree), and later than every one this outbox took before. Taken as the transaction that writes
+   * the event is sent, one transaction after another, so that this host's events become visible in key order: a reader
+   * paging on (continuation) or polling from the last time it saw ({@code since}) misses none. (Taken before the write,
+   * an event could be keyed before one that another thread wrote first, and a reader that had read past that one would
+   * never see it.) Events of several hosts interleave by their clocks.
+   */
+  private Instant keyTime() {
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+    return lastKeyTime.updateAndGet(last -> now.isAfter(last) ? now : last.plus(1, ChronoUnit.MICROS));
   }
 
   /** The event with this id, with its delivery state, if the outbox holds it. */

@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * Creates rows of one table the way a group commit does: rows that threads create at the same time
@@ -43,23 +44,45 @@ public final class TableBatcher {
 
   /** One caller's rows, and then what became of them. */
   private static final class Rows {
-    final List<TableEntity> rows;
     final String partition;
-    final long bytes;
+    /** Makes the rows when they are about to be written, or null for rows given as they are. */
+    final Supplier<List<TableEntity>> maker;
+    List<TableEntity> rows;
+    long bytes;
     boolean leading;
     boolean done;
     RuntimeException failure;
 
     Rows(List<TableEntity> rows) {
-      this.rows = List.copyOf(rows);
       this.partition = rows.get(0).getPartitionKey();
-      this.bytes = rows.stream().mapToLong(TableBatcher::estimate).sum();
-      for (TableEntity row : rows) {
+      this.maker = null;
+      take(rows);
+    }
+
+    Rows(String partition, Supplier<List<TableEntity>> maker) {
+      this.partition = partition;
+      this.maker = maker;
+    }
+
+    /** The rows as they are to be written now: made again each time a transaction is about to take them. */
+    void make() {
+      if (maker != null) {
+        take(maker.get());
+      }
+    }
+
+    private void take(List<TableEntity> made) {
+      if (made.isEmpty() || made.size() > MAX_ROWS) {
+        throw new IllegalArgumentException("1 to " + MAX_ROWS + " rows are created together, not " + made.size());
+      }
+      for (TableEntity row : made) {
         if (!row.getPartitionKey().equals(partition)) {
           throw new IllegalArgumentException("rows created together share one partition: " + partition + ", "
               + row.getPartitionKey());
         }
       }
+      this.rows = List.copyOf(made);
+      this.bytes = made.stream().mapToLong(TableBatcher::estimate).sum();
     }
   }
 
@@ -74,7 +97,20 @@ public final class TableBatcher {
     if (rows.isEmpty() || rows.size() > MAX_ROWS) {
       throw new IllegalArgumentException("1 to " + MAX_ROWS + " rows are created together, not " + rows.size());
     }
-    Rows mine = new Rows(rows);
+    create(new Rows(rows));
+  }
+
+  /**
+   * As {@link #create(List)}, with rows made by {@code maker} (in {@code partition}) just before the transaction that
+   * writes them, in the order the transactions commit: rows whose keys are taken from the clock there sort in the
+   * order they become visible. {@code maker} runs once per try (again if a transaction could not take them), under
+   * this batcher's turn: it must be quick.
+   */
+  public void create(String partition, Supplier<List<TableEntity>> maker) {
+    create(new Rows(partition, maker));
+  }
+
+  private void create(Rows mine) {
     lock.lock();
     try {
       if (busy) {
@@ -121,12 +157,28 @@ public final class TableBatcher {
     List<Rows> batch = new ArrayList<>(List.of(first));
     lock.lock();
     try {
-      int count = first.rows.size();
-      long bytes = first.bytes;
-      for (Iterator<Rows> it = queue.iterator(); it.hasNext(); ) {
+      try {
+        first.make();
+      } catch (RuntimeException e) {
+        first.failure = e;
+        batch.clear();
+      }
+      int count = batch.isEmpty() ? MAX_ROWS : first.rows.size();
+      long bytes = batch.isEmpty() ? MAX_BYTES : first.bytes;
+      for (Iterator<Rows> it = queue.iterator(); it.hasNext() && !batch.isEmpty(); ) {
         Rows next = it.next();
-        if (next.partition.equals(first.partition) && count + next.rows.size() <= MAX_ROWS
-            && bytes + next.bytes <= MAX_BYTES) {
+        if (!next.partition.equals(first.partition)) {
+          continue;
+        }
+        try {
+          next.make();
+        } catch (RuntimeException e) {
+          it.remove();
+          next.failure = e;
+          next.done = true;
+          continue;
+        }
+        if (count + next.rows.size() <= MAX_ROWS && bytes + next.bytes <= MAX_BYTES) {
           it.remove();
           batch.add(next);
           count += next.rows.size();
@@ -136,7 +188,9 @@ public final class TableBatcher {
     } finally {
       lock.unlock();
     }
-    write(batch);
+    if (!batch.isEmpty()) {
+      write(batch);
+    }
     lock.lock();
     try {
       for (Rows rows : batch) {

@@ -8,11 +8,19 @@ import com.azure.data.tables.models.TableEntity;
 import io.realtimeai.error.BadRequestException;
 import io.realtimeai.storage.StorageLayout;
 import io.realtimeai.testing.AzuriteExtension;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -91,6 +99,66 @@ class EventOutboxTest {
     });
     assertThat(outbox.find("00000000-0000-5000-8000-000000000000")).isEmpty();
     assertThat(outbox.find("not an id")).isEmpty();
+  }
+
+  @Test
+  void eventsRecordedByManyThreads_becomeVisibleInKeyOrder_soAReaderPollingSinceTheLastOneMissesNone() throws Exception {
+    // A clock that is slow to answer, as a thread descheduled between reading the time and writing its event is: when
+    // the key was taken before the write, events keyed earlier became visible after later-keyed ones, and a reader
+    // that had read past those never saw them.
+    Clock slow = new Clock() {
+      @Override
+      public Instant instant() {
+        Instant now = Instant.now();
+        try {
+          Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextInt(3));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return now;
+      }
+
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        return this;
+      }
+    };
+    EventOutbox busy = new EventOutbox(table, slow);
+    int writers = 6;
+    int each = 40;
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    List<Future<?>> done = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      int writer = w;
+      done.add(pool.submit(() -> {
+        for (int i = 0; i < each; i++) {
+          busy.record(EventType.IMAGE_SCORED, Subjects.image("busy", writer + "-" + i + ".jpg"), Map.of(), "w" + writer + ":" + i);
+        }
+      }));
+    }
+    Set<String> seen = new HashSet<>();
+    Instant since = null;
+    boolean writing = true;
+    while (writing) {
+      writing = done.stream().anyMatch(f -> !f.isDone());
+      // Polled from the last event's time, inclusive; an event seen twice there counts once.
+      for (RecordedEvent event : busy.list(since, EventOutbox.MAX_PAGE, null).events()) {
+        seen.add(event.event().id());
+        since = event.event().eventTime();
+      }
+    }
+    pool.shutdown();
+    for (Future<?> future : done) {
+      future.get();
+    }
+
+    assertThat(busy.list(null, EventOutbox.MAX_PAGE, null).events()).hasSize(writers * each);
+    assertThat(seen).as("events the polling reader saw").hasSize(writers * each);
   }
 
   @Test
