@@ -150,11 +150,9 @@ public final class ResultStore {
       }
       return recordOver(result, current);
     }
-    if (!writeDocument(result, true)) {
-      return Optional.empty();
-    }
-    announce(result);
-    return Optional.of(result);
+    Optional<ScoreResult> stands = writeDocument(result, true);
+    stands.ifPresent(this::announce);
+    return stands;
   }
 
   /** {@link #record} where the image's row exists: this version's (whole, or not yet), or another's. */
@@ -194,11 +192,9 @@ public final class ResultStore {
         }
         throw e;
       }
-      if (!writeDocument(result, false)) {
-        return Optional.empty();
-      }
-      announce(result);
-      return Optional.of(result);
+      Optional<ScoreResult> stands = writeDocument(result, false);
+      stands.ifPresent(this::announce);
+      return stands;
     }
     throw new IllegalStateException("the result of " + result.service() + "/" + result.path() + " kept changing; it will be recorded again");
   }
@@ -260,17 +256,18 @@ public final class ResultStore {
   }
 
   /**
-   * Writes a result's document while its row names its version, and answers false, writing nothing, once the row names
-   * another (the image was overwritten, and the newer version's result stands). A write conditional on the document as
-   * read before the row: an older version's write that comes late cannot land over a newer one's document (it used to,
-   * leaving the document telling the old answer beside the new version's row and event). A new image's document
-   * ({@code fresh}: its row was just created) is written if none exists, with no request more than the write.
+   * Writes a result's document while its row names its version, and answers the result that stands: this one, the
+   * document another run wrote for the same version (kept, so that one run's answer is the document), or none, writing
+   * nothing, once the row names another version (the image was overwritten, and the newer version's result stands).
+   * The write is conditional on the document as read before the row, so a late write of an older version cannot land
+   * over a newer one's document. A new image's document ({@code fresh}: its row was just created) is written if none
+   * exists, with no request more than the write.
    */
-  boolean writeDocument(ScoreResult result, boolean fresh) {
+  Optional<ScoreResult> writeDocument(ScoreResult result, boolean fresh) {
     if (fresh) {
       try {
         upload(result, new BlobRequestConditions().setIfNoneMatch("*"));
-        return true;
+        return Optional.of(result);
       } catch (BlobStorageException e) {
         if (!isConflict(e)) {
           throw e;
@@ -279,23 +276,29 @@ public final class ResultStore {
     }
     BlobClient blob = document(result.service(), result.path());
     for (int attempt = 0; attempt < 10; attempt++) {
-      String etag;
+      String etag = null;
       try {
-        etag = blob.getProperties().getETag();
+        var stored = blob.downloadContentWithResponse(null, null, null, Context.NONE);
+        etag = stored.getDeserializedHeaders().getETag();
+        ScoreResult document = JSON.readValue(stored.getValue().toBytes(), ScoreResult.class);
+        if (document.etag().equals(result.etag())) {
+          return Optional.of(document);
+        }
       } catch (BlobStorageException e) {
         if (e.getStatusCode() != 404) {
           throw e;
         }
-        etag = null;
+      } catch (IOException e) {
+        // Unreadable: replaced below like any other version's document, if the row names this one.
       }
       Optional<TableEntity> row = entity(result.service(), result.path());
       if (row.isEmpty() || !result.etag().equals(row.get().getProperty("Etag"))) {
-        return false;
+        return Optional.empty();
       }
       try {
         upload(result, etag == null ? new BlobRequestConditions().setIfNoneMatch("*")
             : new BlobRequestConditions().setIfMatch(etag));
-        return true;
+        return Optional.of(result);
       } catch (BlobStorageException e) {
         if (!isConflict(e)) {
           throw e;
