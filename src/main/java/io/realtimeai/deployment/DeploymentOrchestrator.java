@@ -30,6 +30,11 @@ public final class DeploymentOrchestrator {
   private static final Duration FIRST_WAIT = Duration.ofMillis(500);
   private static final Duration LONGEST_WAIT = Duration.ofSeconds(5);
   private static final int STDERR_LINES = 8;
+  /** A step's failure older than this (its host stopped meanwhile) is not named as what kept an operation. */
+  private static final Duration STALE_PROBLEM = Duration.ofSeconds(30);
+  private static final Duration GIVE_UP_AFTER = Duration.ofMinutes(1);
+  /** The state of a replica its service's operation could not stop ({@link #giveUpStopping}). */
+  static final String STOPPING = "Stopping";
 
   /**
    * The queue message: which operation, which step, and how many times that step waited.
@@ -97,10 +102,15 @@ public final class DeploymentOrchestrator {
     }
     DeploymentStore.ServiceRow service = store.service(operation.serviceId()).orElse(null);
     boolean movedOn = service == null ? !operation.type().equals("Delete") : !operation.id().equals(service.operationId());
-    if (movedOn && List.of(Steps.FINALIZE, Steps.FAIL).contains(operation.step())) {
+    if (movedOn && released(operation)) {
       // Only this operation's last step makes its service idle, so a service that moved on since (a later update or
-      // delete) was released by it: the host stopped before the step finished the operation. It ends as the step does.
-      finishReleased(operation, service);
+      // delete) was released by it: the host stopped before the step finished the operation. It ends as the step does
+      // (whose event was recorded before the release).
+      DeploymentStore.OperationRow left = operation;
+      boolean failed = !left.step().equals(Steps.FINALIZE);
+      LOG.info(() -> "operation " + left.id() + " (" + left.type() + " " + left.serviceName()
+          + ") had released its service when its host stopped; finished now");
+      finish(left, failed ? "Failed" : "Succeeded", failed ? left.error() : null);
       return;
     }
     if (movedOn) {
@@ -120,8 +130,9 @@ public final class DeploymentOrchestrator {
       // The first replica's reason (a pod nobody can schedule, an API server that refuses us) is the message itself.
       String why = reasons.stream().filter(r -> r.contains(": starting: ") || r.contains("cannot be asked"))
           .findFirst().map(r -> ": " + r).orElse("");
-      if (operation.problem() != null) {
-        // The step failed each time it ran: that, not where the replicas are, is what kept it.
+      if (operation.problem() != null && operation.updatedAt() != null
+          && !clock.instant().isAfter(operation.updatedAt().plus(STALE_PROBLEM))) {
+        // The step failed each time it ran, up to now: that, not where the replicas are, is what kept it.
         why = ": " + operation.step() + " failed: " + operation.problem();
         reasons.add(0, operation.step() + " failed: " + operation.problem());
       }
@@ -142,59 +153,96 @@ public final class DeploymentOrchestrator {
       }
     } catch (ProviderRejectedException e) {
       // Before the switch-over only: an update whose new replicas serve is not thrown away for a refusal.
-      if (List.of(Steps.PROVISION, Steps.WAIT_FOR_READY).contains(current.step())) {
+      if (beforeSwitch(current)) {
         LOG.warning(() -> "operation " + current.id() + " step " + current.step() + " refused by the replica provider: "
             + e.getMessage());
         toFail(current, new OperationRecord.Error(e.code(), e.getMessage(), List.of()));
-      } else if (pastUndoing(current)) {
-        giveUpStopping(current, service, e.getMessage());
       } else {
-        // Undoing cannot be given up: asked again at the longest wait, loudly.
+        // Undoing is not given up for a refusal, not at once: asked again at the longest wait, loudly.
         LOG.severe(() -> "operation " + current.id() + " step " + current.step() + " refused by the replica provider: "
-            + e.getMessage() + "; asking again in " + LONGEST_WAIT.toMillis() + " ms");
-        askAgain(current, current.step(), message.attempt() + 1, LONGEST_WAIT);
+            + e.getMessage());
+        providerFailed(current, service, message.attempt(), e.getMessage(), LONGEST_WAIT);
       }
     } catch (ProviderUnavailableException e) {
-      if (pastUndoing(current)) {
-        giveUpStopping(current, service, e.getMessage());
-        return;
-      }
-      // The provider cannot be asked now (an API server away): the step is asked again later, the operation stays.
+      // The provider cannot be asked now (an API server away, pods still terminating): the step is asked again later,
+      // the operation stays.
       long delay = Math.min(LONGEST_WAIT.toMillis(), FIRST_WAIT.toMillis() << Math.min(message.attempt(), 10));
       LOG.warning(() -> "operation " + current.id() + " step " + current.step() + " waits for the replica provider: "
           + e.getMessage() + "; asking again in " + delay + " ms");
-      askAgain(current, current.step(), message.attempt() + 1, Duration.ofMillis(delay));
+      if (beforeSwitch(current)) {
+        askAgain(current, current.step(), message.attempt() + 1, Duration.ofMillis(delay));
+      } else {
+        providerFailed(current, service, message.attempt(), e.getMessage(), Duration.ofMillis(delay));
+      }
     } catch (RealtimeAiException e) {
       // A request that can never succeed (its model deleted meanwhile, say) fails the operation at once with its own
       // words, before the switch-over; anything else is asked again, as a storage hiccup should be.
-      if (e.httpStatus() >= 400 && e.httpStatus() < 500
-          && List.of(Steps.PROVISION, Steps.WAIT_FOR_READY).contains(current.step())) {
+      if (e.httpStatus() >= 400 && e.httpStatus() < 500 && beforeSwitch(current)) {
         LOG.warning(() -> "operation " + current.id() + " step " + current.step() + " cannot go on: " + e.getMessage());
         toFail(current, new OperationRecord.Error(e.code(), e.getMessage(), e.details()));
       } else {
-        askAgainAfter(current, service, message.attempt(), e.getMessage());
+        retryAfter(current, message.attempt(), e, e.getMessage());
       }
     } catch (RuntimeException e) {
-      askAgainAfter(current, service, message.attempt(), describe(e));
+      retryAfter(current, message.attempt(), e, describe(e));
     }
+  }
+
+  private static boolean beforeSwitch(DeploymentStore.OperationRow operation) {
+    return List.of(Steps.PROVISION, Steps.WAIT_FOR_READY).contains(operation.step());
   }
 
   /**
    * A step that failed otherwise (a storage error, a replica folder that cannot be written) is asked again with the
-   * backoff of a wait, its problem noted on the operation row: an operation that reaches its deadline so says why, not
-   * only where its replicas are. (Thrown to the queue instead, it went to poison after five tries, came back through
-   * the supervisor, and ended as {@code DeploymentTimeout … gone} with the cause in the log only.)
+   * backoff of a wait, its problem noted on the operation row, so that an operation that reaches its deadline says why,
+   * not only where its replicas are. Before the switch-over the deadline ends it; after it, the step is asked again
+   * until it succeeds (the supervisor shows nothing else to do: the service is half changed). A step interrupted (the
+   * host stopping) is thrown to the queue, which gives its message back.
    */
-  private void askAgainAfter(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service, int attempt,
-      String problem) {
-    if (pastUndoing(operation)) {
-      giveUpStopping(operation, service, problem);
-      return;
+  private void retryAfter(DeploymentStore.OperationRow operation, int attempt, RuntimeException e, String problem) {
+    if (Thread.currentThread().isInterrupted() || interrupted(e)) {
+      throw e;
     }
     long delay = Math.min(LONGEST_WAIT.toMillis(), FIRST_WAIT.toMillis() << Math.min(attempt, 10));
     LOG.warning(() -> "operation " + operation.id() + " step " + operation.step() + " failed: " + problem
         + "; asking again in " + delay + " ms");
-    sendAgain(operation.withProblem(problem), operation.step(), attempt + 1, Duration.ofMillis(delay));
+    sendAgain(withProblem(operation, problem), operation.step(), attempt + 1, Duration.ofMillis(delay));
+  }
+
+  /**
+   * A step after the switch-over that the provider could not do (an API server away, pods still terminating, a
+   * refusal): asked again after {@code delay}; given up ({@link #giveUpStopping}) once it is a step that may be
+   * ({@link #pastUndoing}) and the provider has failed it without a break for {@link #giveUpAfter}.
+   */
+  private void providerFailed(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service, int attempt,
+      String why, Duration delay) {
+    DeploymentStore.OperationRow failing = withProblem(operation, why);
+    if (service != null && pastUndoing(operation)
+        && !clock.instant().isBefore(failing.problemSince().plus(giveUpAfter()))) {
+      giveUpStopping(failing, service, why);
+      return;
+    }
+    sendAgain(failing, operation.step(), attempt + 1, delay);
+  }
+
+  /** The row with {@code problem} noted, failing since the first failure of this step in a row. */
+  private DeploymentStore.OperationRow withProblem(DeploymentStore.OperationRow operation, String problem) {
+    return operation.withProblem(problem, operation.problemSince() != null ? operation.problemSince() : clock.instant());
+  }
+
+  /** How long a provider must fail a step that may be given up, without a break, before it is: a minute at most. */
+  private Duration giveUpAfter() {
+    Duration timeout = deployments.settings().deploymentTimeout();
+    return timeout.compareTo(GIVE_UP_AFTER) < 0 ? timeout : GIVE_UP_AFTER;
+  }
+
+  private static boolean interrupted(Throwable e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+      if (cause instanceof InterruptedException || cause instanceof java.io.InterruptedIOException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** An exception in a line: its innermost cause's words, which name the file or the storage error. */
@@ -298,14 +346,16 @@ public final class DeploymentOrchestrator {
       finish(operation, "Succeeded", null);
       return;
     }
+    // The event first (its id makes it once), then the state that releases the service: a host that stops between
+    // the release and the operation's end leaves nothing unannounced (see released()).
+    events.record(EventType.SERVICE_DEPLOYED, Subjects.service(service.name()), eventData(service, operation),
+        operation.id() + ":deployed");
     if (!setState(service, "Succeeded")) {
       askAgain(operation, Steps.FINALIZE, 0, FIRST_WAIT);
       return;
     }
-    DeploymentStore.ServiceRow done = store.service(service.id()).orElse(service);
-    events.record(EventType.SERVICE_DEPLOYED, Subjects.service(done.name()), eventData(done, operation), operation.id() + ":deployed");
     finish(operation, "Succeeded", null);
-    listener.deployed(done.id());
+    listener.deployed(service.id());
   }
 
   private void fail(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service) {
@@ -317,15 +367,18 @@ public final class DeploymentOrchestrator {
     List<String> released = store.slotsOf(service.id(), operation.plan().start());
     DeploymentStore.ServiceRow after = operation.type().equals("Create")
         ? service.withReplicas(List.of()).withState("Failed")
-        // A failed update leaves the service as it was: its old replicas never stopped.
-        : service.withReplicas(left).withState("Succeeded").withModel(service.modelId(), null, service.numReplicas());
+        // A failed update leaves the service as it was: its old replicas never stopped (a service with none, a failed
+        // one, stays Failed).
+        : service.withReplicas(left).withState(left.isEmpty() ? "Failed" : "Succeeded")
+            .withModel(service.modelId(), null, service.numReplicas());
+    Map<String, Object> data = eventData(after, operation);
+    data.put("error", operation.error());
+    // The event first, then the release (as in finalizeOperation).
+    events.record(EventType.SERVICE_DEPLOYMENT_FAILED, Subjects.service(service.name()), data, operation.id() + ":failed");
     if (!store.update(after, List.of(), List.of(), released)) {
       askAgain(operation, Steps.FAIL, 0, FIRST_WAIT);
       return;
     }
-    Map<String, Object> data = eventData(after, operation);
-    data.put("error", operation.error());
-    events.record(EventType.SERVICE_DEPLOYMENT_FAILED, Subjects.service(service.name()), data, operation.id() + ":failed");
     LOG.warning(() -> "operation " + operation.id() + " (" + operation.type() + " " + service.name() + ") failed: "
         + (operation.error() == null ? "" : operation.error().message()));
     finish(operation, "Failed", operation.error());
@@ -350,67 +403,48 @@ public final class DeploymentOrchestrator {
 
   /**
    * Ends an operation whose replicas the provider could not stop in time: {@code Failed}, saying why; the service stays,
-   * {@code Failed}, its replicas {@code Stopping} (not called, not restarted), so that deleting it again stops them once
-   * the provider can.
+   * {@code Failed}, its replicas {@code Stopping} (not called, not restarted, not updated), so that deleting it (again)
+   * stops them once the provider can. The error is written on the operation, and the event recorded, before the
+   * service is released: a host that stops after the release leaves an operation that ends as this would.
    */
   private void giveUpStopping(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service, String why) {
-    long seconds = deployments.settings().deploymentTimeout().toSeconds();
-    String left = "the service stays, Failed; delete it again once its replicas can be stopped";
     OperationRecord.Error error;
     if (operation.step().equals(Steps.TEARDOWN)) {
-      error = new OperationRecord.Error("DeploymentTimeout", "the delete did not finish within " + seconds + " s: " + why
-          + "; " + left, List.of(why));
+      error = new OperationRecord.Error("DeploymentTimeout", "the delete did not finish within "
+          + deployments.settings().deploymentTimeout().toSeconds() + " s: " + why
+          + "; the service stays, Failed; delete it again once its replicas can be stopped", List.of());
     } else {
       OperationRecord.Error failure = operation.error() == null
           ? new OperationRecord.Error("DeploymentFailed", "the deployment failed", List.of()) : operation.error();
       List<String> details = new ArrayList<>(failure.details());
-      details.add("its replicas could not be stopped within " + seconds + " s: " + why + "; " + left);
+      details.add("its replicas could not be stopped: " + why + "; the service stays, Failed; delete it once they can be");
       error = new OperationRecord.Error(failure.code(), failure.message(), details);
     }
-    DeploymentStore.ServiceRow after = service.withState("Failed")
-        .withReplicas(service.replicas().stream().map(r -> r.with("Stopping", null, null, r.accelerator())).toList());
-    if (!store.update(after)) {
-      askAgain(operation, operation.step(), 0, FIRST_WAIT);
+    DeploymentStore.OperationRow failing = transition(operation, operation.state(), operation.step(), error);
+    if (failing == null) {
       return;
     }
-    Map<String, Object> data = eventData(after, operation);
+    DeploymentStore.ServiceRow after = service.withState("Failed")
+        .withReplicas(service.replicas().stream().map(r -> r.with(STOPPING, null, null, r.accelerator())).toList());
+    Map<String, Object> data = eventData(after, failing);
     data.put("error", error);
     events.record(EventType.SERVICE_DEPLOYMENT_FAILED, Subjects.service(service.name()), data, operation.id() + ":failed");
+    if (!store.update(after)) {
+      sendAgain(failing, failing.step(), 0, FIRST_WAIT);
+      return;
+    }
     LOG.warning(() -> "operation " + operation.id() + " (" + operation.type() + " " + service.name() + ") given up: "
         + why);
-    finish(operation, "Failed", error);
+    finish(failing, "Failed", error);
   }
 
   /**
-   * Ends a create or update whose Finalize or Fail step released its service and stopped before it finished the
-   * operation: {@code Succeeded} or {@code Failed}, with the event that step records (the same id: once at most). The
-   * service as it is now, or as the operation planned it where it is gone, is what the event says.
+   * True for an operation whose last step has made its service idle: Finalize, Fail, or a Teardown given up
+   * ({@link #giveUpStopping}, which writes its error first).
    */
-  private void finishReleased(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service) {
-    Map<String, Object> data;
-    if (service != null) {
-      data = eventData(service, operation);
-    } else {
-      data = new LinkedHashMap<>();
-      data.put("serviceId", operation.serviceId());
-      data.put("name", operation.serviceName());
-      data.put("modelId", operation.plan().modelId());
-      data.put("operationId", operation.id());
-      data.put("operationType", operation.type());
-      data.put("numReplicas", operation.plan().numReplicas());
-    }
-    LOG.info(() -> "operation " + operation.id() + " (" + operation.type() + " " + operation.serviceName()
-        + ") had released its service when its host stopped; finished now");
-    if (operation.step().equals(Steps.FAIL)) {
-      data.put("error", operation.error());
-      events.record(EventType.SERVICE_DEPLOYMENT_FAILED, Subjects.service(operation.serviceName()), data,
-          operation.id() + ":failed");
-      finish(operation, "Failed", operation.error());
-    } else {
-      events.record(EventType.SERVICE_DEPLOYED, Subjects.service(operation.serviceName()), data,
-          operation.id() + ":deployed");
-      finish(operation, "Succeeded", null);
-    }
+  private static boolean released(DeploymentStore.OperationRow operation) {
+    return List.of(Steps.FINALIZE, Steps.FAIL).contains(operation.step())
+        || operation.step().equals(Steps.TEARDOWN) && operation.error() != null;
   }
 
   /** Records the failure and sends the Fail step, which undoes what the operation started. */
@@ -428,7 +462,7 @@ public final class DeploymentOrchestrator {
    */
   private void askAgain(DeploymentStore.OperationRow operation, String step, int attempt, Duration delay) {
     // A step that waits (or is refused) ran: whatever failed in it before is no longer why it waits.
-    sendAgain(operation.withProblem(null), step, attempt, delay);
+    sendAgain(operation.withProblem(null, null), step, attempt, delay);
   }
 
   private void sendAgain(DeploymentStore.OperationRow operation, String step, int attempt, Duration delay) {

@@ -121,23 +121,28 @@ final class DeploymentStore {
   /** An operation row, with the ETag it was read with. */
   record OperationRow(String id, String type, String state, String serviceId, String serviceName, Instant createdTime,
       Instant endTime, String step, OperationRecord.Error error, Instant deadline, Plan plan, String etag,
-      Instant updatedAt, String problem) {
+      Instant updatedAt, String problem, Instant problemSince) {
 
     OperationRow(String id, String type, String state, String serviceId, String serviceName, Instant createdTime,
         Instant endTime, String step, OperationRecord.Error error, Instant deadline, Plan plan, String etag) {
-      this(id, type, state, serviceId, serviceName, createdTime, endTime, step, error, deadline, plan, etag, null, null);
+      this(id, type, state, serviceId, serviceName, createdTime, endTime, step, error, deadline, plan, etag, null, null,
+          null);
     }
 
     /** The row moved to another state or step; what went wrong at the step it leaves is forgotten. */
     OperationRow at(String newState, String newStep, OperationRecord.Error newError, Instant newEnd) {
       return new OperationRow(id, type, newState, serviceId, serviceName, createdTime, newEnd, newStep, newError,
-          deadline, plan, etag, updatedAt, newStep.equals(step) ? problem : null);
+          deadline, plan, etag, updatedAt, newStep.equals(step) ? problem : null,
+          newStep.equals(step) ? problemSince : null);
     }
 
-    /** The row noting why its step failed last (it is asked again), so that the operation's end can say so. */
-    OperationRow withProblem(String newProblem) {
+    /**
+     * The row noting why its step failed last (it is asked again), and since when it has failed without a break, so
+     * that the operation's end can say so; null for a step that ran.
+     */
+    OperationRow withProblem(String newProblem, Instant since) {
       return new OperationRow(id, type, state, serviceId, serviceName, createdTime, endTime, step, error, deadline, plan,
-          etag, updatedAt, newProblem);
+          etag, updatedAt, newProblem, newProblem == null ? null : since);
     }
 
     OperationRecord view() {
@@ -338,7 +343,8 @@ final class DeploymentStore {
         .addProperty("Error", row.error() == null ? null : json(row.error()))
         .addProperty("Deadline", utc(row.deadline()))
         .addProperty("Plan", json(row.plan()))
-        .addProperty("Problem", row.problem());
+        .addProperty("Problem", row.problem())
+        .addProperty("ProblemSince", row.problemSince() == null ? null : utc(row.problemSince()));
     if (row.etag() != null) {
       entity.addProperty("odata.etag", row.etag());
     }
@@ -351,7 +357,8 @@ final class DeploymentStore {
         instant(e.getProperty("EndTime")), (String) e.getProperty("Step"),
         parse((String) e.getProperty("Error"), new TypeReference<OperationRecord.Error>() {}),
         instant(e.getProperty("Deadline")), parse((String) e.getProperty("Plan"), new TypeReference<Plan>() {}),
-        e.getETag(), e.getTimestamp() == null ? null : e.getTimestamp().toInstant(), (String) e.getProperty("Problem"));
+        e.getETag(), e.getTimestamp() == null ? null : e.getTimestamp().toInstant(), (String) e.getProperty("Problem"),
+        instant(e.getProperty("ProblemSince")));
   }
 
   // ---- helpers -------------------------------------------------------------------------------

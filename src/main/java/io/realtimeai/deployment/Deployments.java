@@ -138,6 +138,7 @@ public final class Deployments {
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       DeploymentStore.ServiceRow row = row(idOrName);
       requireIdle(row);
+      requireNothingStopping(row);
       String modelId = request.modelId() == null ? row.modelId() : requireModel(request.modelId()).id();
       int replicas = requireReplicas(request.numReplicas(), row.numReplicas());
       if (modelId.equals(row.modelId()) && replicas == row.numReplicas()) {
@@ -247,6 +248,7 @@ public final class Deployments {
       // While an operation starts replicas, they take the keys of the record as it read it: a key changed meanwhile
       // would never reach them.
       requireIdle(row);
+      requireNothingStopping(row);
       ServiceKeys keys = type.equals("primary") ? new ServiceKeys(ServiceKeys.newKey(), row.keys().secondaryKey())
           : new ServiceKeys(row.keys().primaryKey(), ServiceKeys.newKey());
       // The replicas first: when the provider cannot be reached, nothing has changed and the caller
@@ -387,6 +389,14 @@ public final class Deployments {
     if (List.of("Creating", "Updating", "Deleting").contains(row.state())) {
       throw new ConflictException("OperationInProgress", "service '" + row.name() + "' is " + row.state() + " (operation "
           + row.operationId() + "); wait for it to finish", List.of(), null);
+    }
+  }
+
+  /** Refuses a change to a service whose last operation could not stop its replicas: only deleting it goes on. */
+  private static void requireNothingStopping(DeploymentStore.ServiceRow row) {
+    if (row.replicas().stream().anyMatch(r -> DeploymentOrchestrator.STOPPING.equals(r.state()))) {
+      throw new ConflictException("ReplicasStopping", "service '" + row.name() + "' is " + row.state()
+          + ": its operation " + row.operationId() + " could not stop its replicas; delete it", List.of(), null);
     }
   }
 

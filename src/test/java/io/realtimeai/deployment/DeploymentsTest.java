@@ -255,6 +255,30 @@ class DeploymentsTest {
   }
 
   @Test
+  void hostStoppedAfterFailReleasedTheService_theOperationStillEndsFailedWithItsError_thoughADeleteTookIt()
+      throws Exception {
+    String created = app.createService(Map.of("name", "released-failed", "modelId", model, "computeType", "GPU"));
+    assertThat(finished(created).get("state").asText()).isEqualTo("Failed");
+    String operationId = created.substring(created.lastIndexOf('/') + 1);
+    var operations = app.storage().table(StorageLayout.OPERATIONS_TABLE);
+    TableEntity row = operations.getEntity("operations", operationId);
+    row.addProperty("State", "Running").addProperty("Step", "Fail").addProperty("EndTime", null);
+    operations.updateEntity(row, TableEntityUpdateMode.REPLACE);
+    TestApp.Answer deleting = app.delete("/api/services/released-failed");
+    assertThat(deleting.status()).as(deleting.text()).isEqualTo(202);
+    assertThat(App.get().supervisor().withClock(Clock.offset(Clock.systemUTC(), Duration.ofMinutes(1))).supervise()
+        .resent()).contains(operationId + " Fail");
+
+    JsonNode done = finished(created);
+
+    assertThat(done.get("state").asText()).as("not Cancelled: its step had done its work; " + done).isEqualTo("Failed");
+    assertThat(done.at("/error/code").asText()).isEqualTo("RuntimeFailed");
+    assertThat(TestApp.events("RealtimeAI.ServiceDeploymentFailed", "/services/released-failed")).hasSize(1);
+    assertThat(finished("/api/operations/" + deleting.body().get("id").asText()).get("state").asText())
+        .isEqualTo("Succeeded");
+  }
+
+  @Test
   void deletingAModelADeployedServiceRuns_isAConflict() throws Exception {
     finished(app.createService(Map.of("name", "in-use", "modelId", model, "computeType", "CPU")));
 

@@ -448,6 +448,12 @@ class KubernetesDeploymentsTest {
       assertThat(failed.get(0).event().data().get("error").get("code").asText()).isEqualTo("DeploymentTimeout");
       TestApp.Answer score = app.post("/api/services/kube-lost-node/score", Map.of("images", List.of("AAAA")));
       assertThat(score.status()).as(score.text()).isEqualTo(503);
+      // Only deleting it goes on: an update or new keys would act on replicas that are neither there nor gone.
+      for (TestApp.Answer refused : List.of(app.put("/api/services/kube-lost-node", Map.of("numReplicas", 2)),
+          app.post("/api/services/kube-lost-node/regenerateKeys", Map.of("keyType", "Primary")))) {
+        assertThat(refused.status()).as(refused.text()).isEqualTo(409);
+        assertThat(refused.body().at("/error/code").asText()).isEqualTo("ReplicasStopping");
+      }
     } finally {
       cluster.cutOff(id, false);
     }
