@@ -35,6 +35,7 @@ public final class DeploymentOrchestrator {
   private static final Duration GIVE_UP_AFTER = Duration.ofMinutes(1);
   /** The state of a replica its service's operation could not stop ({@link #giveUpStopping}). */
   static final String STOPPING = "Stopping";
+  private static final String COULD_NOT_STOP = "its replicas could not be stopped: ";
 
   /**
    * The queue message: which operation, which step, and how many times that step waited.
@@ -111,6 +112,15 @@ public final class DeploymentOrchestrator {
       LOG.info(() -> "operation " + left.id() + " (" + left.type() + " " + left.serviceName()
           + ") had released its service when its host stopped; finished now");
       finish(left, failed ? "Failed" : "Succeeded", failed ? left.error() : null);
+      return;
+    }
+    if (operation.step().equals(Steps.TEARDOWN) && operation.error() != null) {
+      // A delete given up (giveUpStopping writes its error first) ends as that did, whatever the provider says now.
+      if (movedOn || service == null || !operation.id().equals(service.operationId())) {
+        finish(operation, "Failed", operation.error());
+      } else {
+        giveUpStopping(operation, service, null);
+      }
       return;
     }
     if (movedOn) {
@@ -206,7 +216,9 @@ public final class DeploymentOrchestrator {
     long delay = Math.min(LONGEST_WAIT.toMillis(), FIRST_WAIT.toMillis() << Math.min(attempt, 10));
     LOG.warning(() -> "operation " + operation.id() + " step " + operation.step() + " failed: " + problem
         + "; asking again in " + delay + " ms");
-    sendAgain(withProblem(operation, problem), operation.step(), attempt + 1, Duration.ofMillis(delay));
+    // Noted, but not counted as the provider failing: only providerFailed starts that clock.
+    sendAgain(operation.withProblem(problem, operation.problemSince()), operation.step(), attempt + 1,
+        Duration.ofMillis(delay));
   }
 
   /**
@@ -225,9 +237,16 @@ public final class DeploymentOrchestrator {
     sendAgain(failing, operation.step(), attempt + 1, delay);
   }
 
-  /** The row with {@code problem} noted, failing since the first failure of this step in a row. */
+  /**
+   * The row with the provider's {@code problem} noted, failing since its first failure of this step in a row: a row
+   * last written more than {@link #STALE_PROBLEM} ago (the step did not run meanwhile: its host was down, its message
+   * lost) starts again from now.
+   */
   private DeploymentStore.OperationRow withProblem(DeploymentStore.OperationRow operation, String problem) {
-    return operation.withProblem(problem, operation.problemSince() != null ? operation.problemSince() : clock.instant());
+    Instant now = clock.instant();
+    boolean running = operation.problemSince() != null && operation.updatedAt() != null
+        && !now.isAfter(operation.updatedAt().plus(STALE_PROBLEM));
+    return operation.withProblem(problem, running ? operation.problemSince() : now);
   }
 
   /** How long a provider must fail a step that may be given up, without a break, before it is: a minute at most. */
@@ -238,7 +257,7 @@ public final class DeploymentOrchestrator {
 
   private static boolean interrupted(Throwable e) {
     for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
-      if (cause instanceof InterruptedException || cause instanceof java.io.InterruptedIOException) {
+      if (cause instanceof InterruptedException || cause instanceof java.nio.channels.ClosedByInterruptException) {
         return true;
       }
     }
@@ -410,14 +429,16 @@ public final class DeploymentOrchestrator {
   private void giveUpStopping(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service, String why) {
     OperationRecord.Error error;
     if (operation.step().equals(Steps.TEARDOWN)) {
-      error = new OperationRecord.Error("DeploymentTimeout", "the delete did not finish within "
-          + deployments.settings().deploymentTimeout().toSeconds() + " s: " + why
-          + "; the service stays, Failed; delete it again once its replicas can be stopped", List.of());
+      error = operation.error() != null ? operation.error()
+          : new OperationRecord.Error("DeploymentTimeout", "the delete did not finish within "
+              + deployments.settings().deploymentTimeout().toSeconds() + " s: " + why
+              + "; the service stays, Failed; delete it again once its replicas can be stopped", List.of());
     } else {
       OperationRecord.Error failure = operation.error() == null
           ? new OperationRecord.Error("DeploymentFailed", "the deployment failed", List.of()) : operation.error();
       List<String> details = new ArrayList<>(failure.details());
-      details.add("its replicas could not be stopped: " + why + "; the service stays, Failed; delete it once they can be");
+      details.removeIf(line -> line.startsWith(COULD_NOT_STOP));
+      details.add(COULD_NOT_STOP + why + "; the service stays, Failed; delete it once they can be");
       error = new OperationRecord.Error(failure.code(), failure.message(), details);
     }
     DeploymentStore.OperationRow failing = transition(operation, operation.state(), operation.step(), error);
@@ -434,7 +455,7 @@ public final class DeploymentOrchestrator {
       return;
     }
     LOG.warning(() -> "operation " + operation.id() + " (" + operation.type() + " " + service.name() + ") given up: "
-        + why);
+        + error.message());
     finish(failing, "Failed", error);
   }
 

@@ -141,7 +141,8 @@ public final class Deployments {
       requireNothingStopping(row);
       String modelId = request.modelId() == null ? row.modelId() : requireModel(request.modelId()).id();
       int replicas = requireReplicas(request.numReplicas(), row.numReplicas());
-      if (modelId.equals(row.modelId()) && replicas == row.numReplicas()) {
+      // A failed service runs nothing: asking it for what it was asked before starts that again.
+      if (modelId.equals(row.modelId()) && replicas == row.numReplicas() && !"Failed".equals(row.state())) {
         throw new BadRequestException("body: service '" + row.name() + "' already runs " + modelId + " on " + replicas
             + " replica(s); nothing to change");
       }

@@ -135,7 +135,8 @@ public final class EventOutbox {
       // One transaction, shared with the events other threads record at the same moment; the time, and so the key,
       // taken as that transaction is sent (see keyTime).
       creations.create(PARTITION, () -> {
-        Instant time = keyTime();
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        Instant time = keyTime(now);
         Event event = new Event(id, type.wireName(), subject, tree, time, Event.DATA_VERSION);
         recorded.set(event);
         String eventKey = EVENT + KEY_TIME.format(time) + ":" + id;
@@ -148,7 +149,8 @@ public final class EventOutbox {
             event, json)
             .addProperty(Columns.EVENT_KEY, eventKey)
             .addProperty(Columns.ATTEMPTS, 0)
-            .addProperty(Columns.NEXT_ATTEMPT_AT, utc(time));
+            // Due by the clock, not by the key's time, which may run ahead of it (keyTime).
+            .addProperty(Columns.NEXT_ATTEMPT_AT, utc(now));
         return List.of(idRow, eventRow, pendingRow);
       });
       return recorded.get();
@@ -170,8 +172,7 @@ public final class EventOutbox {
    * an event could be keyed before one that another thread wrote first, and a reader that had read past that one would
    * never see it.) Events of several hosts interleave by their clocks.
    */
-  private Instant keyTime() {
-    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+  private Instant keyTime(Instant now) {
     return lastKeyTime.updateAndGet(last -> now.isAfter(last) ? now : last.plus(1, ChronoUnit.MICROS));
   }
 

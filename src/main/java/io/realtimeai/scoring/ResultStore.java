@@ -282,6 +282,7 @@ public final class ResultStore {
         etag = stored.getDeserializedHeaders().getETag();
         ScoreResult document = JSON.readValue(stored.getValue().toBytes(), ScoreResult.class);
         if (document.etag().equals(result.etag())) {
+          keepRowOf(document);
           return Optional.of(document);
         }
       } catch (BlobStorageException e) {
@@ -307,6 +308,32 @@ public final class ResultStore {
     }
     throw new IllegalStateException("the result document of " + result.service() + "/" + result.path()
         + " kept changing; it will be written again");
+  }
+
+  /**
+   * Makes the row of a kept document's version tell that document's answer: another run of the version may have
+   * replaced the row with its own before this one's document was kept. Conditional: a row changed meanwhile (another
+   * version's) is left as it is.
+   */
+  private void keepRowOf(ScoreResult document) {
+    Optional<TableEntity> row = entity(document.service(), document.path());
+    if (row.isEmpty() || !document.etag().equals(row.get().getProperty("Etag"))) {
+      return;
+    }
+    Instant rowScoredAt = rowOf(row.get()).scoredAt();
+    if (rowScoredAt != null && document.scoredAt() != null
+        && rowScoredAt.truncatedTo(ChronoUnit.MICROS).equals(document.scoredAt().truncatedTo(ChronoUnit.MICROS))) {
+      return;
+    }
+    TableEntity kept = row(document);
+    kept.addProperty("odata.etag", row.get().getETag());
+    try {
+      table.updateEntityWithResponse(kept, TableEntityUpdateMode.REPLACE, true, null, Context.NONE);
+    } catch (TableServiceException e) {
+      if (e.getResponse().getStatusCode() != 412) {
+        throw e;
+      }
+    }
   }
 
   private void upload(ScoreResult result, BlobRequestConditions conditions) {

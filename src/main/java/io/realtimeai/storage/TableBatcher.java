@@ -154,57 +154,72 @@ public final class TableBatcher {
 
   /** Writes {@code first} with the queued sets of its partition, answers them, and hands the lead on. */
   private void lead(Rows first) {
-    List<Rows> batch = new ArrayList<>(List.of(first));
-    lock.lock();
+    List<Rows> batch = new ArrayList<>();
     try {
+      lock.lock();
       try {
         first.make();
+        batch.add(first);
+        int count = first.rows.size();
+        long bytes = first.bytes;
+        for (Iterator<Rows> it = queue.iterator(); it.hasNext() && count < MAX_ROWS; ) {
+          Rows next = it.next();
+          if (!next.partition.equals(first.partition)) {
+            continue;
+          }
+          try {
+            next.make();
+          } catch (RuntimeException e) {
+            it.remove();
+            next.failure = e;
+            next.done = true;
+            turn.signalAll();
+            continue;
+          }
+          if (count + next.rows.size() <= MAX_ROWS && bytes + next.bytes <= MAX_BYTES) {
+            it.remove();
+            batch.add(next);
+            count += next.rows.size();
+            bytes += next.bytes;
+          }
+        }
       } catch (RuntimeException e) {
         first.failure = e;
-        batch.clear();
+      } finally {
+        lock.unlock();
       }
-      int count = batch.isEmpty() ? MAX_ROWS : first.rows.size();
-      long bytes = batch.isEmpty() ? MAX_BYTES : first.bytes;
-      for (Iterator<Rows> it = queue.iterator(); it.hasNext() && !batch.isEmpty(); ) {
-        Rows next = it.next();
-        if (!next.partition.equals(first.partition)) {
-          continue;
-        }
+      if (!batch.isEmpty()) {
         try {
-          next.make();
-        } catch (RuntimeException e) {
-          it.remove();
-          next.failure = e;
-          next.done = true;
-          continue;
-        }
-        if (count + next.rows.size() <= MAX_ROWS && bytes + next.bytes <= MAX_BYTES) {
-          it.remove();
-          batch.add(next);
-          count += next.rows.size();
-          bytes += next.bytes;
+          write(batch);
+        } catch (Error e) {
+          // Written or not, nobody can say: each caller is told so, and may write again (creating is conditional).
+          for (Rows rows : batch) {
+            if (rows.failure == null) {
+              rows.failure = new IllegalStateException("rows perhaps not written: " + e, e);
+            }
+          }
+          throw e;
         }
       }
     } finally {
-      lock.unlock();
-    }
-    if (!batch.isEmpty()) {
-      write(batch);
-    }
-    lock.lock();
-    try {
-      for (Rows rows : batch) {
-        rows.done = true;
+      // Whatever happened above (an Error included), the sets taken are answered and the lead is handed on: a lead
+      // kept would leave every later caller waiting.
+      lock.lock();
+      try {
+        for (Rows rows : batch) {
+          rows.done = true;
+        }
+        first.done = true;
+        Rows next = queue.poll();
+        if (next != null) {
+          next.leading = true;
+        } else {
+          busy = false;
+        }
+        turn.signalAll();
+      } finally {
+        lock.unlock();
       }
-      Rows next = queue.poll();
-      if (next != null) {
-        next.leading = true;
-      } else {
-        busy = false;
-      }
-      turn.signalAll();
-    } finally {
-      lock.unlock();
     }
     if (first.failure != null) {
       throw first.failure;

@@ -176,6 +176,13 @@ class DeploymentsTest {
     assertThat(done.at("/error/details").toString()).contains("CUDA was asked for but this ONNX Runtime build offers only");
     assertThat(service("no-gpu").get("state").asText()).isEqualTo("Failed");
     assertThat(TestApp.events("RealtimeAI.ServiceDeploymentFailed", "/services/no-gpu")).hasSize(1);
+
+    // Asked again for what it was asked (it runs nothing), it tries again; failing again, it stays Failed.
+    TestApp.Answer again = app.put("/api/services/no-gpu", Map.of("modelId", model, "numReplicas", 1));
+    assertThat(again.status()).as(again.text()).isEqualTo(202);
+    assertThat(finished("/api/operations/" + again.body().get("id").asText()).at("/error/code").asText())
+        .isEqualTo("RuntimeFailed");
+    assertThat(service("no-gpu").get("state").asText()).isEqualTo("Failed");
     delete("no-gpu");
   }
 

@@ -184,6 +184,25 @@ class ResultStoreTest {
     assertThat(results.writeDocument(scored("over", "\"v2\"", "lynx"), true)).get()
         .extracting(r -> r.predictions().get(0).get(0).label()).isEqualTo("tiger");
     assertThat(results.get("over", "cat.jpg").predictions().get(0).get(0).label()).isEqualTo("tiger");
+    assertThat(results.list("over", null, 10, null).value()).singleElement()
+        .satisfies(row -> assertThat(row.label()).isEqualTo("tiger"));
     assertThat(announcedTypes("over")).containsExactly("RealtimeAI.ImageScored", "RealtimeAI.ImageScored");
+  }
+
+  @Test
+  void runWhoseDocumentIsKept_leavesTheRowTellingThatDocument() {
+    // Run A created the row and wrote its document; run B of the same version replaced the row with its own answer
+    // (having found no document yet), then found A's document and kept it: the row follows the document.
+    results.record(scored("kept", "\"v1\"", "tabby"), () -> true);
+    var table = storage.table(StorageLayout.RESULTS_TABLE);
+    var row = table.getEntity("kept", "cat.jpg");
+    row.addProperty("Label", "lynx").addProperty("ScoredAt", java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC));
+    table.updateEntity(row, com.azure.data.tables.models.TableEntityUpdateMode.REPLACE);
+
+    assertThat(results.writeDocument(scored("kept", "\"v1\"", "lynx"), false)).get()
+        .extracting(r -> r.predictions().get(0).get(0).label()).isEqualTo("tabby");
+
+    assertThat(results.list("kept", null, 10, null).value()).singleElement()
+        .satisfies(r -> assertThat(r.label()).isEqualTo("tabby"));
   }
 }
