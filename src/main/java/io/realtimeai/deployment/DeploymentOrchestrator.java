@@ -30,8 +30,12 @@ public final class DeploymentOrchestrator {
   private static final Duration FIRST_WAIT = Duration.ofMillis(500);
   private static final Duration LONGEST_WAIT = Duration.ofSeconds(5);
   private static final int STDERR_LINES = 8;
-  /** A step's failure older than this (its host stopped meanwhile) is not named as what kept an operation. */
-  private static final Duration STALE_PROBLEM = Duration.ofSeconds(30);
+  /**
+   * A step's failure written longer ago than this (its host stopped meanwhile, its message was lost) is not named as
+   * what kept an operation, nor counted as part of an unbroken failure: longer than a provider call that hangs (the
+   * Kubernetes client's 30 s, tried twice) plus the longest wait.
+   */
+  private static final Duration STALE_PROBLEM = Duration.ofSeconds(90);
   private static final Duration GIVE_UP_AFTER = Duration.ofMinutes(1);
   /** The state of a replica its service's operation could not stop ({@link #giveUpStopping}). */
   static final String STOPPING = "Stopping";
@@ -116,7 +120,8 @@ public final class DeploymentOrchestrator {
     }
     if (operation.step().equals(Steps.TEARDOWN) && operation.error() != null) {
       // A delete given up (giveUpStopping writes its error first) ends as that did, whatever the provider says now.
-      if (movedOn || service == null || !operation.id().equals(service.operationId())) {
+      if (service == null) {
+        // Deleted since by another delete, which announced it.
         finish(operation, "Failed", operation.error());
       } else {
         giveUpStopping(operation, service, null);
@@ -216,9 +221,8 @@ public final class DeploymentOrchestrator {
     long delay = Math.min(LONGEST_WAIT.toMillis(), FIRST_WAIT.toMillis() << Math.min(attempt, 10));
     LOG.warning(() -> "operation " + operation.id() + " step " + operation.step() + " failed: " + problem
         + "; asking again in " + delay + " ms");
-    // Noted, but not counted as the provider failing: only providerFailed starts that clock.
-    sendAgain(operation.withProblem(problem, operation.problemSince()), operation.step(), attempt + 1,
-        Duration.ofMillis(delay));
+    // Noted, but not as the provider failing: the provider answered this time, so its unbroken failure ends here.
+    sendAgain(operation.withProblem(problem, null), operation.step(), attempt + 1, Duration.ofMillis(delay));
   }
 
   /**
@@ -229,7 +233,7 @@ public final class DeploymentOrchestrator {
   private void providerFailed(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service, int attempt,
       String why, Duration delay) {
     DeploymentStore.OperationRow failing = withProblem(operation, why);
-    if (service != null && pastUndoing(operation)
+    if (service != null && pastUndoing(operation, service)
         && !clock.instant().isBefore(failing.problemSince().plus(giveUpAfter()))) {
       giveUpStopping(failing, service, why);
       return;
@@ -257,7 +261,8 @@ public final class DeploymentOrchestrator {
 
   private static boolean interrupted(Throwable e) {
     for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
-      if (cause instanceof InterruptedException || cause instanceof java.nio.channels.ClosedByInterruptException) {
+      if (cause instanceof InterruptedException || cause instanceof java.nio.channels.ClosedByInterruptException
+          || cause instanceof java.io.InterruptedIOException && !(cause instanceof java.net.SocketTimeoutException)) {
         return true;
       }
     }
@@ -352,7 +357,15 @@ public final class DeploymentOrchestrator {
       for (String replicaId : all) {
         provider.stop(service.id(), replicaId);
       }
+      // Claimed first, conditionally: a copy of this step that gave the delete up meanwhile (a slow provider, the
+      // supervisor's resend) has written the row, and then this copy ends here rather than remove the service.
+      DeploymentStore.OperationRow claimed = transition(operation, operation.state(), operation.step(), operation.error());
+      if (claimed == null) {
+        return;
+      }
       store.remove(service);
+      moveOn(claimed, Steps.FINALIZE);
+      return;
     }
     moveOn(operation, Steps.FINALIZE);
   }
@@ -407,14 +420,16 @@ public final class DeploymentOrchestrator {
    * True for a step that stops replicas and has had its time: a Delete's Teardown past the operation's deadline, a
    * Create's Fail a deployment timeout past it. Past that, a provider that still cannot stop them (pods left
    * terminating on a node that lost contact, an API server away) no longer keeps the operation running and the
-   * service's name claimed. An Update's Switch and Fail go on asking: the service serves meanwhile, and giving up
-   * would leave new replicas running beside the old ones.
+   * service's name claimed; so does an Update's Fail where the service has no other replica. An Update's Switch, and
+   * its Fail where old replicas serve, go on asking: giving up would leave new replicas running beside the old ones.
    */
-  private boolean pastUndoing(DeploymentStore.OperationRow operation) {
+  private boolean pastUndoing(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service) {
     Instant now = clock.instant();
     return switch (operation.step()) {
       case Steps.TEARDOWN -> now.isAfter(operation.deadline());
-      case Steps.FAIL -> operation.type().equals("Create")
+      // An update of a service that serves nothing (a failed one) is undone like a create.
+      case Steps.FAIL -> (operation.type().equals("Create")
+          || service.replicas().stream().allMatch(r -> operation.plan().start().contains(r.id())))
           && now.isAfter(operation.deadline().plus(deployments.settings().deploymentTimeout()));
       default -> false;
     };
@@ -445,8 +460,17 @@ public final class DeploymentOrchestrator {
     if (failing == null) {
       return;
     }
-    DeploymentStore.ServiceRow after = service.withState("Failed")
-        .withReplicas(service.replicas().stream().map(r -> r.with(STOPPING, null, null, r.accelerator())).toList());
+    // Every replica the step was to stop, listed or not (one started before its row was saved), is Stopping.
+    List<DeploymentStore.ReplicaRow> stopping = new ArrayList<>(service.replicas().stream()
+        .map(r -> r.with(STOPPING, null, null, r.accelerator())).toList());
+    List<String> tried = new ArrayList<>(operation.plan().start());
+    tried.addAll(operation.plan().stop());
+    for (String id : tried) {
+      if (stopping.stream().noneMatch(r -> r.id().equals(id))) {
+        stopping.add(new DeploymentStore.ReplicaRow(id, STOPPING, null, null, null, operation.plan().modelId()));
+      }
+    }
+    DeploymentStore.ServiceRow after = service.withState("Failed").withReplicas(stopping);
     Map<String, Object> data = eventData(after, failing);
     data.put("error", error);
     events.record(EventType.SERVICE_DEPLOYMENT_FAILED, Subjects.service(service.name()), data, operation.id() + ":failed");

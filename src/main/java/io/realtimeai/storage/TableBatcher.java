@@ -155,6 +155,7 @@ public final class TableBatcher {
   /** Writes {@code first} with the queued sets of its partition, answers them, and hands the lead on. */
   private void lead(Rows first) {
     List<Rows> batch = new ArrayList<>();
+    boolean tried = false;
     try {
       lock.lock();
       try {
@@ -162,7 +163,7 @@ public final class TableBatcher {
         batch.add(first);
         int count = first.rows.size();
         long bytes = first.bytes;
-        for (Iterator<Rows> it = queue.iterator(); it.hasNext() && count < MAX_ROWS; ) {
+        for (Iterator<Rows> it = queue.iterator(); it.hasNext(); ) {
           Rows next = it.next();
           if (!next.partition.equals(first.partition)) {
             continue;
@@ -176,12 +177,13 @@ public final class TableBatcher {
             turn.signalAll();
             continue;
           }
-          if (count + next.rows.size() <= MAX_ROWS && bytes + next.bytes <= MAX_BYTES) {
-            it.remove();
-            batch.add(next);
-            count += next.rows.size();
-            bytes += next.bytes;
+          if (count + next.rows.size() > MAX_ROWS || bytes + next.bytes > MAX_BYTES) {
+            break;
           }
+          it.remove();
+          batch.add(next);
+          count += next.rows.size();
+          bytes += next.bytes;
         }
       } catch (RuntimeException e) {
         first.failure = e;
@@ -189,6 +191,7 @@ public final class TableBatcher {
         lock.unlock();
       }
       if (!batch.isEmpty()) {
+        tried = true;
         try {
           write(batch);
         } catch (Error e) {
@@ -207,6 +210,10 @@ public final class TableBatcher {
       lock.lock();
       try {
         for (Rows rows : batch) {
+          if (!tried && rows.failure == null) {
+            // Left before the write (an Error making a set): not written.
+            rows.failure = new IllegalStateException("rows not written: the transaction could not be made");
+          }
           rows.done = true;
         }
         first.done = true;
