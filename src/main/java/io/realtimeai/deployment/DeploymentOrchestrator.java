@@ -156,6 +156,7 @@ public final class DeploymentOrchestrator {
       return;
     }
     DeploymentStore.OperationRow current = operation;
+    Instant began = clock.instant();
     try {
       switch (current.step()) {
         case Steps.PROVISION -> provision(operation, service);
@@ -176,7 +177,7 @@ public final class DeploymentOrchestrator {
         // Undoing is not given up for a refusal, not at once: asked again at the longest wait, loudly.
         LOG.severe(() -> "operation " + current.id() + " step " + current.step() + " refused by the replica provider: "
             + e.getMessage());
-        providerFailed(current, service, message.attempt(), e.getMessage(), LONGEST_WAIT);
+        providerFailed(current, service, message.attempt(), e.getMessage(), LONGEST_WAIT, began);
       }
     } catch (ProviderUnavailableException e) {
       // The provider cannot be asked now (an API server away, pods still terminating): the step is asked again later,
@@ -187,7 +188,7 @@ public final class DeploymentOrchestrator {
       if (beforeSwitch(current)) {
         askAgain(current, current.step(), message.attempt() + 1, Duration.ofMillis(delay));
       } else {
-        providerFailed(current, service, message.attempt(), e.getMessage(), Duration.ofMillis(delay));
+        providerFailed(current, service, message.attempt(), e.getMessage(), Duration.ofMillis(delay), began);
       }
     } catch (RealtimeAiException e) {
       // A request that can never succeed (its model deleted meanwhile, say) fails the operation at once with its own
@@ -231,8 +232,8 @@ public final class DeploymentOrchestrator {
    * ({@link #pastUndoing}) and the provider has failed it without a break for {@link #giveUpAfter}.
    */
   private void providerFailed(DeploymentStore.OperationRow operation, DeploymentStore.ServiceRow service, int attempt,
-      String why, Duration delay) {
-    DeploymentStore.OperationRow failing = withProblem(operation, why);
+      String why, Duration delay, Instant began) {
+    DeploymentStore.OperationRow failing = withProblem(operation, why, began);
     if (service != null && pastUndoing(operation, service)
         && !clock.instant().isBefore(failing.problemSince().plus(giveUpAfter()))) {
       giveUpStopping(failing, service, why);
@@ -243,14 +244,14 @@ public final class DeploymentOrchestrator {
 
   /**
    * The row with the provider's {@code problem} noted, failing since its first failure of this step in a row: a row
-   * last written more than {@link #STALE_PROBLEM} ago (the step did not run meanwhile: its host was down, its message
-   * lost) starts again from now.
+   * last written more than {@link #STALE_PROBLEM} before this run of the step {@code began} (the step did not run
+   * meanwhile: its host was down, its message lost) starts again from now.
    */
-  private DeploymentStore.OperationRow withProblem(DeploymentStore.OperationRow operation, String problem) {
-    Instant now = clock.instant();
+  private DeploymentStore.OperationRow withProblem(DeploymentStore.OperationRow operation, String problem,
+      Instant began) {
     boolean running = operation.problemSince() != null && operation.updatedAt() != null
-        && !now.isAfter(operation.updatedAt().plus(STALE_PROBLEM));
-    return operation.withProblem(problem, running ? operation.problemSince() : now);
+        && !began.isAfter(operation.updatedAt().plus(STALE_PROBLEM));
+    return operation.withProblem(problem, running ? operation.problemSince() : clock.instant());
   }
 
   /** How long a provider must fail a step that may be given up, without a break, before it is: a minute at most. */
@@ -359,12 +360,19 @@ public final class DeploymentOrchestrator {
       }
       // Claimed first, conditionally: a copy of this step that gave the delete up meanwhile (a slow provider, the
       // supervisor's resend) has written the row, and then this copy ends here rather than remove the service.
-      DeploymentStore.OperationRow claimed = transition(operation, operation.state(), operation.step(), operation.error());
+      // The provider answered: whatever it failed before is no longer counted.
+      DeploymentStore.OperationRow claimed = transition(operation.withProblem(null, null), operation.state(),
+          operation.step(), operation.error());
       if (claimed == null) {
         return;
       }
-      store.remove(service);
-      moveOn(claimed, Steps.FINALIZE);
+      try {
+        store.remove(service);
+        moveOn(claimed, Steps.FINALIZE);
+      } catch (RuntimeException e) {
+        // Asked again from the row as claimed (the caller's copy of it is stale now).
+        retryAfter(claimed, 0, e, describe(e));
+      }
       return;
     }
     moveOn(operation, Steps.FINALIZE);

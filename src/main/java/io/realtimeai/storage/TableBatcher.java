@@ -163,25 +163,27 @@ public final class TableBatcher {
         batch.add(first);
         int count = first.rows.size();
         long bytes = first.bytes;
-        for (Iterator<Rows> it = queue.iterator(); it.hasNext(); ) {
+        for (Iterator<Rows> it = queue.iterator(); it.hasNext() && count < MAX_ROWS; ) {
           Rows next = it.next();
           if (!next.partition.equals(first.partition)) {
             continue;
           }
           try {
             next.make();
-          } catch (RuntimeException e) {
-            it.remove();
-            next.failure = e;
+          } catch (RuntimeException | Error e) {
+            // That caller is told, and the others go on.
+            next.failure = e instanceof RuntimeException failure ? failure
+                : new IllegalStateException("its rows could not be made: " + e, e);
             next.done = true;
+            it.remove();
             turn.signalAll();
             continue;
           }
           if (count + next.rows.size() > MAX_ROWS || bytes + next.bytes > MAX_BYTES) {
             break;
           }
-          it.remove();
           batch.add(next);
+          it.remove();
           count += next.rows.size();
           bytes += next.bytes;
         }
@@ -194,7 +196,7 @@ public final class TableBatcher {
         tried = true;
         try {
           write(batch);
-        } catch (Error e) {
+        } catch (RuntimeException | Error e) {
           // Written or not, nobody can say: each caller is told so, and may write again (creating is conditional).
           for (Rows rows : batch) {
             if (rows.failure == null) {
