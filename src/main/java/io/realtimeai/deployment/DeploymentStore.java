@@ -227,7 +227,19 @@ final class DeploymentStore {
         actions.add(new TableTransactionAction(TableTransactionActionType.DELETE, new TableEntity(PARTITION, slot.getRowKey())));
       }
     }
-    transact(actions);
+    if (!transact(actions)) {
+      // A row of it is gone already (the transaction fails as a whole on one): each is deleted on its own, a missing
+      // one skipped, so that the service is gone whatever was left of it.
+      for (TableTransactionAction action : actions) {
+        try {
+          services.deleteEntity(PARTITION, action.getEntity().getRowKey());
+        } catch (TableServiceException e) {
+          if (e.getResponse().getStatusCode() != 404) {
+            throw e;
+          }
+        }
+      }
+    }
   }
 
   /** The slot keys a service holds for these replicas. */

@@ -286,6 +286,22 @@ class DeploymentsTest {
   }
 
   @Test
+  void deleteOfAServiceWithARowGoneAlready_removesWhatIsLeft() throws Exception {
+    assertThat(finished(app.createService(Map.of("name", "half-kept", "modelId", model, "computeType", "CPU")))
+        .get("state").asText()).isEqualTo("Succeeded");
+    String id = service("half-kept").get("id").asText();
+    // The name's row gone (the removal's transaction then fails as a whole); the service's own row stays.
+    app.storage().table(StorageLayout.SERVICES_TABLE).deleteEntity("services", "name:half-kept");
+
+    TestApp.Answer accepted = app.delete("/api/services/" + id);
+    assertThat(accepted.status()).as(accepted.text()).isEqualTo(202);
+    assertThat(finished("/api/operations/" + accepted.body().get("id").asText()).get("state").asText())
+        .isEqualTo("Succeeded");
+
+    assertThat(app.get("/api/services/" + id).status()).isEqualTo(404);
+  }
+
+  @Test
   void deletingAModelADeployedServiceRuns_isAConflict() throws Exception {
     finished(app.createService(Map.of("name", "in-use", "modelId", model, "computeType", "CPU")));
 
