@@ -234,6 +234,19 @@ class DeploymentsTest {
     delete("moving");
   }
 
+  /** Puts a finished operation's row back as a host that stopped during {@code step} left it: running, at that step. */
+  private static void backAtStep(String operationId, String step) {
+    var operations = app.storage().table(StorageLayout.OPERATIONS_TABLE);
+    TableEntity row = operations.getEntity("operations", operationId);
+    row.addProperty("State", "Running").addProperty("Step", step).addProperty("EndTime", null);
+    operations.updateEntity(row, TableEntityUpdateMode.REPLACE);
+  }
+
+  /** The steps a supervisor a minute ahead sends again (every unfinished operation looks stalled to it). */
+  private static List<String> resentBySupervisor() {
+    return App.get().supervisor().withClock(Clock.offset(Clock.systemUTC(), Duration.ofMinutes(1))).supervise().resent();
+  }
+
   @Test
   void hostStoppedAfterFinalizeReleasedTheService_theOperationStillSucceedsWithItsEvent_thoughAnUpdateTookIt()
       throws Exception {
@@ -241,15 +254,11 @@ class DeploymentsTest {
     assertThat(finished(created).get("state").asText()).isEqualTo("Succeeded");
     String operationId = created.substring(created.lastIndexOf('/') + 1);
     // What a host stopped between Finalize's writes leaves: the service idle, its operation still at Finalize.
-    var operations = app.storage().table(StorageLayout.OPERATIONS_TABLE);
-    TableEntity row = operations.getEntity("operations", operationId);
-    row.addProperty("State", "Running").addProperty("Step", "Finalize").addProperty("EndTime", null);
-    operations.updateEntity(row, TableEntityUpdateMode.REPLACE);
+    backAtStep(operationId, "Finalize");
     // An update takes the service before the supervisor sends the lost step again.
     TestApp.Answer update = app.put("/api/services/released", Map.of("numReplicas", 2));
     assertThat(update.status()).as(update.text()).isEqualTo(202);
-    assertThat(App.get().supervisor().withClock(Clock.offset(Clock.systemUTC(), Duration.ofMinutes(1))).supervise()
-        .resent()).contains(operationId + " Finalize");
+    assertThat(resentBySupervisor()).contains(operationId + " Finalize");
 
     JsonNode done = finished(created);
 
@@ -267,14 +276,10 @@ class DeploymentsTest {
     String created = app.createService(Map.of("name", "released-failed", "modelId", model, "computeType", "GPU"));
     assertThat(finished(created).get("state").asText()).isEqualTo("Failed");
     String operationId = created.substring(created.lastIndexOf('/') + 1);
-    var operations = app.storage().table(StorageLayout.OPERATIONS_TABLE);
-    TableEntity row = operations.getEntity("operations", operationId);
-    row.addProperty("State", "Running").addProperty("Step", "Fail").addProperty("EndTime", null);
-    operations.updateEntity(row, TableEntityUpdateMode.REPLACE);
+    backAtStep(operationId, "Fail");
     TestApp.Answer deleting = app.delete("/api/services/released-failed");
     assertThat(deleting.status()).as(deleting.text()).isEqualTo(202);
-    assertThat(App.get().supervisor().withClock(Clock.offset(Clock.systemUTC(), Duration.ofMinutes(1))).supervise()
-        .resent()).contains(operationId + " Fail");
+    assertThat(resentBySupervisor()).contains(operationId + " Fail");
 
     JsonNode done = finished(created);
 
