@@ -27,6 +27,7 @@ import io.realtimeai.storage.Storage;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
@@ -184,6 +185,11 @@ public final class App {
       }
     }
     return current;
+  }
+
+  /** How long results and events are kept, when {@value Retention#SETTING} is set; read from the settings on each call. */
+  public Optional<Retention> retention() {
+    return Retention.setting().map(keep -> new Retention(results, outbox, () -> relay().publishing(), keep));
   }
 
   /** The accelerated model catalog: the featurizers packages may name. */

@@ -3,6 +3,8 @@ package io.realtimeai.cli;
 import com.azure.core.util.BinaryData;
 import com.azure.storage.blob.models.ListBlobsOptions;
 import io.realtimeai.app.App;
+import io.realtimeai.app.AppSettings;
+import io.realtimeai.app.Retention;
 import io.realtimeai.bench.Benchmark;
 import io.realtimeai.bench.BlockingHttpClient;
 import io.realtimeai.generate.ModelKind;
@@ -37,6 +39,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * {@code bench --soak DURATION}: the local stack under a steady load for a long while — HTTP
@@ -49,6 +52,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * intervals after a warm-up (the first sixth of the run) to the last.
  */
 final class SoakBench {
+  /** How long the soak's stack keeps results and events ({@code RETENTION_MINUTES}). */
+  static final int RETENTION_MINUTES = 1;
+  /** How often resident memory is sampled: each interval reports the mean, which a garbage collector's swings do not move much. */
+  private static final Duration RSS_EVERY = Duration.ofSeconds(5);
+  /** How often the results written are read (and their images deleted). */
+  private static final Duration COLLECT_EVERY = Duration.ofSeconds(5);
   /** Dropped images still unanswered this long after the load stops are counted lost. */
   private static final Duration DRAIN = Duration.ofMinutes(2);
 
@@ -65,7 +74,9 @@ final class SoakBench {
     final List<Double> drop = Collections.synchronizedList(new ArrayList<>());
     final AtomicLong dropped = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
+    /** Per role, the mean resident memory of the samples taken during the interval, in MiB. */
     final Map<String, Long> rss = new LinkedHashMap<>();
+    final List<Map<String, Long>> rssSamples = Collections.synchronizedList(new ArrayList<>());
     /** Per role, the share of one core its processes used over the interval, in per cent. */
     final Map<String, Double> cpu = new LinkedHashMap<>();
     /** Images per Predict call of the folder's scoring in this interval (0 when it made none). */
@@ -86,10 +97,13 @@ final class SoakBench {
   /** Runs the soak on a stack of its own; answers true when nothing was lost and no call failed. */
   boolean run() throws Exception {
     out.printf(Locale.ROOT, "soak — %s of HTTP score calls and dropped images, %.1f images/s in all (half each), a line"
-        + " every %s; starting a stack of its own (Azurite with its data on disk, the local host, one replica) …%n",
-        human(duration), rate, human(interval));
+        + " every %s; each dropped image deleted once its result is read, results and events kept %d minute(s)"
+        + " (%s); starting a stack of its own (Azurite with its data on disk, the local host, one replica) …%n",
+        human(duration), rate, human(interval), RETENTION_MINUTES, Retention.SETTING);
     // On disk, so that Azurite's memory shows leaks rather than the results it keeps.
     try (LocalStack stack = LocalStack.start(0, work.resolve("azurite"), true)) {
+      // What a steady service holds: the data stays at a few minutes' worth, so memory that grows is a leak.
+      AppSettings.putLocal(Map.of(Retention.SETTING, Integer.toString(RETENTION_MINUTES)));
       AppApi app = new AppApi(stack.baseUrl());
       Storage storage = Storage.connect(stack.connectionString(), new StorageRequests());
       ScoringBench.Deployed deployed = ScoringBench.deploy(out, work, kind, app, storage, "soak-");
@@ -115,7 +129,10 @@ final class SoakBench {
     ThreadLocal<BlockingHttpClient> clients = ThreadLocal.withInitial(() -> new BlockingHttpClient(base));
     ExecutorService callers = Executors.newFixedThreadPool(8);
     ExecutorService uploaders = Executors.newFixedThreadPool(4);
-    ScheduledExecutorService clock = Executors.newScheduledThreadPool(2);
+    // The user's part: an image whose result was read is deleted, as a camera feed's would be.
+    ExecutorService cleaners = Executors.newSingleThreadExecutor();
+    AtomicLong cleaned = new AtomicLong();
+    ScheduledExecutorService clock = Executors.newScheduledThreadPool(3);
     long start = System.nanoTime();
     Instant started = Instant.now();
     AtomicLong sent = new AtomicLong();
@@ -170,6 +187,29 @@ final class SoakBench {
     }, 0, periodNanos, TimeUnit.NANOSECONDS);
 
     Instant[] cursor = {Instant.now().minusSeconds(1)};
+    Consumer<String> clean = name -> cleaners.execute(() -> {
+      try {
+        storage.container(StorageLayout.IMAGES).getBlobClient(deployed.service() + "/" + name).delete();
+        cleaned.incrementAndGet();
+      } catch (RuntimeException e) {
+        out.printf(Locale.ROOT, "  deleting %s failed: %s%n", name, e);
+      }
+    });
+    clock.scheduleAtFixedRate(() -> {
+      int index = bucket(start, System.nanoTime());
+      if (index < intervals) {
+        buckets.get(index).rssSamples.add(sample().rssMiB());
+      }
+    }, 0, RSS_EVERY.toNanos(), TimeUnit.NANOSECONDS);
+    // Often, and never two at once: a result is read well before the retention deletes it.
+    clock.scheduleWithFixedDelay(() -> {
+      try {
+        collectResults(deployed.service(), uploaded, answered, buckets, started, cursor, clean);
+      } catch (RuntimeException e) {
+        // Read again on the next round: a row stays for the retention, far longer than a round.
+        out.printf(Locale.ROOT, "  reading the results failed: %s%n", e);
+      }
+    }, COLLECT_EVERY.toNanos(), COLLECT_EVERY.toNanos(), TimeUnit.NANOSECONDS);
     long poisonSeen = 0;
     Sample sample = sample();
     long sampledAt = System.nanoTime();
@@ -181,20 +221,21 @@ final class SoakBench {
       long calls = now.calls() - batched.calls();
       bucket.batch = calls == 0 ? 0 : (double) (now.images() - batched.images()) / calls;
       batched = now;
-      collectResults(deployed.service(), uploaded, answered, buckets, started, cursor);
+      collectResults(deployed.service(), uploaded, answered, buckets, started, cursor, clean);
       long poison = poisonCount(storage);
       bucket.errors.addAndGet(poison - poisonSeen);
       poisonSeen = poison;
       bucket.listMs = timeListing(storage);
       Sample latest = sample();
       long latestAt = System.nanoTime();
-      bucket.rss.putAll(latest.rssMiB());
+      bucket.rss.putAll(meanRss(bucket.rssSamples, latest.rssMiB()));
       bucket.cpu.putAll(latest.cpuSince(sample, latestAt - sampledAt));
       sample = latest;
       sampledAt = latestAt;
       print(index, bucket);
     }
     clock.shutdownNow();
+    clock.awaitTermination(1, TimeUnit.MINUTES);
     callers.shutdown();
     uploaders.shutdown();
     callers.awaitTermination(2, TimeUnit.MINUTES);
@@ -203,8 +244,11 @@ final class SoakBench {
     long drainUntil = System.nanoTime() + DRAIN.toNanos();
     while (answered.size() < uploaded.size() && System.nanoTime() < drainUntil) {
       Thread.sleep(1000);
-      collectResults(deployed.service(), uploaded, answered, buckets, started, cursor);
+      collectResults(deployed.service(), uploaded, answered, buckets, started, cursor, clean);
     }
+    cleaners.shutdown();
+    cleaners.awaitTermination(2, TimeUnit.MINUTES);
+    out.printf(Locale.ROOT, "%d dropped images deleted once their results were read%n", cleaned.get());
     return summarize(buckets, uploaded, answered, poisonCount(storage));
   }
 
@@ -213,8 +257,8 @@ final class SoakBench {
   }
 
   /** Reads the result rows written since {@code cursor} and files each image's latency under the interval it ended in. */
-  private void collectResults(String service, Map<String, Instant> uploaded, Set<String> answered, List<Bucket> buckets,
-      Instant started, Instant[] cursor) {
+  private synchronized void collectResults(String service, Map<String, Instant> uploaded, Set<String> answered, List<Bucket> buckets,
+      Instant started, Instant[] cursor, Consumer<String> clean) {
     ResultStore results = App.get().results();
     Instant since = cursor[0].minusSeconds(2);
     String continuation = null;
@@ -226,6 +270,7 @@ final class SoakBench {
         if (at == null || !answered.add(row.path())) {
           continue;
         }
+        clean.accept(row.path());
         if (row.scoredAt().isAfter(newest)) {
           newest = row.scoredAt();
         }
@@ -267,6 +312,22 @@ final class SoakBench {
       return Double.NaN;
     }
     return (System.nanoTime() - started) / 1e6;
+  }
+
+  /** Per role, the mean of the samples; {@code fallback} when there are none. */
+  static Map<String, Long> meanRss(List<Map<String, Long>> samples, Map<String, Long> fallback) {
+    List<Map<String, Long>> copy;
+    synchronized (samples) {
+      copy = new ArrayList<>(samples);
+    }
+    if (copy.isEmpty()) {
+      return fallback;
+    }
+    Map<String, Long> means = new LinkedHashMap<>();
+    for (String role : fallback.keySet()) {
+      means.put(role, Math.round(copy.stream().mapToLong(sample -> sample.getOrDefault(role, 0L)).average().orElse(0)));
+    }
+    return means;
   }
 
   /** One sample of the processes by role: resident memory in MiB, and each process's CPU time so far. */

@@ -17,6 +17,7 @@ import com.azure.data.tables.models.TableTransactionFailedException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.realtimeai.registry.ModelRegistry;
 import io.realtimeai.storage.Storage;
+import io.realtimeai.storage.TableDeletes;
 import io.realtimeai.storage.StorageLayout;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -219,27 +220,14 @@ final class DeploymentStore {
 
   /** Removes a service, its name claim and any slots it still holds. */
   void remove(ServiceRow row) {
-    List<TableTransactionAction> actions = new ArrayList<>();
-    actions.add(new TableTransactionAction(TableTransactionActionType.DELETE, new TableEntity(PARTITION, "svc:" + row.id())));
-    actions.add(new TableTransactionAction(TableTransactionActionType.DELETE, new TableEntity(PARTITION, "name:" + row.name())));
+    List<String> keys = new ArrayList<>(List.of("svc:" + row.id(), "name:" + row.name()));
     for (TableEntity slot : slots()) {
       if (row.id().equals(slot.getProperty("ServiceId"))) {
-        actions.add(new TableTransactionAction(TableTransactionActionType.DELETE, new TableEntity(PARTITION, slot.getRowKey())));
+        keys.add(slot.getRowKey());
       }
     }
-    if (!transact(actions)) {
-      // A row of it is gone already (the transaction fails as a whole on one): each is deleted on its own, a missing
-      // one skipped, so that the service is gone whatever was left of it.
-      for (TableTransactionAction action : actions) {
-        try {
-          services.deleteEntity(PARTITION, action.getEntity().getRowKey());
-        } catch (TableServiceException e) {
-          if (e.getResponse().getStatusCode() != 404) {
-            throw e;
-          }
-        }
-      }
-    }
+    // A row of it may be gone already: whatever was left of the service is gone when this returns.
+    TableDeletes.deleteAll(services, PARTITION, keys);
   }
 
   /** The slot keys a service holds for these replicas. */

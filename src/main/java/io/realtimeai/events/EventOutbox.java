@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.realtimeai.error.BadRequestException;
 import io.realtimeai.storage.Storage;
 import io.realtimeai.storage.TableBatcher;
+import io.realtimeai.storage.TableDeletes;
 import io.realtimeai.storage.StorageLayout;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -211,6 +212,36 @@ public final class EventOutbox {
     }
     String next = rows.size() > top ? encodeContinuation(rows.get(top - 1).getRowKey()) : null;
     return new EventPage(events, next);
+  }
+
+  /**
+   * Deletes up to {@code limit} events recorded before {@code before}, oldest first, with their rows: every delivered
+   * one, and the undelivered too when {@code undelivered} (no topic is configured, so the outbox is only a feed and
+   * nothing would ever send them). An undelivered event is otherwise kept until the topic takes it, however old.
+   *
+   * @return how many events were deleted
+   */
+  public int expire(Instant before, boolean undelivered, int limit) {
+    // Only the rows it may delete: a page of undelivered ones kept would otherwise hide the delivered ones after it.
+    List<TableEntity> rows = query("RowKey ge '" + EVENT + "' and RowKey lt '" + EVENT + KEY_TIME.format(before) + "'"
+        + (undelivered ? "" : " and " + Columns.DELIVERED + " eq true"), limit);
+    List<String> keys = new ArrayList<>();
+    int expired = 0;
+    for (TableEntity row : rows) {
+      boolean delivered = Boolean.TRUE.equals(row.getProperty(Columns.DELIVERED));
+      if (keys.size() + 3 > TableDeletes.MAX_TRANSACTION) {
+        TableDeletes.deleteAll(table, PARTITION, keys);
+        keys.clear();
+      }
+      keys.add(row.getRowKey());
+      keys.add(ID + row.getProperty(Columns.ID));
+      if (!delivered) {
+        keys.add(PENDING + row.getRowKey().substring(EVENT.length()));
+      }
+      expired++;
+    }
+    TableDeletes.deleteAll(table, PARTITION, keys);
+    return expired;
   }
 
   /** Up to {@code limit} undelivered events, oldest first, including those waiting to be retried. */

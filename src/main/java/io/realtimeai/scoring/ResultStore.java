@@ -38,6 +38,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -253,6 +254,56 @@ public final class ResultStore {
     List<Row> rows = new ArrayList<>();
     page.getValue().forEach(e -> rows.add(rowOf(e)));
     return new Page(rows, page.getContinuationToken());
+  }
+
+  /**
+   * Deletes up to {@code limit} results scored before {@code before}, in every service: each one's document, then its
+   * row. The document goes only while it holds the version the row names, and the row only while it is as read, so an
+   * image scored again meanwhile keeps its new result whole. A crash between the two leaves a row whose document is
+   * gone, which the next call deletes.
+   *
+   * @return how many results were deleted
+   */
+  public int expire(Instant before, int limit) {
+    String filter = "ScoredAt lt datetime'" + before.truncatedTo(ChronoUnit.MICROS) + "'";
+    int expired = 0;
+    for (TableEntity entity : table.listEntities(new ListEntitiesOptions().setFilter(filter).setTop(Math.min(limit, 1000)),
+        null, null)) {
+      if (expired >= limit) {
+        break;
+      }
+      Row row = rowOf(entity);
+      deleteDocument(row);
+      try {
+        table.deleteEntityWithResponse(entity, true, null, Context.NONE);
+        expired++;
+      } catch (TableServiceException e) {
+        if (e.getResponse() == null || e.getResponse().getStatusCode() != 404 && e.getResponse().getStatusCode() != 412) {
+          throw e;
+        }
+      }
+    }
+    return expired;
+  }
+
+  private void deleteDocument(Row row) {
+    BlobClient blob = document(row.service(), row.path());
+    try {
+      var stored = blob.downloadContentWithResponse(null, null, null, Context.NONE);
+      try {
+        if (!Objects.equals(JSON.readValue(stored.getValue().toBytes(), ScoreResult.class).etag(), row.etag())) {
+          return;
+        }
+      } catch (IOException e) {
+        // Unreadable: it holds no result, and goes with the row.
+      }
+      blob.deleteWithResponse(null, new BlobRequestConditions().setIfMatch(stored.getDeserializedHeaders().getETag()),
+          null, Context.NONE);
+    } catch (BlobStorageException e) {
+      if (e.getStatusCode() != 404 && e.getStatusCode() != 412) {
+        throw e;
+      }
+    }
   }
 
   /**

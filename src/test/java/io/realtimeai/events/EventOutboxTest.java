@@ -269,4 +269,46 @@ class EventOutboxTest {
     }
     return ids;
   }
+  @Test
+  void expire_deletesDeliveredEventsRecordedBeforeTheCutoffAndKeepsTheUndeliveredAndTheNewer() {
+    Event sent = outbox.record(EventType.MODEL_REGISTERED, Subjects.model("old", "1"), Map.of(), "old:1");
+    Event unsent = outbox.record(EventType.MODEL_REGISTERED, Subjects.model("old", "2"), Map.of(), "old:2");
+    assertThat(outbox.markDelivered(outbox.claim(outbox.due(clock.instant(), 10).stream()
+        .filter(d -> d.event().id().equals(sent.id())).findFirst().orElseThrow(), clock.instant().plusSeconds(60))
+        .orElseThrow(), clock.instant())).isTrue();
+    clock.advance(Duration.ofMinutes(10));
+    Instant cutoff = clock.instant();
+    Event newer = outbox.record(EventType.MODEL_REGISTERED, Subjects.model("new", "1"), Map.of(), "new:1");
+    assertThat(outbox.markDelivered(outbox.claim(outbox.due(clock.instant(), 10).stream()
+        .filter(d -> d.event().id().equals(newer.id())).findFirst().orElseThrow(), clock.instant().plusSeconds(60))
+        .orElseThrow(), clock.instant())).isTrue();
+
+    assertThat(outbox.expire(cutoff, false, 1000)).isEqualTo(1);
+
+    assertThat(outbox.find(sent.id())).isEmpty();
+    assertThat(outbox.find(unsent.id())).isPresent();
+    assertThat(outbox.pending(10)).extracting(r -> r.event().id()).containsExactly(unsent.id());
+    assertThat(outbox.list(null, 10, null).events()).extracting(r -> r.event().id()).containsExactly(unsent.id(), newer.id());
+    // Every row of the expired event is gone.
+    assertThat(table.listEntities().stream().map(TableEntity::getRowKey)).noneMatch(key -> key.contains(sent.id()));
+  }
+
+  @Test
+  void expire_withNothingToSendThemTo_deletesTheUndeliveredToo_aPageAtATime() {
+    for (int i = 0; i < 50; i++) {
+      outbox.record(EventType.MODEL_REGISTERED, Subjects.model("old", Integer.toString(i)), Map.of(), "old:" + i);
+    }
+    clock.advance(Duration.ofMinutes(10));
+    Instant cutoff = clock.instant();
+    Event newer = outbox.record(EventType.MODEL_REGISTERED, Subjects.model("new", "1"), Map.of(), "new:1");
+
+    // A call takes at most its limit; the 40 left, of three rows each, take two transactions (100 actions at most).
+    assertThat(outbox.expire(cutoff, true, 10)).isEqualTo(10);
+    assertThat(outbox.expire(cutoff, true, 1000)).isEqualTo(40);
+    assertThat(outbox.expire(cutoff, true, 1000)).isZero();
+
+    assertThat(table.listEntities().stream().map(TableEntity::getRowKey).toList())
+        .hasSize(3).allMatch(key -> key.endsWith(newer.id()));
+    assertThat(outbox.pending(100)).extracting(r -> r.event().id()).containsExactly(newer.id());
+  }
 }

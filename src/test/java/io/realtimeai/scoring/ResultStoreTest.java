@@ -10,6 +10,7 @@ import com.azure.storage.blob.models.BlobStorageException;
 import io.realtimeai.storage.Storage;
 import io.realtimeai.storage.StorageLayout;
 import io.realtimeai.testing.AzuriteExtension;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -204,5 +205,41 @@ class ResultStoreTest {
 
     assertThat(results.list("kept", null, 10, null).value()).singleElement()
         .satisfies(r -> assertThat(r.label()).isEqualTo("tabby"));
+  }
+  private static ScoreResult scoredAt(String service, String etag, Instant at) {
+    ScoreResult result = scored(service, etag, "tabby");
+    return new ScoreResult(result.id(), result.service(), result.modelId(), result.path(), result.etag(), at,
+        result.status(), result.predictions(), result.outputs(), result.error(), result.timings());
+  }
+
+  @Test
+  void expire_deletesTheRowsAndDocumentsOfResultsScoredBeforeTheCutoff_andKeepsTheNewer() {
+    Instant now = Instant.now();
+    results.record(scoredAt("expire-old", "\"v1\"", now.minus(Duration.ofHours(2))), () -> true);
+    results.record(scoredAt("expire-new", "\"v1\"", now), () -> true);
+
+    assertThat(results.expire(now.minus(Duration.ofHours(1)), 1000)).isEqualTo(1);
+
+    assertThat(results.find("expire-old", "cat.jpg")).isEmpty();
+    assertThat(results.list("expire-old", null, 10, null).value()).isEmpty();
+    assertThat(results.get("expire-new", "cat.jpg").etag()).isEqualTo("\"v1\"");
+    assertThat(results.list("expire-new", null, 10, null).value()).hasSize(1);
+    assertThat(results.expire(now.minus(Duration.ofHours(1)), 1000)).isZero();
+  }
+
+  @Test
+  void expire_ofARowWhoseDocumentHoldsAnotherVersion_keepsThatDocument() {
+    Instant now = Instant.now();
+    results.record(scoredAt("expire-raced", "\"v1\"", now.minus(Duration.ofHours(2))), () -> true);
+    // The next version's document, written after the old row was read (its own row follows it).
+    results.record(scoredAt("expire-next", "\"v2\"", now), () -> true);
+    var documents = storage.container(StorageLayout.RESULTS);
+    documents.getBlobClient("expire-raced/cat.jpg.json")
+        .upload(documents.getBlobClient("expire-next/cat.jpg.json").downloadContent(), true);
+
+    assertThat(results.expire(now.minus(Duration.ofHours(1)), 1000)).isEqualTo(1);
+
+    assertThat(results.list("expire-raced", null, 10, null).value()).isEmpty();
+    assertThat(results.find("expire-raced", "cat.jpg")).get().extracting(ScoreResult::etag).isEqualTo("\"v2\"");
   }
 }

@@ -5,12 +5,15 @@ import com.azure.core.util.Context;
 import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.models.BlobLeaseRequestConditions;
+import com.azure.storage.blob.models.BlobErrorCode;
 import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.options.BlobAcquireLeaseOptions;
+import com.azure.storage.blob.options.BlobBreakLeaseOptions;
 import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
 import com.azure.storage.blob.specialized.BlobLeaseClient;
 import com.azure.storage.blob.specialized.BlobLeaseClientBuilder;
+import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.logging.Level;
@@ -52,6 +55,30 @@ final class BlobReceipts {
   /** The receipt blob's name for one version of one blob. */
   static String name(String hostId, String functionName, String etag, String container, String blobName) {
     return "blobreceipts/" + hostId + "/" + functionName + "/" + quoted(etag) + "/" + container + "/" + blobName;
+  }
+
+  /**
+   * Deletes the receipt of a settled version whose blob was deleted: no scan can list that version again, so its
+   * receipt only takes room. The Functions host keeps them for good; a container whose images are deleted once scored
+   * would then leave a receipt per image behind.
+   */
+  void forget(String container, String blobName, String etag) {
+    BlobClient receipt = hostContainer.getBlobClient(name(hostId, functionName, etag, container, blobName));
+    try {
+      receipt.delete();
+    } catch (BlobStorageException e) {
+      if (e.getStatusCode() == 404) {
+        return;
+      }
+      if (!BlobErrorCode.LEASE_ID_MISSING.equals(e.getErrorCode())) {
+        throw e;
+      }
+      // The lease of its last claim has not lapsed yet (a settled receipt's is left to lapse); nothing holds a settled
+      // receipt, so it is broken, not waited for.
+      new BlobLeaseClientBuilder().blobClient(receipt).buildClient()
+          .breakLeaseWithResponse(new BlobBreakLeaseOptions().setBreakPeriod(Duration.ZERO), null, Context.NONE);
+      receipt.delete();
+    }
   }
 
   /** An ETag in its quoted wire form, whichever form the service listed it in. */

@@ -19,6 +19,7 @@ import io.realtimeai.storage.Storage;
 import io.realtimeai.storage.StorageLayout;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -239,8 +240,12 @@ public final class BlobTriggerListener implements TriggerListener {
           return found;
         }
       }
+      // A settled blob this listing no longer holds was deleted: its receipt goes too.
+      Map<String, String> deleted = new HashMap<>(settled);
+      deleted.keySet().removeAll(seen);
       settled.keySet().retainAll(seen);
       seenVersions.keySet().retainAll(seen);
+      deleted.forEach(this::forgetReceipt);
     } catch (BlobStorageException e) {
       if (e.getStatusCode() == 404) {
         LOG.fine(() -> "container " + pattern.container() + " does not exist yet");
@@ -259,6 +264,15 @@ public final class BlobTriggerListener implements TriggerListener {
       scans.incrementAndGet();
     }
     return found;
+  }
+
+  private void forgetReceipt(String name, String etag) {
+    try {
+      receipts.forget(pattern.container(), name, etag);
+    } catch (RuntimeException e) {
+      // It stays, as the Functions host would keep it: it only takes room.
+      LOG.log(Level.FINE, e, () -> "could not delete the receipt of deleted blob " + where(name));
+    }
   }
 
   private void process(BlobItem item, String etag, Map<String, String> values) {

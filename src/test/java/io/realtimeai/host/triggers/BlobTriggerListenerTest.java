@@ -149,6 +149,28 @@ class BlobTriggerListenerTest {
   }
 
   @Test
+  void deletedBlob_hasItsReceiptDeletedByTheNextScan_andAnotherBlobKeepsItsOwn() throws Exception {
+    upload("uploads", "scored-then-deleted.zip", bytes("d"));
+    upload("uploads", "kept.zip", bytes("k"));
+    BlobTriggerListener listener = start("BlobUpload", HOST_ID, TriggerTestApp.config());
+    await("both ran", () -> names().containsAll(List.of("scored-then-deleted", "kept")));
+    BlobContainerClient host = storage.container(StorageLayout.HOST_CONTAINER);
+    String deleted = "blobreceipts/" + HOST_ID + "/BlobUpload/" + etag("uploads", "scored-then-deleted.zip")
+        + "/uploads/scored-then-deleted.zip";
+    String kept = "blobreceipts/" + HOST_ID + "/BlobUpload/" + etag("uploads", "kept.zip") + "/uploads/kept.zip";
+    await("both receipts say Succeeded", () -> host.getBlobClient(deleted).exists() && host.getBlobClient(kept).exists()
+        && "Succeeded".equals(metadata(host, deleted).get("Status")) && "Succeeded".equals(metadata(host, kept).get("Status")));
+    awaitScans(listener, 2);
+
+    storage.container("uploads").getBlobClient("scored-then-deleted.zip").delete();
+    awaitScans(listener, 2);
+
+    assertThat(host.getBlobClient(deleted).exists()).isFalse();
+    assertThat(host.getBlobClient(kept).exists()).isTrue();
+    assertThat(runs("kept")).isEqualTo(1);
+  }
+
+  @Test
   void blobWithSeveralPlaceholders_bindsEachAndTheContentAsText() throws Exception {
     upload("images", "resnet/2024/06/cat.jpg", bytes("not really a jpeg"));
     start("BlobImage", HOST_ID, TriggerTestApp.config());
