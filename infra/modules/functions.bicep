@@ -226,6 +226,11 @@ resource app 'Microsoft.Web/sites@2023-12-01' = {
           value: '16'
         }
         {
+          // Table Storage has no time-to-live: results and events older than 90 days are deleted by the Retention timer.
+          name: 'RETENTION_MINUTES'
+          value: '129600'
+        }
+        {
           // Local disk of the instance (/home is the shared content file share).
           name: 'REALTIME_AI_WORK_DIR'
           value: '/tmp'

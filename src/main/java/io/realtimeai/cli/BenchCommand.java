@@ -55,9 +55,10 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--soak", paramLabel = "DURATION",
       description = "Instead of the report: HTTP score calls and dropped images at a steady rate on a local stack for"
-          + " this long (90s, 30m, 2h), a line a minute (throughput, p50/p99, the folder's images per Predict call, the"
-          + " drop container's listing time, errors, resident memory and CPU of the host, the runtime and Azurite), then"
-          + " what was lost, how memory grew after the first minute, and how CPU and p99 moved after the first sixth of the run.")
+          + " this long (90s, 30m, 2h), results and events kept a minute and each dropped image deleted once scored, a"
+          + " line a minute (throughput, p50/p99, the folder's images per Predict call, the drop container's listing"
+          + " time, errors, resident memory and CPU of the host, the runtime and Azurite), then what was lost, how memory"
+          + " grew after the first minute, and how memory, CPU and p99 moved after the first sixth of the run.")
   String soak;
 
   @Option(names = "--soak-rate", defaultValue = "10", paramLabel = "IMAGES/S",

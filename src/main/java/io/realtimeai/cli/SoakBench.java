@@ -39,17 +39,19 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 
 /**
  * {@code bench --soak DURATION}: the local stack under a steady load for a long while — HTTP
  * score calls and dropped images at a fixed rate, started on schedule whether or not earlier ones
  * have finished (an open loop, so a slow minute shows as latency rather than as fewer calls) — with
  * a line per interval: throughput, latencies, the images per Predict call of the folder's
- * scoring, errors, and the resident memory and CPU use of the host, each runtime and Azurite. It
- * ends with the images dropped against the results written (lost ones named), and the growth of
- * each process's memory after the first interval, and the change of CPU and p99 from the first
- * intervals after a warm-up (the first sixth of the run) to the last.
+ * scoring, errors, and the resident memory (the mean of samples every 5 s) and CPU use of the host,
+ * each runtime and Azurite. It runs as a steady service would: the stack keeps results and events for
+ * {@value #RETENTION_MINUTES} minute(s), and each dropped image is deleted once its result can be read,
+ * so the data held stays the same size and memory that grows is a leak. It ends with the images
+ * dropped against the results written (lost ones named), the growth of each process's memory after
+ * the first interval, and the change of memory, CPU and p99 from the first intervals after a warm-up
+ * (the first sixth of the run) to the last.
  */
 final class SoakBench {
   /** How long the soak's stack keeps results and events ({@code RETENTION_MINUTES}). */
@@ -129,9 +131,6 @@ final class SoakBench {
     ThreadLocal<BlockingHttpClient> clients = ThreadLocal.withInitial(() -> new BlockingHttpClient(base));
     ExecutorService callers = Executors.newFixedThreadPool(8);
     ExecutorService uploaders = Executors.newFixedThreadPool(4);
-    // The user's part: an image whose result was read is deleted, as a camera feed's would be.
-    ExecutorService cleaners = Executors.newSingleThreadExecutor();
-    AtomicLong cleaned = new AtomicLong();
     ScheduledExecutorService clock = Executors.newScheduledThreadPool(3);
     long start = System.nanoTime();
     Instant started = Instant.now();
@@ -187,24 +186,21 @@ final class SoakBench {
     }, 0, periodNanos, TimeUnit.NANOSECONDS);
 
     Instant[] cursor = {Instant.now().minusSeconds(1)};
-    Consumer<String> clean = name -> cleaners.execute(() -> {
-      try {
-        storage.container(StorageLayout.IMAGES).getBlobClient(deployed.service() + "/" + name).delete();
-        cleaned.incrementAndGet();
-      } catch (RuntimeException e) {
-        out.printf(Locale.ROOT, "  deleting %s failed: %s%n", name, e);
-      }
-    });
+    Cleanup cleanup = new Cleanup(storage, deployed.service());
     clock.scheduleAtFixedRate(() -> {
-      int index = bucket(start, System.nanoTime());
-      if (index < intervals) {
-        buckets.get(index).rssSamples.add(sample().rssMiB());
+      try {
+        int index = bucket(start, System.nanoTime());
+        if (index < intervals) {
+          buckets.get(index).rssSamples.add(sample().rssMiB());
+        }
+      } catch (RuntimeException e) {
+        out.printf(Locale.ROOT, "  sampling memory failed: %s%n", e);
       }
     }, 0, RSS_EVERY.toNanos(), TimeUnit.NANOSECONDS);
     // Often, and never two at once: a result is read well before the retention deletes it.
     clock.scheduleWithFixedDelay(() -> {
       try {
-        collectResults(deployed.service(), uploaded, answered, buckets, started, cursor, clean);
+        collectResults(deployed.service(), uploaded, answered, buckets, started, cursor, cleanup);
       } catch (RuntimeException e) {
         // Read again on the next round: a row stays for the retention, far longer than a round.
         out.printf(Locale.ROOT, "  reading the results failed: %s%n", e);
@@ -221,7 +217,7 @@ final class SoakBench {
       long calls = now.calls() - batched.calls();
       bucket.batch = calls == 0 ? 0 : (double) (now.images() - batched.images()) / calls;
       batched = now;
-      collectResults(deployed.service(), uploaded, answered, buckets, started, cursor, clean);
+      collectResults(deployed.service(), uploaded, answered, buckets, started, cursor, cleanup);
       long poison = poisonCount(storage);
       bucket.errors.addAndGet(poison - poisonSeen);
       poisonSeen = poison;
@@ -244,12 +240,56 @@ final class SoakBench {
     long drainUntil = System.nanoTime() + DRAIN.toNanos();
     while (answered.size() < uploaded.size() && System.nanoTime() < drainUntil) {
       Thread.sleep(1000);
-      collectResults(deployed.service(), uploaded, answered, buckets, started, cursor, clean);
+      collectResults(deployed.service(), uploaded, answered, buckets, started, cursor, cleanup);
     }
-    cleaners.shutdown();
-    cleaners.awaitTermination(2, TimeUnit.MINUTES);
-    out.printf(Locale.ROOT, "%d dropped images deleted once their results were read%n", cleaned.get());
+    out.printf(Locale.ROOT, "%d dropped images deleted once their results were read%n", cleanup.finish());
     return summarize(buckets, uploaded, answered, poisonCount(storage));
+  }
+
+  /** The user's part: an image whose result document can be read is deleted, as a camera feed's would be. */
+  private final class Cleanup {
+    private final ExecutorService thread = Executors.newSingleThreadExecutor();
+    private final Set<String> unread = ConcurrentHashMap.newKeySet();
+    private final AtomicLong deleted = new AtomicLong();
+    private final Storage storage;
+    private final String service;
+
+    Cleanup(Storage storage, String service) {
+      this.storage = storage;
+      this.service = service;
+    }
+
+    /** The image's row is there: deleted once its document is too (the document follows the row). */
+    void answered(String name) {
+      thread.execute(() -> {
+        try {
+          if (App.get().results().find(service, name).isEmpty()) {
+            unread.add(name);
+            return;
+          }
+          storage.container(StorageLayout.IMAGES).getBlobClient(service + "/" + name).delete();
+          deleted.incrementAndGet();
+        } catch (RuntimeException e) {
+          out.printf(Locale.ROOT, "  deleting %s failed: %s%n", name, e);
+        }
+      });
+    }
+
+    /** Looks again at the images whose documents were not there yet. */
+    void retryUnread() {
+      for (String name : List.copyOf(unread)) {
+        unread.remove(name);
+        answered(name);
+      }
+    }
+
+    /** Deletes what is left to delete; answers how many images were deleted in all. */
+    long finish() throws InterruptedException {
+      retryUnread();
+      thread.shutdown();
+      thread.awaitTermination(2, TimeUnit.MINUTES);
+      return deleted.get();
+    }
   }
 
   private int bucket(long start, long now) {
@@ -258,9 +298,12 @@ final class SoakBench {
 
   /** Reads the result rows written since {@code cursor} and files each image's latency under the interval it ended in. */
   private synchronized void collectResults(String service, Map<String, Instant> uploaded, Set<String> answered, List<Bucket> buckets,
-      Instant started, Instant[] cursor, Consumer<String> clean) {
+      Instant started, Instant[] cursor, Cleanup cleanup) {
+    cleanup.retryUnread();
     ResultStore results = App.get().results();
-    Instant since = cursor[0].minusSeconds(2);
+    // Rows become visible a little after their ScoredAt (a batch's rows are written together): read back far enough
+    // that none is passed over; answered skips those read before.
+    Instant since = cursor[0].minusSeconds(30);
     String continuation = null;
     Instant newest = cursor[0];
     do {
@@ -270,7 +313,7 @@ final class SoakBench {
         if (at == null || !answered.add(row.path())) {
           continue;
         }
-        clean.accept(row.path());
+        cleanup.answered(row.path());
         if (row.scoredAt().isAfter(newest)) {
           newest = row.scoredAt();
         }
@@ -447,6 +490,19 @@ final class SoakBench {
     }
     String windows = String.format(Locale.ROOT, "%s to %s against %s to %s", label(warmUp), label(warmUp + window - 1),
         label(buckets.size() - window), label(buckets.size() - 1));
+    // Azurite's memory swings by a quarter as its garbage collector runs, sampled every 5 s or not: five minutes of
+    // samples against five tell growth from a swing.
+    out.printf(Locale.ROOT, "resident memory, mean of %s:", windows);
+    for (String role : first.rss.keySet()) {
+      double from = 0;
+      double to = 0;
+      for (int i = 0; i < window; i++) {
+        from += (double) buckets.get(warmUp + i).rss.get(role) / window;
+        to += (double) buckets.get(buckets.size() - 1 - i).rss.get(role) / window;
+      }
+      out.printf(Locale.ROOT, " %s %.0f → %.0f MiB (%+.1f%%)", role, from, to, from == 0 ? 0.0 : 100.0 * (to - from) / from);
+    }
+    out.println();
     out.printf(Locale.ROOT, "CPU, share of one core, %s:", windows);
     for (String role : first.cpu.keySet()) {
       double from = 0;

@@ -220,12 +220,15 @@ final class DeploymentStore {
 
   /** Removes a service, its name claim and any slots it still holds. */
   void remove(ServiceRow row) {
-    List<String> keys = new ArrayList<>(List.of("svc:" + row.id(), "name:" + row.name()));
+    List<String> keys = new ArrayList<>();
     for (TableEntity slot : slots()) {
       if (row.id().equals(slot.getProperty("ServiceId"))) {
         keys.add(slot.getRowKey());
       }
     }
+    // The service row last: should the rows go one by one and stop part way, a second DELETE still finds the service.
+    keys.add("name:" + row.name());
+    keys.add("svc:" + row.id());
     // A row of it may be gone already: whatever was left of the service is gone when this returns.
     TableDeletes.deleteAll(services, PARTITION, keys);
   }

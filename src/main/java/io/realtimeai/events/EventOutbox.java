@@ -123,6 +123,10 @@ public final class EventOutbox {
    * @return the event as the outbox holds it
    */
   public Event record(EventType type, String subject, Object data, String dedupeKey) {
+    return record(type, subject, data, dedupeKey, false);
+  }
+
+  private Event record(EventType type, String subject, Object data, String dedupeKey, boolean again) {
     Objects.requireNonNull(type, "type");
     String id = EventIds.of(type, subject, dedupeKey);
     JsonNode tree = EventJson.tree(data);
@@ -159,9 +163,16 @@ public final class EventOutbox {
       if (status(e) != 409) {
         throw e;
       }
-      // Recorded before (the step ran again): nothing was written, and the first recording stands.
-      return find(id).map(RecordedEvent::event).orElseThrow(() -> new IllegalStateException(
-          "event " + id + " conflicts with an existing row but cannot be read back", e));
+      // Recorded before (the step ran again): nothing was written, and the first recording stands — unless the retention
+      // deleted it in between, and then this is a new recording.
+      Optional<RecordedEvent> first = find(id);
+      if (first.isPresent()) {
+        return first.get().event();
+      }
+      if (again) {
+        throw new IllegalStateException("event " + id + " conflicts with an existing row but cannot be read back", e);
+      }
+      return record(type, subject, data, dedupeKey, true);
     }
   }
 
@@ -233,11 +244,12 @@ public final class EventOutbox {
         TableDeletes.deleteAll(table, PARTITION, keys);
         keys.clear();
       }
-      keys.add(row.getRowKey());
-      keys.add(ID + row.getProperty(Columns.ID));
+      // The event row last: should the rows go one by one (TableDeletes) and stop part way, the next call finds it again.
       if (!delivered) {
         keys.add(PENDING + row.getRowKey().substring(EVENT.length()));
       }
+      keys.add(ID + row.getProperty(Columns.ID));
+      keys.add(row.getRowKey());
       expired++;
     }
     TableDeletes.deleteAll(table, PARTITION, keys);

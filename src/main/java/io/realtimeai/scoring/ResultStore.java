@@ -188,7 +188,8 @@ public final class ResultStore {
         }
       } catch (TableServiceException e) {
         int code = e.getResponse().getStatusCode();
-        if (code == 409 || code == 412) {
+        // 404: the row read was deleted meanwhile (its retention ran out), and the next round creates it.
+        if (code == 409 || code == 412 || code == 404) {
           continue;
         }
         throw e;
@@ -273,7 +274,7 @@ public final class ResultStore {
         break;
       }
       Row row = rowOf(entity);
-      deleteDocument(row);
+      deleteDocument(row, before);
       try {
         table.deleteEntityWithResponse(entity, true, null, Context.NONE);
         expired++;
@@ -286,12 +287,19 @@ public final class ResultStore {
     return expired;
   }
 
-  private void deleteDocument(Row row) {
+  /**
+   * Deletes the document of an expiring row while it holds that row's version as scored before the cutoff: not one
+   * another run of the same version (a retry of a run that stopped before its document) wrote since, nor another
+   * version's.
+   */
+  private void deleteDocument(Row row, Instant before) {
     BlobClient blob = document(row.service(), row.path());
     try {
       var stored = blob.downloadContentWithResponse(null, null, null, Context.NONE);
       try {
-        if (!Objects.equals(JSON.readValue(stored.getValue().toBytes(), ScoreResult.class).etag(), row.etag())) {
+        ScoreResult document = JSON.readValue(stored.getValue().toBytes(), ScoreResult.class);
+        if (!Objects.equals(document.etag(), row.etag()) || document.scoredAt() == null
+            || !document.scoredAt().isBefore(before)) {
           return;
         }
       } catch (IOException e) {
@@ -381,7 +389,8 @@ public final class ResultStore {
     try {
       table.updateEntityWithResponse(kept, TableEntityUpdateMode.REPLACE, true, null, Context.NONE);
     } catch (TableServiceException e) {
-      if (e.getResponse().getStatusCode() != 412) {
+      // 404: deleted meanwhile by the retention, which leaves nothing to correct.
+      if (e.getResponse().getStatusCode() != 412 && e.getResponse().getStatusCode() != 404) {
         throw e;
       }
     }

@@ -302,7 +302,7 @@ class EventOutboxTest {
     Instant cutoff = clock.instant();
     Event newer = outbox.record(EventType.MODEL_REGISTERED, Subjects.model("new", "1"), Map.of(), "new:1");
 
-    // A call takes at most its limit; the 40 left, of three rows each, take two transactions (100 actions at most).
+    // A call takes at most its limit; the 40 left are 120 rows, more than one transaction holds (100 actions).
     assertThat(outbox.expire(cutoff, true, 10)).isEqualTo(10);
     assertThat(outbox.expire(cutoff, true, 1000)).isEqualTo(40);
     assertThat(outbox.expire(cutoff, true, 1000)).isZero();

@@ -242,4 +242,18 @@ class ResultStoreTest {
     assertThat(results.list("expire-raced", null, 10, null).value()).isEmpty();
     assertThat(results.find("expire-raced", "cat.jpg")).get().extracting(ScoreResult::etag).isEqualTo("\"v2\"");
   }
+  @Test
+  void expire_ofARowWhoseDocumentARetryOfTheSameVersionWroteSince_keepsThatDocument() {
+    Instant now = Instant.now();
+    results.record(scoredAt("expire-retried", "\"v1\"", now.minus(Duration.ofHours(2))), () -> true);
+    // The same version's document as a retry writes it: scored after the cutoff.
+    results.record(scoredAt("expire-retry", "\"v1\"", now), () -> true);
+    var documents = storage.container(StorageLayout.RESULTS);
+    documents.getBlobClient("expire-retried/cat.jpg.json")
+        .upload(documents.getBlobClient("expire-retry/cat.jpg.json").downloadContent(), true);
+
+    assertThat(results.expire(now.minus(Duration.ofHours(1)), 1000)).isEqualTo(1);
+
+    assertThat(results.find("expire-retried", "cat.jpg")).get().extracting(ScoreResult::scoredAt).isEqualTo(now);
+  }
 }

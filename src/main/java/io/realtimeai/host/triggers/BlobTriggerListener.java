@@ -245,7 +245,14 @@ public final class BlobTriggerListener implements TriggerListener {
       deleted.keySet().removeAll(seen);
       settled.keySet().retainAll(seen);
       seenVersions.keySet().retainAll(seen);
-      deleted.forEach(this::forgetReceipt);
+      // On the workers, not here: this thread also renews the leases of running invocations.
+      deleted.forEach((name, etag) -> {
+        try {
+          workers.execute(() -> forgetReceipt(name, etag));
+        } catch (RejectedExecutionException e) {
+          // Stopping: the receipt stays, as the Functions host would keep it.
+        }
+      });
     } catch (BlobStorageException e) {
       if (e.getStatusCode() == 404) {
         LOG.fine(() -> "container " + pattern.container() + " does not exist yet");
