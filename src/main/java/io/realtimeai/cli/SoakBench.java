@@ -248,8 +248,12 @@ final class SoakBench {
 
   /** The user's part: an image whose result document can be read is deleted, as a camera feed's would be. */
   private final class Cleanup {
+    /** How long an image whose row was read waits for its document before it is deleted anyway. */
+    private static final Duration DOCUMENT_WAIT = Duration.ofSeconds(30);
+
     private final ExecutorService thread = Executors.newSingleThreadExecutor();
-    private final Set<String> unread = ConcurrentHashMap.newKeySet();
+    /** Image → when its row was first read, for those not deleted yet. */
+    private final Map<String, Instant> unread = new ConcurrentHashMap<>();
     private final AtomicLong deleted = new AtomicLong();
     private final Storage storage;
     private final String service;
@@ -261,25 +265,32 @@ final class SoakBench {
 
     /** The image's row is there: deleted once its document is too (the document follows the row). */
     void answered(String name) {
+      answered(name, Instant.now());
+    }
+
+    private void answered(String name, Instant rowRead) {
       thread.execute(() -> {
         try {
-          if (App.get().results().find(service, name).isEmpty()) {
-            unread.add(name);
+          // A document that has not come within the wait may have gone with the retention already.
+          if (App.get().results().find(service, name).isEmpty()
+              && Duration.between(rowRead, Instant.now()).compareTo(DOCUMENT_WAIT) < 0) {
+            unread.put(name, rowRead);
             return;
           }
           storage.container(StorageLayout.IMAGES).getBlobClient(service + "/" + name).delete();
           deleted.incrementAndGet();
         } catch (RuntimeException e) {
-          out.printf(Locale.ROOT, "  deleting %s failed: %s%n", name, e);
+          out.printf(Locale.ROOT, "  deleting %s failed (tried again): %s%n", name, e);
+          unread.put(name, rowRead);
         }
       });
     }
 
-    /** Looks again at the images whose documents were not there yet. */
+    /** Looks again at the images not deleted yet. */
     void retryUnread() {
-      for (String name : List.copyOf(unread)) {
-        unread.remove(name);
-        answered(name);
+      for (Map.Entry<String, Instant> entry : List.copyOf(unread.entrySet())) {
+        unread.remove(entry.getKey());
+        answered(entry.getKey(), entry.getValue());
       }
     }
 
@@ -288,6 +299,9 @@ final class SoakBench {
       retryUnread();
       thread.shutdown();
       thread.awaitTermination(2, TimeUnit.MINUTES);
+      if (!unread.isEmpty()) {
+        out.printf(Locale.ROOT, "%d dropped images left undeleted%n", unread.size());
+      }
       return deleted.get();
     }
   }
