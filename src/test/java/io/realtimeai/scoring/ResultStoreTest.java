@@ -227,33 +227,32 @@ class ResultStoreTest {
     assertThat(results.expire(now.minus(Duration.ofHours(1)), 1000)).isZero();
   }
 
-  @Test
-  void expire_ofARowWhoseDocumentHoldsAnotherVersion_keepsThatDocument() {
-    Instant now = Instant.now();
-    results.record(scoredAt("expire-raced", "\"v1\"", now.minus(Duration.ofHours(2))), () -> true);
-    // The next version's document, written after the old row was read (its own row follows it).
-    results.record(scoredAt("expire-next", "\"v2\"", now), () -> true);
+  /**
+   * An old result of {@code service} whose document was since replaced by {@code etag}'s scored now (as another run
+   * writes it after the old row was read), expired: answers the document that stands.
+   */
+  private Optional<ScoreResult> expiredBesideANewerDocument(String service, String etag, Instant now) {
+    results.record(scoredAt(service, "\"v1\"", now.minus(Duration.ofHours(2))), () -> true);
+    results.record(scoredAt(service + "-newer", etag, now), () -> true);
     var documents = storage.container(StorageLayout.RESULTS);
-    documents.getBlobClient("expire-raced/cat.jpg.json")
-        .upload(documents.getBlobClient("expire-next/cat.jpg.json").downloadContent(), true);
+    documents.getBlobClient(service + "/cat.jpg.json")
+        .upload(documents.getBlobClient(service + "-newer/cat.jpg.json").downloadContent(), true);
 
     assertThat(results.expire(now.minus(Duration.ofHours(1)), 1000)).isEqualTo(1);
-
-    assertThat(results.list("expire-raced", null, 10, null).value()).isEmpty();
-    assertThat(results.find("expire-raced", "cat.jpg")).get().extracting(ScoreResult::etag).isEqualTo("\"v2\"");
+    assertThat(results.list(service, null, 10, null).value()).isEmpty();
+    return results.find(service, "cat.jpg");
   }
+
+  @Test
+  void expire_ofARowWhoseDocumentHoldsAnotherVersion_keepsThatDocument() {
+    assertThat(expiredBesideANewerDocument("expire-raced", "\"v2\"", Instant.now()))
+        .get().extracting(ScoreResult::etag).isEqualTo("\"v2\"");
+  }
+
   @Test
   void expire_ofARowWhoseDocumentARetryOfTheSameVersionWroteSince_keepsThatDocument() {
     Instant now = Instant.now();
-    results.record(scoredAt("expire-retried", "\"v1\"", now.minus(Duration.ofHours(2))), () -> true);
-    // The same version's document as a retry writes it: scored after the cutoff.
-    results.record(scoredAt("expire-retry", "\"v1\"", now), () -> true);
-    var documents = storage.container(StorageLayout.RESULTS);
-    documents.getBlobClient("expire-retried/cat.jpg.json")
-        .upload(documents.getBlobClient("expire-retry/cat.jpg.json").downloadContent(), true);
-
-    assertThat(results.expire(now.minus(Duration.ofHours(1)), 1000)).isEqualTo(1);
-
-    assertThat(results.find("expire-retried", "cat.jpg")).get().extracting(ScoreResult::scoredAt).isEqualTo(now);
+    assertThat(expiredBesideANewerDocument("expire-retried", "\"v1\"", now))
+        .get().extracting(ScoreResult::scoredAt).isEqualTo(now);
   }
 }

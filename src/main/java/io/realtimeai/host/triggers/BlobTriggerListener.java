@@ -241,8 +241,12 @@ public final class BlobTriggerListener implements TriggerListener {
         }
       }
       // A settled blob this listing no longer holds was deleted: its receipt goes too.
-      Map<String, String> deleted = new HashMap<>(settled);
-      deleted.keySet().removeAll(seen);
+      Map<String, String> deleted = new HashMap<>();
+      settled.forEach((name, etag) -> {
+        if (!seen.contains(name)) {
+          deleted.put(name, etag);
+        }
+      });
       settled.keySet().retainAll(seen);
       seenVersions.keySet().retainAll(seen);
       // On the workers, not here: this thread also renews the leases of running invocations.
