@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.realtimeai.client.Prediction;
 import io.realtimeai.events.EventOutbox;
 import io.realtimeai.events.EventPublisher;
+import io.realtimeai.functions.RetentionFunction;
+import io.realtimeai.host.InvocationContext;
 import io.realtimeai.scoring.ResultStore;
 import io.realtimeai.scoring.ScoreResult;
 import io.realtimeai.testing.AzuriteExtension;
@@ -13,6 +15,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -33,12 +40,16 @@ class RetentionTest {
         at, "Scored", List.of(List.of(new Prediction(3, "tabby", 0.9f))), null, null, new ScoreResult.Timings(2.0, 1.0));
   }
 
+  /** What the other tests of this class left, gone, so that a test's counts are its own. */
+  private static void emptied(ResultStore results, EventOutbox outbox) {
+    new Retention(results, outbox, () -> false, Duration.ZERO).expire(Instant.now().plus(Duration.ofDays(1)));
+  }
+
   @Test
   void theSetting_deletesResultsAndEventsOlderThanItsMinutes_theUndeliveredTooWithNoTopic() {
     EventOutbox outbox = new EventOutbox(azurite.storage().ensureLayout());
     App app = App.of(azurite.storage(), outbox, EventPublisher.disabled());
-    // What the other tests of this class left, gone first, so that the counts below are this test's.
-    new Retention(app.results(), outbox, () -> false, Duration.ZERO).expire(Instant.now().plus(Duration.ofDays(1)));
+    emptied(app.results(), outbox);
     Instant now = Instant.now();
     app.results().record(scoredAt("kept-for-an-hour", now.minus(Duration.ofHours(3))), () -> true);
     AppSettings.putLocal(Map.of(Retention.SETTING, "60"));
@@ -57,6 +68,7 @@ class RetentionTest {
   void withATopic_anUndeliveredEventIsKeptHoweverOld() {
     EventOutbox outbox = new EventOutbox(azurite.storage().ensureLayout());
     ResultStore results = new ResultStore(azurite.storage(), outbox);
+    emptied(results, outbox);
     Instant now = Instant.now();
     results.record(scoredAt("waits-for-its-topic", now.minus(Duration.ofHours(3))), () -> true);
 
@@ -78,5 +90,41 @@ class RetentionTest {
         "setting RETENTION_MINUTES must be 1 or more minutes (unset keeps results and events for good), got 0");
     AppSettings.putLocal(Map.of(Retention.SETTING, "1440"));
     assertThat(Retention.setting()).contains(Duration.ofDays(1));
+  }
+  @Test
+  void theFunction_withABadSetting_logsOneLineNamingItAndDeletesNothing() {
+    EventOutbox outbox = new EventOutbox(azurite.storage().ensureLayout());
+    App app = App.of(azurite.storage(), outbox, EventPublisher.disabled());
+    app.results().record(scoredAt("kept-while-misconfigured", Instant.now().minus(Duration.ofDays(3))), () -> true);
+    App.install(app);
+    AppSettings.putLocal(Map.of(Retention.SETTING, "soon"));
+    List<LogRecord> logged = new CopyOnWriteArrayList<>();
+    Handler handler = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        logged.add(record);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    Logger.getLogger("Function.Retention").addHandler(handler);
+    try {
+      new RetentionFunction().run("timer", new InvocationContext("Retention"));
+    } finally {
+      Logger.getLogger("Function.Retention").removeHandler(handler);
+      App.reset();
+    }
+
+    assertThat(logged).singleElement().satisfies(record -> {
+      assertThat(record.getLevel()).isEqualTo(Level.SEVERE);
+      assertThat(record.getThrown()).isNull();
+      assertThat(record.getMessage()).endsWith("setting RETENTION_MINUTES must be a whole number, got 'soon';"
+          + " nothing is deleted until it is");
+    });
+    assertThat(app.results().find("kept-while-misconfigured", "cat.jpg")).isPresent();
   }
 }
