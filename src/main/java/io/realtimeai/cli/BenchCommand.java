@@ -58,12 +58,19 @@ final class BenchCommand implements Callable<Integer> {
           + " this long (90s, 30m, 2h), results and events kept a minute and each dropped image deleted once scored, a"
           + " line a minute (throughput, p50/p99, the folder's images per Predict call, the drop container's listing"
           + " time, errors, resident memory and CPU of the host, the runtime and Azurite), then what was lost, how memory"
-          + " grew after the first minute, and how memory, CPU and p99 moved after the first sixth of the run.")
+          + " grew after the first minute, and how memory, CPU and p99 moved after the first sixth of the run; all of it"
+          + " after a warm-up at twice the rate (--soak-warm-up).")
   String soak;
 
   @Option(names = "--soak-rate", defaultValue = "10", paramLabel = "IMAGES/S",
       description = "Images a second during --soak, half scored over HTTP, half dropped (default: ${DEFAULT-VALUE}).")
   double soakRate;
+
+  @Option(names = "--soak-warm-up", paramLabel = "DURATION",
+      description = "Before the figures --soak reports on, the same load at twice the rate for this long, its lines"
+          + " marked w, so that the figures start with the JIT compiler's work done; 0 for none (default: a sixth of"
+          + " --soak, in whole --report-every intervals).")
+  String soakWarmUp;
 
   @Option(names = "--report-every", defaultValue = "1m", paramLabel = "DURATION",
       description = "How often --soak prints a line (default: ${DEFAULT-VALUE}).")
@@ -83,10 +90,12 @@ final class BenchCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(spec.commandLine(), "--soak-rate must be positive and --report-every"
             + " no longer than --soak");
       }
+      Duration warmUp = soakWarmUp == null ? duration.dividedBy(6)
+          : soakWarmUp.strip().equals("0") ? Duration.ZERO : parseDuration("--soak-warm-up", soakWarmUp);
       Path work = Files.createTempDirectory("realtime-ai-soak-");
       try {
-        return new SoakBench(out, work, duration, every, soakRate, quick ? ModelKind.TINY : ModelKind.RESNET50_CLASSIFIER)
-            .run() ? 0 : 1;
+        return new SoakBench(out, work, duration, every, warmUp, soakRate,
+            quick ? ModelKind.TINY : ModelKind.RESNET50_CLASSIFIER).run() ? 0 : 1;
       } finally {
         PackageArchive.deleteTree(work);
       }

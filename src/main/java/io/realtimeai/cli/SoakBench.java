@@ -51,7 +51,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * so the data held stays the same size and memory that grows is a leak. It ends with the images
  * dropped against the results written (lost ones named), the growth of each process's memory after
  * the first interval, and the change of memory, CPU and p99 from the first intervals after a warm-up
- * (the first sixth of the run) to the last.
+ * (the first sixth of the run) to the last. Before the first interval a warm-up phase runs the same load at
+ * {@value #WARM_UP_LOAD} times the rate, its lines marked {@code w}: at a few calls a second the host's JIT
+ * compiler reaches the methods run once per call only after thousands of calls, which in earlier runs made the
+ * first ten minutes slower than the rest.
  */
 final class SoakBench {
   /** How long the soak's stack keeps results and events ({@code RETENTION_MINUTES}). */
@@ -60,6 +63,8 @@ final class SoakBench {
   private static final Duration RSS_EVERY = Duration.ofSeconds(5);
   /** How often the results written are read (and their images deleted). */
   private static final Duration COLLECT_EVERY = Duration.ofSeconds(5);
+  /** How many times the soak's rate the warm-up phase runs at. */
+  static final int WARM_UP_LOAD = 2;
   /** Dropped images still unanswered this long after the load stops are counted lost. */
   private static final Duration DRAIN = Duration.ofMinutes(2);
 
@@ -67,6 +72,8 @@ final class SoakBench {
   private final Path work;
   private final Duration duration;
   private final Duration interval;
+  /** Intervals of warm-up before the first one reported on, at {@value #WARM_UP_LOAD} times the rate. */
+  private final int warmUps;
   private final double rate;
   private final ModelKind kind;
 
@@ -87,11 +94,13 @@ final class SoakBench {
     double listMs;
   }
 
-  SoakBench(PrintStream out, Path work, Duration duration, Duration interval, double rate, ModelKind kind) {
+  SoakBench(PrintStream out, Path work, Duration duration, Duration interval, Duration warmUp, double rate,
+      ModelKind kind) {
     this.out = out;
     this.work = work;
     this.duration = duration;
     this.interval = interval;
+    this.warmUps = (int) ((warmUp.toMillis() + interval.toMillis() - 1) / interval.toMillis());
     this.rate = rate;
     this.kind = kind;
   }
@@ -99,9 +108,10 @@ final class SoakBench {
   /** Runs the soak on a stack of its own; answers true when nothing was lost and no call failed. */
   boolean run() throws Exception {
     out.printf(Locale.ROOT, "soak — %s of HTTP score calls and dropped images, %.1f images/s in all (half each), a line"
-        + " every %s; each dropped image deleted once its result is read, results and events kept %d minute(s)"
-        + " (%s); starting a stack of its own (Azurite with its data on disk, the local host, one replica) …%n",
-        human(duration), rate, human(interval), RETENTION_MINUTES, Retention.SETTING);
+        + " every %s, after a warm-up of %s at %.1f images/s; each dropped image deleted once its result is read,"
+        + " results and events kept %d minute(s) (%s); starting a stack of its own (Azurite with its data on disk, the"
+        + " local host, one replica) …%n", human(duration), rate, human(interval), human(interval.multipliedBy(warmUps)),
+        rate * WARM_UP_LOAD, RETENTION_MINUTES, Retention.SETTING);
     // On disk, so that Azurite's memory shows leaks rather than the results it keeps.
     try (LocalStack stack = LocalStack.start(0, work.resolve("azurite"), true)) {
       // What a steady service holds: the data stays at a few minutes' worth, so memory that grows is a leak.
@@ -119,7 +129,7 @@ final class SoakBench {
     for (int i = 0; i < 16; i++) {
       pictures.add(Benchmark.photoLikeJpeg(224, 224, random.nextLong()));
     }
-    int intervals = (int) Math.max(1, duration.toMillis() / interval.toMillis());
+    int intervals = warmUps + (int) Math.max(1, duration.toMillis() / interval.toMillis());
     List<Bucket> buckets = new ArrayList<>();
     for (int i = 0; i < intervals; i++) {
       buckets.add(new Bucket());
@@ -134,8 +144,10 @@ final class SoakBench {
     ScheduledExecutorService clock = Executors.newScheduledThreadPool(3);
     long start = System.nanoTime();
     Instant started = Instant.now();
+    AtomicLong ticks = new AtomicLong();
     AtomicLong sent = new AtomicLong();
-    long periodNanos = (long) (1e9 / rate);
+    // The clock ticks at the warm-up's rate; after the warm-up only every WARM_UP_LOAD-th tick sends.
+    long periodNanos = (long) (1e9 / (rate * WARM_UP_LOAD));
     PredictBatcher.Stats batched = App.get().folderScoring().batcher().stats();
     out.printf(Locale.ROOT, "%nthe host (this process) at nice %s, Azurite at nice %s%n", niceness(ProcessHandle.current()),
         ProcessHandle.current().descendants().filter(p -> p.info().commandLine().orElse("").contains("azurite"))
@@ -144,11 +156,12 @@ final class SoakBench {
         "p99 ms", "drops/s", "scored/s", "drop p50", "drop p99", "batch", "list ms", "errors", "host MiB", "runtime",
         "Azurite", "host CPU", "runtime", "Azurite");
     clock.scheduleAtFixedRate(() -> {
-      long n = sent.getAndIncrement();
+      long tick = ticks.getAndIncrement();
       int index = bucket(start, System.nanoTime());
-      if (index >= intervals) {
+      if (index >= intervals || index >= warmUps && tick % WARM_UP_LOAD != 0) {
         return;
       }
+      long n = sent.getAndIncrement();
       Bucket bucket = buckets.get(index);
       byte[] picture = pictures.get((int) (n % pictures.size()));
       if (n % 2 == 0) {
@@ -229,6 +242,9 @@ final class SoakBench {
       sample = latest;
       sampledAt = latestAt;
       print(index, bucket);
+      if (index == warmUps - 1) {
+        out.printf(Locale.ROOT, "%8s warm-up over: the soak's own figures from here%n", "");
+      }
     }
     clock.shutdownNow();
     clock.awaitTermination(1, TimeUnit.MINUTES);
@@ -454,10 +470,11 @@ final class SoakBench {
   }
 
   private void print(int index, Bucket bucket) {
+    String label = index < warmUps ? "w" + label(index) : label(index - warmUps);
     double seconds = interval.toMillis() / 1000.0;
     List<Double> http = sorted(bucket.http);
     List<Double> drop = sorted(bucket.drop);
-    out.printf(Locale.ROOT, "%8s %8.1f %8.1f %8.1f %9.1f %8.1f %9.0f %9.0f %6.1f %8.0f %7d %9d %9d %9d %8.0f%% %7.0f%% %7.0f%%%n", label(index),
+    out.printf(Locale.ROOT, "%8s %8.1f %8.1f %8.1f %9.1f %8.1f %9.0f %9.0f %6.1f %8.0f %7d %9d %9d %9d %8.0f%% %7.0f%% %7.0f%%%n", label,
         http.size() / seconds, percentile(http, 0.5), percentile(http, 0.99), bucket.dropped.get() / seconds,
         drop.size() / seconds, percentile(drop, 0.5), percentile(drop, 0.99), bucket.batch, bucket.listMs,
         bucket.errors.get(),
@@ -465,15 +482,17 @@ final class SoakBench {
         bucket.cpu.get("runtime"), bucket.cpu.get("Azurite"));
   }
 
-  private boolean summarize(List<Bucket> buckets, Map<String, Instant> uploaded, Set<String> answered, long poison) {
-    long errors = buckets.stream().mapToLong(b -> b.errors.get()).sum();
+  /** Counts what was lost and failed over the whole run, warm-up included; growth and drift after the warm-up. */
+  private boolean summarize(List<Bucket> all, Map<String, Instant> uploaded, Set<String> answered, long poison) {
+    long errors = all.stream().mapToLong(b -> b.errors.get()).sum();
     Set<String> lost = new HashSet<>(uploaded.keySet());
     lost.removeAll(answered);
-    long calls = buckets.stream().mapToLong(b -> b.http.size()).sum();
-    out.printf(Locale.ROOT, "%nsoak over: %d HTTP score calls answered, %d images dropped, %d results written, %d lost%s;"
-        + " %d errors; %d poison messages%n", calls, uploaded.size(), answered.size(), lost.size(),
+    long calls = all.stream().mapToLong(b -> b.http.size()).sum();
+    out.printf(Locale.ROOT, "%nsoak over, warm-up included: %d HTTP score calls answered, %d images dropped, %d results"
+        + " written, %d lost%s; %d errors; %d poison messages%n", calls, uploaded.size(), answered.size(), lost.size(),
         lost.isEmpty() ? "" : " (" + String.join(", ", new TreeSet<>(lost).stream().limit(10).toList())
             + (lost.size() > 10 ? ", …" : "") + ")", errors, poison);
+    List<Bucket> buckets = all.subList(warmUps, all.size());
     PredictBatcher.Stats folder = App.get().folderScoring().batcher().stats();
     out.printf(Locale.ROOT, "the folder's scoring: %d Predict calls for %d images, the largest %d images%n",
         folder.calls(), folder.images(), folder.largestBatch());
