@@ -72,8 +72,13 @@ public final class ResultStore {
   private final EventOutbox events;
 
   public ResultStore(Storage storage, EventOutbox events) {
+    this(storage, storage.table(StorageLayout.RESULTS_TABLE), events);
+  }
+
+  /** The store with its rows in {@code table}, the results table of {@code storage} (tests pass a client of their own). */
+  ResultStore(Storage storage, TableClient table, EventOutbox events) {
     this.storage = storage;
-    this.table = storage.table(StorageLayout.RESULTS_TABLE);
+    this.table = table;
     this.creations = new TableBatcher(table);
     this.events = events;
   }

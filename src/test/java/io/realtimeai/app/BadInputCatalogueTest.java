@@ -429,6 +429,8 @@ class BadInputCatalogueTest {
     cli("package without a folder", 2, "package");
     cli("generate an unknown model kind", 2, "generate", "nothing", "-o", dir.resolve("x.onnx").toString());
     cli("bench --iterations abc", 2, "bench", "--iterations", "abc");
+    cli("bench --soak soon", 2, "bench", "--soak", "soon");
+    cli("bench --soak-warm-up -1m", 2, "bench", "--soak", "30m", "--soak-warm-up", "-1m");
   }
 
   private void cli(String tried, int expected, String... args) {

@@ -3,11 +3,13 @@ package io.realtimeai.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.azure.core.http.HttpMethod;
 import com.azure.data.tables.TableClient;
 import com.azure.data.tables.models.TableEntity;
 import io.realtimeai.error.BadRequestException;
 import io.realtimeai.storage.StorageLayout;
 import io.realtimeai.testing.AzuriteExtension;
+import io.realtimeai.testing.BeforeRequest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -269,6 +271,28 @@ class EventOutboxTest {
     }
     return ids;
   }
+
+  @Test
+  void record_ofAStateChangeWhoseEventExpiresBetweenItsConflictAndItsReadBack_recordsItAgain() {
+    Event first = outbox.record(EventType.SERVICE_DEPLOYED, Subjects.service("cats"), Map.of("replicas", 1), "op-9:deployed");
+    clock.advance(Duration.ofMinutes(3));
+    // The step runs again: its transaction meets the first recording's rows (409), and the retention deletes them
+    // before it reads them back.
+    BeforeRequest retention = new BeforeRequest(HttpMethod.GET, "RowKey='id:" + first.id() + "'",
+        () -> table.listEntities().stream().filter(row -> row.getRowKey().endsWith(first.id())).forEach(table::deleteEntity));
+    EventOutbox racing = new EventOutbox(BeforeRequest.table(azurite.connectionString(), table.getTableName(), retention),
+        clock);
+
+    Event again = racing.record(EventType.SERVICE_DEPLOYED, Subjects.service("cats"), Map.of("replicas", 1), "op-9:deployed");
+
+    assertThat(retention.happened()).isTrue();
+    assertThat(again.id()).isEqualTo(first.id());
+    assertThat(again.eventTime()).isAfter(first.eventTime());
+    assertThat(outbox.find(first.id())).get().extracting(RecordedEvent::event).isEqualTo(again);
+    assertThat(outbox.pending(10)).extracting(r -> r.event().id()).containsExactly(first.id());
+    assertThat(table.listEntities().stream().toList()).hasSize(3);
+  }
+
   @Test
   void expire_deletesDeliveredEventsRecordedBeforeTheCutoffAndKeepsTheUndeliveredAndTheNewer() {
     Event sent = outbox.record(EventType.MODEL_REGISTERED, Subjects.model("old", "1"), Map.of(), "old:1");

@@ -3,13 +3,15 @@ package io.realtimeai.scoring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.azure.core.http.HttpMethod;
+import com.azure.storage.blob.models.BlobStorageException;
 import io.realtimeai.client.Prediction;
 import io.realtimeai.events.EventOutbox;
 import io.realtimeai.events.Subjects;
-import com.azure.storage.blob.models.BlobStorageException;
 import io.realtimeai.storage.Storage;
 import io.realtimeai.storage.StorageLayout;
 import io.realtimeai.testing.AzuriteExtension;
+import io.realtimeai.testing.BeforeRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -206,6 +208,47 @@ class ResultStoreTest {
     assertThat(results.list("kept", null, 10, null).value()).singleElement()
         .satisfies(r -> assertThat(r.label()).isEqualTo("tabby"));
   }
+  @Test
+  void newerVersion_whoseOlderRowExpiresAsItIsReplaced_isRecordedWhole() {
+    results.record(scored("expiring", "\"v1\"", "tabby"), () -> true);
+    var table = storage.table(StorageLayout.RESULTS_TABLE);
+    AtomicInteger asked = new AtomicInteger();
+    // Asked first before any write, then before v1's row is replaced: the retention deletes that row in between.
+    Optional<ScoreResult> newer = results.record(scored("expiring", "\"v2\"", "tiger"), () -> {
+      if (asked.incrementAndGet() == 2) {
+        table.deleteEntity("expiring", "cat.jpg");
+      }
+      return true;
+    });
+
+    assertThat(asked).hasValue(2);
+    assertThat(newer).get().extracting(ScoreResult::etag).isEqualTo("\"v2\"");
+    assertThat(results.get("expiring", "cat.jpg").etag()).isEqualTo("\"v2\"");
+    assertThat(results.list("expiring", null, 10, null).value()).singleElement()
+        .satisfies(row -> assertThat(row.label()).isEqualTo("tiger"));
+    assertThat(announcedTypes("expiring")).containsExactly("RealtimeAI.ImageScored", "RealtimeAI.ImageScored");
+  }
+
+  @Test
+  void runWhoseDocumentIsKept_whileItsRowExpires_answersTheDocumentAndLeavesNoRow() {
+    results.record(scored("kept-expiring", "\"v1\"", "tabby"), () -> true);
+    var table = storage.table(StorageLayout.RESULTS_TABLE);
+    var row = table.getEntity("kept-expiring", "cat.jpg");
+    row.addProperty("Label", "lynx").addProperty("ScoredAt", java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC));
+    table.updateEntity(row, com.azure.data.tables.models.TableEntityUpdateMode.REPLACE);
+    // The row goes with the retention just before the run corrects it to tell the kept document.
+    BeforeRequest retention = new BeforeRequest(HttpMethod.PUT, "RowKey='cat.jpg'",
+        () -> table.deleteEntity("kept-expiring", "cat.jpg"));
+    ResultStore racing = new ResultStore(storage,
+        BeforeRequest.table(azurite.connectionString(), StorageLayout.RESULTS_TABLE, retention), events);
+
+    assertThat(racing.writeDocument(scored("kept-expiring", "\"v1\"", "lynx"), false)).get()
+        .extracting(r -> r.predictions().get(0).get(0).label()).isEqualTo("tabby");
+
+    assertThat(retention.happened()).isTrue();
+    assertThat(results.list("kept-expiring", null, 10, null).value()).as("an expired row is not written back").isEmpty();
+  }
+
   private static ScoreResult scoredAt(String service, String etag, Instant at) {
     ScoreResult result = scored(service, etag, "tabby");
     return new ScoreResult(result.id(), result.service(), result.modelId(), result.path(), result.etag(), at,

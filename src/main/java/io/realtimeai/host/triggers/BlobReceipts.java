@@ -58,9 +58,9 @@ final class BlobReceipts {
   }
 
   /**
-   * Deletes the receipt of a settled version whose blob was deleted: no scan can list that version again, so its
-   * receipt only takes room. The Functions host keeps them for good; a container whose images are deleted once scored
-   * would then leave a receipt per image behind.
+   * Deletes the receipt of a settled version whose blob was deleted or overwritten: no scan can list that version
+   * again, so its receipt only takes room. The Functions host keeps them for good; a container whose images are deleted
+   * once scored would then leave a receipt per image behind.
    */
   void forget(String container, String blobName, String etag) {
     BlobClient receipt = hostContainer.getBlobClient(name(hostId, functionName, etag, container, blobName));

@@ -225,8 +225,13 @@ public final class BlobTriggerListener implements TriggerListener {
           continue;
         }
         String etag = BlobReceipts.quoted(item.getProperties().getETag());
-        if (etag.equals(settled.get(item.getName())) || !queued.add(item.getName())) {
+        String settledVersion = settled.get(item.getName());
+        if (etag.equals(settledVersion) || !queued.add(item.getName())) {
           continue;
+        }
+        if (settledVersion != null && settled.remove(item.getName(), settledVersion)) {
+          // Overwritten: no listing holds the version settled before again (a version's ETag is not reused).
+          forgetLater(item.getName(), settledVersion);
         }
         try {
           workers.execute(() -> process(item, etag, values.get()));
@@ -240,7 +245,7 @@ public final class BlobTriggerListener implements TriggerListener {
           return found;
         }
       }
-      // A settled blob this listing no longer holds was deleted: its receipt goes too.
+      // A settled blob this listing no longer holds was deleted: its receipt goes too (an overwritten one's went above).
       Map<String, String> deleted = new HashMap<>();
       settled.forEach((name, etag) -> {
         if (!seen.contains(name)) {
@@ -249,14 +254,7 @@ public final class BlobTriggerListener implements TriggerListener {
       });
       settled.keySet().retainAll(seen);
       seenVersions.keySet().retainAll(seen);
-      // On the workers, not here: this thread also renews the leases of running invocations.
-      deleted.forEach((name, etag) -> {
-        try {
-          workers.execute(() -> forgetReceipt(name, etag));
-        } catch (RejectedExecutionException e) {
-          // Stopping: the receipt stays, as the Functions host would keep it.
-        }
-      });
+      deleted.forEach(this::forgetLater);
     } catch (BlobStorageException e) {
       if (e.getStatusCode() == 404) {
         LOG.fine(() -> "container " + pattern.container() + " does not exist yet");
@@ -277,12 +275,21 @@ public final class BlobTriggerListener implements TriggerListener {
     return found;
   }
 
+  /** Deletes the receipt of a settled version no longer listed, on the workers: this thread also renews leases. */
+  private void forgetLater(String name, String etag) {
+    try {
+      workers.execute(() -> forgetReceipt(name, etag));
+    } catch (RejectedExecutionException e) {
+      // Stopping: the receipt stays, as the Functions host would keep it.
+    }
+  }
+
   private void forgetReceipt(String name, String etag) {
     try {
       receipts.forget(pattern.container(), name, etag);
     } catch (RuntimeException e) {
       // It stays, as the Functions host would keep it: it only takes room.
-      LOG.log(Level.FINE, e, () -> "could not delete the receipt of deleted blob " + where(name));
+      LOG.log(Level.FINE, e, () -> "could not delete the receipt of a version no longer listed, " + where(name));
     }
   }
 

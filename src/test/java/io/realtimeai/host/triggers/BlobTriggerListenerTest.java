@@ -171,6 +171,30 @@ class BlobTriggerListenerTest {
   }
 
   @Test
+  void overwrittenBlob_runsAgain_andTheReceiptOfTheVersionBeforeGoes() throws Exception {
+    upload("uploads", "overwritten.zip", bytes("1"));
+    BlobTriggerListener listener = start("BlobUpload", HOST_ID, TriggerTestApp.config());
+    await("the first version ran", () -> runs("overwritten") == 1);
+    BlobContainerClient host = storage.container(StorageLayout.HOST_CONTAINER);
+    String first = "blobreceipts/" + HOST_ID + "/BlobUpload/" + etag("uploads", "overwritten.zip")
+        + "/uploads/overwritten.zip";
+    await("its receipt says Succeeded", () -> host.getBlobClient(first).exists()
+        && "Succeeded".equals(metadata(host, first).get("Status")));
+    awaitScans(listener, 2);
+
+    upload("uploads", "overwritten.zip", bytes("2"));
+    String second = "blobreceipts/" + HOST_ID + "/BlobUpload/" + etag("uploads", "overwritten.zip")
+        + "/uploads/overwritten.zip";
+    await("the second version ran", () -> runs("overwritten") == 2);
+    await("its receipt says Succeeded", () -> host.getBlobClient(second).exists()
+        && "Succeeded".equals(metadata(host, second).get("Status")));
+    awaitScans(listener, 2);
+
+    assertThat(host.getBlobClient(first).exists()).as("the first version's receipt").isFalse();
+    assertThat(host.getBlobClient(second).exists()).as("the second version's receipt").isTrue();
+  }
+
+  @Test
   void blobWithSeveralPlaceholders_bindsEachAndTheContentAsText() throws Exception {
     upload("images", "resnet/2024/06/cat.jpg", bytes("not really a jpeg"));
     start("BlobImage", HOST_ID, TriggerTestApp.config());
