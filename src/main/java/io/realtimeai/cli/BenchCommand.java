@@ -68,8 +68,8 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--soak-warm-up", paramLabel = "DURATION",
       description = "Before the figures --soak reports on, the same load at twice the rate for this long, its lines"
-          + " marked w, so that the figures start with the JIT compiler's work done; 0 for none (default: a sixth of"
-          + " --soak, in whole --report-every intervals).")
+          + " marked w, so that the figures start with the JIT compiler's work done; rounded up to whole --report-every"
+          + " intervals, 0 for none (default: a sixth of --soak).")
   String soakWarmUp;
 
   @Option(names = "--report-every", defaultValue = "1m", paramLabel = "DURATION",
@@ -90,8 +90,7 @@ final class BenchCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(spec.commandLine(), "--soak-rate must be positive and --report-every"
             + " no longer than --soak");
       }
-      Duration warmUp = soakWarmUp == null ? duration.dividedBy(6)
-          : soakWarmUp.strip().equals("0") ? Duration.ZERO : parseDuration("--soak-warm-up", soakWarmUp);
+      Duration warmUp = soakWarmUp == null ? duration.dividedBy(6) : parseWarmUp(soakWarmUp);
       Path work = Files.createTempDirectory("realtime-ai-soak-");
       try {
         return new SoakBench(out, work, duration, every, warmUp, soakRate,
@@ -128,6 +127,22 @@ final class BenchCommand implements Callable<Integer> {
       return 0;
     } finally {
       PackageArchive.deleteTree(work);
+    }
+  }
+
+  /** {@code --soak-warm-up}: a duration, zero ({@code 0}, {@code 0s}) for none. */
+  private Duration parseWarmUp(String text) {
+    if (text.strip().equals("0")) {
+      return Duration.ZERO;
+    }
+    try {
+      Duration warmUp = SoakBench.parse(text);
+      if (warmUp.isNegative()) {
+        throw new IllegalArgumentException("'" + text + "' is negative");
+      }
+      return warmUp;
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--soak-warm-up: " + e.getMessage());
     }
   }
 

@@ -54,7 +54,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * (the first sixth of the run) to the last. Before the first interval a warm-up phase runs the same load at
  * {@value #WARM_UP_LOAD} times the rate, its lines marked {@code w}: at a few calls a second the host's JIT
  * compiler reaches the methods run once per call only after thousands of calls, which in earlier runs made the
- * first ten minutes slower than the rest.
+ * first ten minutes slower than the rest. Results of images dropped in its last seconds count in the first interval.
  */
 final class SoakBench {
   /** How long the soak's stack keeps results and events ({@code RETENTION_MINUTES}). */
@@ -100,18 +100,24 @@ final class SoakBench {
     this.work = work;
     this.duration = duration;
     this.interval = interval;
-    this.warmUps = (int) ((warmUp.toMillis() + interval.toMillis() - 1) / interval.toMillis());
+    this.warmUps = intervalsCovering(warmUp, interval);
     this.rate = rate;
     this.kind = kind;
   }
 
+  /** How many intervals it takes to cover {@code span}: a warm-up is rounded up to whole intervals, 0 to none. */
+  static int intervalsCovering(Duration span, Duration interval) {
+    return (int) ((span.toMillis() + interval.toMillis() - 1) / interval.toMillis());
+  }
+
   /** Runs the soak on a stack of its own; answers true when nothing was lost and no call failed. */
   boolean run() throws Exception {
+    String warmUp = warmUps == 0 ? "no warm-up" : String.format(Locale.ROOT, "after a warm-up of %s at %.1f images/s",
+        human(interval.multipliedBy(warmUps)), rate * WARM_UP_LOAD);
     out.printf(Locale.ROOT, "soak — %s of HTTP score calls and dropped images, %.1f images/s in all (half each), a line"
-        + " every %s, after a warm-up of %s at %.1f images/s; each dropped image deleted once its result is read,"
-        + " results and events kept %d minute(s) (%s); starting a stack of its own (Azurite with its data on disk, the"
-        + " local host, one replica) …%n", human(duration), rate, human(interval), human(interval.multipliedBy(warmUps)),
-        rate * WARM_UP_LOAD, RETENTION_MINUTES, Retention.SETTING);
+        + " every %s, %s; each dropped image deleted once its result is read, results and events kept %d minute(s)"
+        + " (%s); starting a stack of its own (Azurite with its data on disk, the local host, one replica) …%n",
+        human(duration), rate, human(interval), warmUp, RETENTION_MINUTES, Retention.SETTING);
     // On disk, so that Azurite's memory shows leaks rather than the results it keeps.
     try (LocalStack stack = LocalStack.start(0, work.resolve("azurite"), true)) {
       // What a steady service holds: the data stays at a few minutes' worth, so memory that grows is a leak.
@@ -501,7 +507,7 @@ final class SoakBench {
       out.println("(one interval only: no growth or drift after warm-up to report)");
       return ok;
     }
-    // Memory counts from the end of the second interval: the first is warm-up (JIT, pools and caches fill).
+    // Memory counts from the second interval: the first may still hold the warm-up's last work (with none, the start's).
     Bucket first = buckets.get(1);
     Bucket last = buckets.get(buckets.size() - 1);
     out.printf(Locale.ROOT, "resident memory from %s to the end:", label(1));
@@ -511,17 +517,18 @@ final class SoakBench {
       out.printf(Locale.ROOT, " %s %d → %d MiB (%+.1f%%)", role, from, to, from == 0 ? 0.0 : 100.0 * (to - from) / from);
     }
     out.println();
-    // Latency and CPU settle later than memory: in two of three 30-minute runs with per-minute figures, the HTTP p99 of
-    // minutes 2 to 5 stood well above that of the five minutes after. Their warm-up is the first sixth of the run.
-    int warmUp = Math.max(1, buckets.size() / 6);
-    int window = Math.max(1, Math.min(5, (buckets.size() - warmUp) / 2));
+    // Latency and CPU settle later than memory: in two of three 30-minute runs with per-minute figures (before the warm-up
+    // phase), the HTTP p99 of minutes 2 to 5 stood well above that of the five minutes after. The first sixth of the
+    // intervals reported on is left to settle.
+    int settling = Math.max(1, buckets.size() / 6);
+    int window = Math.max(1, Math.min(5, (buckets.size() - settling) / 2));
     List<Double> early = new ArrayList<>();
     List<Double> late = new ArrayList<>();
     for (int i = 0; i < window; i++) {
-      early.addAll(buckets.get(warmUp + i).http);
+      early.addAll(buckets.get(settling + i).http);
       late.addAll(buckets.get(buckets.size() - 1 - i).http);
     }
-    String windows = String.format(Locale.ROOT, "%s to %s against %s to %s", label(warmUp), label(warmUp + window - 1),
+    String windows = String.format(Locale.ROOT, "%s to %s against %s to %s", label(settling), label(settling + window - 1),
         label(buckets.size() - window), label(buckets.size() - 1));
     // Azurite's memory swings by a quarter as its garbage collector runs, sampled every 5 s or not: five minutes of
     // samples against five tell growth from a swing.
@@ -530,7 +537,7 @@ final class SoakBench {
       double from = 0;
       double to = 0;
       for (int i = 0; i < window; i++) {
-        from += (double) buckets.get(warmUp + i).rss.get(role) / window;
+        from += (double) buckets.get(settling + i).rss.get(role) / window;
         to += (double) buckets.get(buckets.size() - 1 - i).rss.get(role) / window;
       }
       out.printf(Locale.ROOT, " %s %.0f → %.0f MiB (%+.1f%%)", role, from, to, from == 0 ? 0.0 : 100.0 * (to - from) / from);
@@ -541,7 +548,7 @@ final class SoakBench {
       double from = 0;
       double to = 0;
       for (int i = 0; i < window; i++) {
-        from += buckets.get(warmUp + i).cpu.get(role) / window;
+        from += buckets.get(settling + i).cpu.get(role) / window;
         to += buckets.get(buckets.size() - 1 - i).cpu.get(role) / window;
       }
       out.printf(Locale.ROOT, " %s %.0f → %.0f %%", role, from, to);

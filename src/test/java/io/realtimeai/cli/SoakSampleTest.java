@@ -7,7 +7,10 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The soak's CPU figures: per process, so that a runtime replaced between two samples does not read negative. */
+/**
+ * The soak's CPU figures (per process, so that a runtime replaced between two samples does not read negative) and its
+ * warm-up's length.
+ */
 class SoakSampleTest {
   private static final long SECOND = 1_000_000_000L;
 
@@ -35,6 +38,16 @@ class SoakSampleTest {
     assertThat(sample.rssMiB().get("host")).isPositive();
     assertThat(sample.cpu().get("host")).containsKey(ProcessHandle.current().pid());
     assertThat(sample.rssMiB()).containsKeys("runtime", "Azurite");
+  }
+
+  @Test
+  void warmUp_isRoundedUpToWholeIntervals_andZeroIsNone() {
+    Duration minute = Duration.ofMinutes(1);
+
+    assertThat(SoakBench.intervalsCovering(Duration.ofMinutes(5), minute)).isEqualTo(5);
+    assertThat(SoakBench.intervalsCovering(Duration.ofSeconds(20), minute)).isEqualTo(1);
+    assertThat(SoakBench.intervalsCovering(Duration.ofSeconds(61), minute)).isEqualTo(2);
+    assertThat(SoakBench.intervalsCovering(Duration.ZERO, minute)).isZero();
   }
 
   private static SoakBench.Sample sample(Map<Long, Duration> runtimes) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.azure.core.http.HttpMethod;
+import com.azure.data.tables.models.TableEntityUpdateMode;
 import com.azure.storage.blob.models.BlobStorageException;
 import io.realtimeai.client.Prediction;
 import io.realtimeai.events.EventOutbox;
@@ -14,6 +15,8 @@ import io.realtimeai.testing.AzuriteExtension;
 import io.realtimeai.testing.BeforeRequest;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -199,8 +202,8 @@ class ResultStoreTest {
     results.record(scored("kept", "\"v1\"", "tabby"), () -> true);
     var table = storage.table(StorageLayout.RESULTS_TABLE);
     var row = table.getEntity("kept", "cat.jpg");
-    row.addProperty("Label", "lynx").addProperty("ScoredAt", java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC));
-    table.updateEntity(row, com.azure.data.tables.models.TableEntityUpdateMode.REPLACE);
+    row.addProperty("Label", "lynx").addProperty("ScoredAt", OffsetDateTime.now(ZoneOffset.UTC));
+    table.updateEntity(row, TableEntityUpdateMode.REPLACE);
 
     assertThat(results.writeDocument(scored("kept", "\"v1\"", "lynx"), false)).get()
         .extracting(r -> r.predictions().get(0).get(0).label()).isEqualTo("tabby");
@@ -208,6 +211,7 @@ class ResultStoreTest {
     assertThat(results.list("kept", null, 10, null).value()).singleElement()
         .satisfies(r -> assertThat(r.label()).isEqualTo("tabby"));
   }
+
   @Test
   void newerVersion_whoseOlderRowExpiresAsItIsReplaced_isRecordedWhole() {
     results.record(scored("expiring", "\"v1\"", "tabby"), () -> true);
@@ -234,8 +238,8 @@ class ResultStoreTest {
     results.record(scored("kept-expiring", "\"v1\"", "tabby"), () -> true);
     var table = storage.table(StorageLayout.RESULTS_TABLE);
     var row = table.getEntity("kept-expiring", "cat.jpg");
-    row.addProperty("Label", "lynx").addProperty("ScoredAt", java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC));
-    table.updateEntity(row, com.azure.data.tables.models.TableEntityUpdateMode.REPLACE);
+    row.addProperty("Label", "lynx").addProperty("ScoredAt", OffsetDateTime.now(ZoneOffset.UTC));
+    table.updateEntity(row, TableEntityUpdateMode.REPLACE);
     // The row goes with the retention just before the run corrects it to tell the kept document.
     BeforeRequest retention = new BeforeRequest(HttpMethod.PUT, "RowKey='cat.jpg'",
         () -> table.deleteEntity("kept-expiring", "cat.jpg"));

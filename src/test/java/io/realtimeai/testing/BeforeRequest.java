@@ -24,6 +24,7 @@ public final class BeforeRequest implements HttpPipelinePolicy {
   private final Runnable action;
   private final AtomicBoolean done = new AtomicBoolean();
 
+  /** Runs {@code action} before the first {@code method} request whose URL, decoded, contains {@code urlPart}. */
   public BeforeRequest(HttpMethod method, String urlPart, Runnable action) {
     this.method = method;
     this.urlPart = urlPart;
@@ -50,7 +51,7 @@ public final class BeforeRequest implements HttpPipelinePolicy {
 
   @Override
   public Mono<HttpResponse> process(HttpPipelineCallContext context, HttpPipelineNextPolicy next) {
-    return Mono.fromRunnable(() -> maybeAct(context)).then(next.process());
+    return Mono.fromRunnable(() -> maybeAct(context)).then(Mono.defer(next::process));
   }
 
   @Override

@@ -225,13 +225,8 @@ public final class BlobTriggerListener implements TriggerListener {
           continue;
         }
         String etag = BlobReceipts.quoted(item.getProperties().getETag());
-        String settledVersion = settled.get(item.getName());
-        if (etag.equals(settledVersion) || !queued.add(item.getName())) {
+        if (etag.equals(settled.get(item.getName())) || !queued.add(item.getName())) {
           continue;
-        }
-        if (settledVersion != null && settled.remove(item.getName(), settledVersion)) {
-          // Overwritten: no listing holds the version settled before again (a version's ETag is not reused).
-          forgetLater(item.getName(), settledVersion);
         }
         try {
           workers.execute(() -> process(item, etag, values.get()));
@@ -245,7 +240,7 @@ public final class BlobTriggerListener implements TriggerListener {
           return found;
         }
       }
-      // A settled blob this listing no longer holds was deleted: its receipt goes too (an overwritten one's went above).
+      // A settled blob this listing no longer holds was deleted: its receipt goes too (an overwritten one's, see settle).
       Map<String, String> deleted = new HashMap<>();
       settled.forEach((name, etag) -> {
         if (!seen.contains(name)) {
@@ -275,7 +270,19 @@ public final class BlobTriggerListener implements TriggerListener {
     return found;
   }
 
-  /** Deletes the receipt of a settled version no longer listed, on the workers: this thread also renews leases. */
+  /**
+   * Notes a blob version settled. The version of the same blob settled before it was overwritten: no listing holds it
+   * again (a version's ETag is not reused), so its receipt goes. One blob's versions settle one after another, in the
+   * order they were listed.
+   */
+  private void settle(String name, String etag) {
+    String before = settled.put(name, etag);
+    if (before != null && !before.equals(etag)) {
+      forgetLater(name, before);
+    }
+  }
+
+  /** Deletes the receipt of a settled version no longer listed, on the workers: the scanning thread also renews leases. */
   private void forgetLater(String name, String etag) {
     try {
       workers.execute(() -> forgetReceipt(name, etag));
@@ -302,7 +309,7 @@ public final class BlobTriggerListener implements TriggerListener {
       InvocationContext context = new InvocationContext(functionName);
       BlobReceipts.Claim claim = receipts.claim(pattern.container(), name, etag, context.getInvocationId());
       if (claim == BlobReceipts.Claim.SETTLED) {
-        settled.put(name, etag);
+        settle(name, etag);
       } else if (claim.held()) {
         runClaimed(claim, context, item, etag, values);
       }
@@ -350,7 +357,7 @@ public final class BlobTriggerListener implements TriggerListener {
     }
     if (failure == null) {
       claim.succeeded();
-      settled.put(name, etag);
+      settle(name, etag);
       return;
     }
     String reason = failure instanceof OutOfMemoryError ? "could not hold the blob in memory: " + failure
@@ -413,7 +420,7 @@ public final class BlobTriggerListener implements TriggerListener {
     storage.createQueue(StorageLayout.BLOB_POISON_QUEUE);
     storage.queue(StorageLayout.BLOB_POISON_QUEUE).sendMessage(json(message));
     claim.poisoned();
-    settled.put(item.getName(), etag);
+    settle(item.getName(), etag);
     LOG.severe(() -> "function " + functionName + ": blob " + where(item.getName()) + " (ETag " + etag + ") gave up after "
         + claim.attempts() + " attempts (" + reason + "); reported on " + StorageLayout.BLOB_POISON_QUEUE
         + " and not retried");
