@@ -560,18 +560,22 @@ final class SoakBench {
         earlyP99 == 0 ? "" : String.format(Locale.ROOT, " (%+.1f%%)", 100 * (lateP99 - earlyP99) / earlyP99));
     // A window's p99 is one of its slowest few calls, and moves from window to window of a steady run: every window's,
     // so that the first-to-last change can be read against that spread.
+    // Counted back from the end, so that the last window is the one compared above; windows without calls are left out.
     List<String> each = new ArrayList<>();
     double lowest = Double.MAX_VALUE;
     double highest = 0;
-    for (int from = settling; from + window <= buckets.size(); from += window) {
+    for (int from = buckets.size() - window; from >= settling; from -= window) {
       List<Double> latencies = new ArrayList<>();
       for (int i = from; i < from + window; i++) {
         latencies.addAll(buckets.get(i).http);
       }
+      if (latencies.isEmpty()) {
+        continue;
+      }
       double p99 = percentile(sorted(latencies), 0.99);
       lowest = Math.min(lowest, p99);
       highest = Math.max(highest, p99);
-      each.add(String.format(Locale.ROOT, "%s to %s %.1f", label(from), label(from + window - 1), p99));
+      each.add(0, String.format(Locale.ROOT, "%s to %s %.1f", label(from), label(from + window - 1), p99));
     }
     if (each.size() > 2) {
       out.printf(Locale.ROOT, "HTTP p99 of each window: %s ms; %.1f to %.1f, the highest %+.1f%% over the lowest%n",
