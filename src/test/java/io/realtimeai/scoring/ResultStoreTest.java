@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.azure.core.http.HttpMethod;
+import com.azure.data.tables.TableClient;
+import com.azure.data.tables.models.TableEntity;
 import com.azure.data.tables.models.TableEntityUpdateMode;
 import com.azure.storage.blob.models.BlobStorageException;
 import io.realtimeai.client.Prediction;
@@ -195,15 +197,24 @@ class ResultStoreTest {
     assertThat(announcedTypes("over")).containsExactly("RealtimeAI.ImageScored", "RealtimeAI.ImageScored");
   }
 
+  /**
+   * v1 of {@code service}'s image recorded whole ("tabby"), then its row replaced by another run of v1 ("lynx", scored
+   * later) that has not yet found the document; answers the results table.
+   */
+  private TableClient recordedThenRowReplacedByAnotherRun(String service) {
+    results.record(scored(service, "\"v1\"", "tabby"), () -> true);
+    TableClient table = storage.table(StorageLayout.RESULTS_TABLE);
+    TableEntity row = table.getEntity(service, "cat.jpg");
+    row.addProperty("Label", "lynx").addProperty("ScoredAt", OffsetDateTime.now(ZoneOffset.UTC));
+    table.updateEntity(row, TableEntityUpdateMode.REPLACE);
+    return table;
+  }
+
   @Test
   void runWhoseDocumentIsKept_leavesTheRowTellingThatDocument() {
     // Run A created the row and wrote its document; run B of the same version replaced the row with its own answer
     // (having found no document yet), then found A's document and kept it: the row follows the document.
-    results.record(scored("kept", "\"v1\"", "tabby"), () -> true);
-    var table = storage.table(StorageLayout.RESULTS_TABLE);
-    var row = table.getEntity("kept", "cat.jpg");
-    row.addProperty("Label", "lynx").addProperty("ScoredAt", OffsetDateTime.now(ZoneOffset.UTC));
-    table.updateEntity(row, TableEntityUpdateMode.REPLACE);
+    recordedThenRowReplacedByAnotherRun("kept");
 
     assertThat(results.writeDocument(scored("kept", "\"v1\"", "lynx"), false)).get()
         .extracting(r -> r.predictions().get(0).get(0).label()).isEqualTo("tabby");
@@ -235,11 +246,7 @@ class ResultStoreTest {
 
   @Test
   void runWhoseDocumentIsKept_whileItsRowExpires_answersTheDocumentAndLeavesNoRow() {
-    results.record(scored("kept-expiring", "\"v1\"", "tabby"), () -> true);
-    var table = storage.table(StorageLayout.RESULTS_TABLE);
-    var row = table.getEntity("kept-expiring", "cat.jpg");
-    row.addProperty("Label", "lynx").addProperty("ScoredAt", OffsetDateTime.now(ZoneOffset.UTC));
-    table.updateEntity(row, TableEntityUpdateMode.REPLACE);
+    var table = recordedThenRowReplacedByAnotherRun("kept-expiring");
     // The row goes with the retention just before the run corrects it to tell the kept document.
     BeforeRequest retention = new BeforeRequest(HttpMethod.PUT, "RowKey='cat.jpg'",
         () -> table.deleteEntity("kept-expiring", "cat.jpg"));
