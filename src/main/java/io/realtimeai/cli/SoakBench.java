@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.TreeSet;
 import java.util.HashMap;
@@ -554,10 +555,14 @@ final class SoakBench {
       out.printf(Locale.ROOT, " %s %.0f → %.0f %%", role, from, to);
     }
     out.println();
-    double earlyP99 = percentile(sorted(early), 0.99);
-    double lateP99 = percentile(sorted(late), 0.99);
-    out.printf(Locale.ROOT, "HTTP p99, %s: %.1f → %.1f ms%s%n", windows, earlyP99, lateP99,
-        earlyP99 == 0 ? "" : String.format(Locale.ROOT, " (%+.1f%%)", 100 * (lateP99 - earlyP99) / earlyP99));
+    List<Double> earlySorted = sorted(early);
+    List<Double> lateSorted = sorted(late);
+    double earlyP99 = percentile(earlySorted, 0.99);
+    double lateP99 = percentile(lateSorted, 0.99);
+    out.printf(Locale.ROOT, "HTTP p99, %s: %.1f → %.1f ms%s; 95%% bounds from %d and %d calls: %s and %s ms%n", windows,
+        earlyP99, lateP99,
+        earlyP99 == 0 ? "" : String.format(Locale.ROOT, " (%+.1f%%)", 100 * (lateP99 - earlyP99) / earlyP99),
+        earlySorted.size(), lateSorted.size(), p99Bounds(earlySorted), p99Bounds(lateSorted));
     // A window's p99 is one of its slowest few calls, and moves from window to window of a steady run: every window's,
     // so that the first-to-last change can be read against that spread.
     // Counted back from the end, so that the last window is the one compared above; windows without calls are left out.
@@ -575,7 +580,8 @@ final class SoakBench {
       double p99 = percentile(sorted(latencies), 0.99);
       lowest = Math.min(lowest, p99);
       highest = Math.max(highest, p99);
-      each.add(0, String.format(Locale.ROOT, "%s to %s %.1f", label(from), label(from + window - 1), p99));
+      each.add(0, String.format(Locale.ROOT, "%s to %s %.1f (%s)", label(from), label(from + window - 1), p99,
+          p99Bounds(sorted(latencies))));
     }
     if (each.size() > 2) {
       out.printf(Locale.ROOT, "HTTP p99 of each window: %s ms; %.1f to %.1f, the highest %+.1f%% over the lowest%n",
@@ -596,6 +602,50 @@ final class SoakBench {
     }
     Collections.sort(copy);
     return copy;
+  }
+
+  /** Where the true p99 of the calls' latency lies, from this sample of them, with 95 % confidence: "lo–hi". */
+  private static String p99Bounds(List<Double> sorted) {
+    int[] ranks = quantileRanks(sorted.size(), 0.99, 0.95);
+    return (ranks[0] < 1 ? "?" : String.format(Locale.ROOT, "%.1f", sorted.get(ranks[0] - 1))) + "–"
+        + (ranks[1] > sorted.size() ? "?" : String.format(Locale.ROOT, "%.1f", sorted.get(ranks[1] - 1)));
+  }
+
+  /**
+   * The ranks (from 1, in ascending order) of two of {@code n} independent values between which their distribution's
+   * {@code q} quantile lies with at least {@code confidence}, whatever the distribution: how many of the values fall below
+   * the quantile is Binomial(n, q), and the quantile lies between the lo-th and hi-th values when lo ≤ that count < hi.
+   * Each bound is chosen so that at most half the rest lies on its side; a rank below 1 or above n means that {@code n}
+   * values are too few to bound that side.
+   */
+  static int[] quantileRanks(int n, double q, double confidence) {
+    // The binomial's probabilities, relative to its mode's, then scaled: far from the mode they underflow to 0, as they should.
+    double[] pmf = new double[n + 1];
+    int mode = (int) Math.min(n, Math.floor((n + 1) * q));
+    pmf[mode] = 1;
+    for (int k = mode; k < n; k++) {
+      pmf[k + 1] = pmf[k] * (n - k) / (k + 1) * q / (1 - q);
+    }
+    for (int k = mode; k > 0; k--) {
+      pmf[k - 1] = pmf[k] * k / (n - k + 1) * (1 - q) / q;
+    }
+    double total = Arrays.stream(pmf).sum();
+    double tail = (1 - confidence) / 2;
+    // lo: the largest rank with P(count ≤ lo − 1) ≤ tail; 0 when even P(count = 0) is more.
+    int lo = 0;
+    double below = 0;
+    while (lo <= n && below + pmf[lo] / total <= tail) {
+      below += pmf[lo] / total;
+      lo++;
+    }
+    // hi: the smallest rank with P(count ≥ hi) ≤ tail; n + 1 when even P(count = n) is more.
+    int hi = n + 1;
+    double above = 0;
+    while (hi > 0 && above + pmf[hi - 1] / total <= tail) {
+      above += pmf[hi - 1] / total;
+      hi--;
+    }
+    return new int[] {lo, hi};
   }
 
   /** Nearest rank; 0 for no values. */

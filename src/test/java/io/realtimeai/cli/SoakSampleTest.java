@@ -5,11 +5,12 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The soak's CPU figures (per process, so that a runtime replaced between two samples does not read negative) and its
- * warm-up's length.
+ * The soak's CPU figures (per process, so that a runtime replaced between two samples does not read negative), its
+ * warm-up's length, and the bounds it gives each p99.
  */
 class SoakSampleTest {
   private static final long SECOND = 1_000_000_000L;
@@ -48,6 +49,38 @@ class SoakSampleTest {
     assertThat(SoakBench.intervalsCovering(Duration.ofSeconds(20), minute)).isEqualTo(1);
     assertThat(SoakBench.intervalsCovering(Duration.ofSeconds(61), minute)).isEqualTo(2);
     assertThat(SoakBench.intervalsCovering(Duration.ZERO, minute)).isZero();
+  }
+
+  @Test
+  void quantileRanks_ofTheMedianOfAHundred_areTheTextbook40thAnd61st() {
+    assertThat(SoakBench.quantileRanks(100, 0.5, 0.95)).containsExactly(40, 61);
+  }
+
+  @Test
+  void quantileRanks_ofAP99_holdTheTrueP99AtLeast95TimesInAHundred() {
+    // 900 calls, a five-minute window at 3 a second: the p99 is the 10th slowest, and it lies between the 16th and the
+    // 4th slowest. Drawn from a distribution whose p99 is known, the bounds hold it as often as they say.
+    int[] ranks = SoakBench.quantileRanks(900, 0.99, 0.95);
+    assertThat(ranks).containsExactly(885, 897);
+    SplittableRandom random = new SplittableRandom(3);
+    int trials = 4000;
+    int held = 0;
+    for (int trial = 0; trial < trials; trial++) {
+      double[] values = random.doubles(900).map(u -> -Math.log(1 - u)).sorted().toArray();
+      double trueP99 = -Math.log(0.01);
+      if (values[ranks[0] - 1] <= trueP99 && trueP99 <= values[ranks[1] - 1]) {
+        held++;
+      }
+    }
+    assertThat((double) held / trials).isBetween(0.94, 0.975);
+  }
+
+  @Test
+  void quantileRanks_ofAP99_fromTooFewValues_haveNoUpperBound() {
+    int[] ranks = SoakBench.quantileRanks(50, 0.99, 0.95);
+
+    assertThat(ranks[1]).isGreaterThan(50);
+    assertThat(SoakBench.quantileRanks(0, 0.99, 0.95)).containsExactly(0, 1);
   }
 
   private static SoakBench.Sample sample(Map<Long, Duration> runtimes) {
