@@ -26,12 +26,16 @@ final class LocalStack implements AutoCloseable {
   private final LocalHost host;
   private final String storageDescription;
   private final String connectionString;
+  /** Stops the stack when the JVM is told to stop (SIGTERM, Ctrl-C) before it is closed, so that no child outlives it. */
+  private final Thread onExit = new Thread(this::close, "local-stack-shutdown");
+  private boolean closed;
 
   private LocalStack(Azurite azurite, LocalHost host, String storageDescription, String connectionString) {
     this.azurite = azurite;
     this.host = host;
     this.storageDescription = storageDescription;
     this.connectionString = connectionString;
+    Runtime.getRuntime().addShutdownHook(onExit);
   }
 
   /**
@@ -104,9 +108,20 @@ final class LocalStack implements AutoCloseable {
     return storageDescription;
   }
 
-  /** Stops the host (letting invocations finish), the replicas, then Azurite. */
+  /** Stops the host (letting invocations finish), the replicas, then Azurite; once, the first caller waited for by the others. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (Thread.currentThread() != onExit) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(onExit);
+      } catch (IllegalStateException e) {
+        // the JVM is stopping: the hook runs, finds the stack closed and returns
+      }
+    }
     try {
       host.stop(Duration.ofSeconds(30));
     } catch (InterruptedException e) {

@@ -16,7 +16,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code realtime-ai bench --quick} runs every part of the report to its summary; no figure is judged, only present. */
+/**
+ * {@code realtime-ai bench --quick} runs every part of the report to its summary (no figure is judged, only present), and a
+ * soak stopped half way leaves no process of its stack behind.
+ */
 @Tag("integration")
 class BenchCommandTest {
   private static final Pattern P50 = Pattern.compile("p50\\s+([0-9.]+) ms");
@@ -67,6 +70,40 @@ class BenchCommandTest {
     assertThat(p50s).as("p50 figures").hasSizeGreaterThan(10).allSatisfy(p50 -> assertThat(p50).isPositive());
     assertThat(figures(PER_IMAGE, text)).as("storage requests per image").singleElement()
         .satisfies(perImage -> assertThat(perImage).isGreaterThan(0));
+  }
+
+  @Test
+  void soak_stoppedBySigterm_leavesNoProcessBehind() throws Exception {
+    java.nio.file.Path out = replicas.resolve("soak.txt");
+    ProcessBuilder builder = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", System.getProperty("project.jar", "target/realtime-ai.jar"), "bench", "--soak", "10m", "--quick",
+        "--soak-warm-up", "0", "--report-every", "10s").redirectErrorStream(true).redirectOutput(out.toFile());
+    builder.environment().put("REPLICA_STATE_DIR", replicas.resolve("soak-replicas").toString());
+    Process soak = builder.start();
+    List<ProcessHandle> children = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 1800 && soak.isAlive() && !java.nio.file.Files.readString(out).contains("HTTP/s"); i++) {
+        Thread.sleep(100);
+      }
+      assertThat(java.nio.file.Files.readString(out)).as("the soak's table began").contains("HTTP/s");
+      children.addAll(soak.descendants().toList());
+      assertThat(children.stream().map(child -> child.info().commandLine().orElse("")))
+          .as("the soak's Azurite and runtime").anyMatch(line -> line.contains("azurite"))
+          .anyMatch(line -> line.contains(" runtime "));
+
+      soak.destroy();
+
+      assertThat(soak.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)).as("the soak stops on SIGTERM").isTrue();
+      for (ProcessHandle child : children) {
+        String command = child.info().commandLine().orElse(Long.toString(child.pid()));
+        assertThat(child.onExit()).as("%s left behind", command).succeedsWithin(java.time.Duration.ofSeconds(30));
+      }
+    } finally {
+      // Children first: once the soak has exited they are no longer its descendants.
+      children.forEach(ProcessHandle::destroyForcibly);
+      soak.descendants().forEach(ProcessHandle::destroyForcibly);
+      soak.destroyForcibly();
+    }
   }
 
   private static List<Double> figures(Pattern pattern, String text) {
