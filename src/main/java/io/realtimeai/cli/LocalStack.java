@@ -76,6 +76,12 @@ final class LocalStack implements AutoCloseable {
       throw new IllegalStateException("AzureWebJobsStorage is set in the environment; unset it to run a stack of its own");
     }
     System.out.println("starting the local Functions host …");
+    // Until the stack exists and stops itself, a stop (SIGTERM, Ctrl-C) while the host starts still stops Azurite.
+    Thread stopAzurite = null;
+    if (azurite != null) {
+      stopAzurite = new Thread(azurite::close, "azurite-shutdown");
+      Runtime.getRuntime().addShutdownHook(stopAzurite);
+    }
     try {
       LocalHost host = LocalHost.start(app, LocalHost.Options.defaults().withHttpPort(httpPort)
           .withLocalValues(freePorts && azurite != null ? java.util.Map.of(AppSettings.STORAGE, connection) : java.util.Map.of()));
@@ -85,6 +91,14 @@ final class LocalStack implements AutoCloseable {
         azurite.close();
       }
       throw e;
+    } finally {
+      if (stopAzurite != null) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(stopAzurite);
+        } catch (IllegalStateException e) {
+          // the JVM is stopping: the hook stops Azurite
+        }
+      }
     }
   }
 
@@ -126,11 +140,15 @@ final class LocalStack implements AutoCloseable {
       host.stop(Duration.ofSeconds(30));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-    // Replica processes stop with the host; their services come back on the next start.
-    App.reset();
-    if (azurite != null) {
-      azurite.close();
+    } finally {
+      try {
+        // Replica processes stop with the host; their services come back on the next start.
+        App.reset();
+      } finally {
+        if (azurite != null) {
+          azurite.close();
+        }
+      }
     }
   }
 

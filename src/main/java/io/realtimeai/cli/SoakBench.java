@@ -577,11 +577,12 @@ final class SoakBench {
       if (latencies.isEmpty()) {
         continue;
       }
-      double p99 = percentile(sorted(latencies), 0.99);
+      List<Double> ordered = sorted(latencies);
+      double p99 = percentile(ordered, 0.99);
       lowest = Math.min(lowest, p99);
       highest = Math.max(highest, p99);
       each.add(0, String.format(Locale.ROOT, "%s to %s %.1f (%s)", label(from), label(from + window - 1), p99,
-          p99Bounds(sorted(latencies))));
+          p99Bounds(ordered)));
     }
     if (each.size() > 2) {
       out.printf(Locale.ROOT, "HTTP p99 of each window: %s ms; %.1f to %.1f, the highest %+.1f%% over the lowest%n",
@@ -604,11 +605,18 @@ final class SoakBench {
     return copy;
   }
 
-  /** Where the true p99 of the calls' latency lies, from this sample of them, with 95 % confidence: "lo–hi". */
+  /**
+   * Where the p99 of the calls' latency lies, from this sample of them, with 95 % confidence were the calls independent
+   * (they are not quite: a pause slows a few in a row, so the bounds are if anything too narrow): "lo–hi", "≥ lo" from
+   * fewer than 368 calls, which bound it only from below, "none" from none.
+   */
   private static String p99Bounds(List<Double> sorted) {
     int[] ranks = quantileRanks(sorted.size(), 0.99, 0.95);
-    return (ranks[0] < 1 ? "?" : String.format(Locale.ROOT, "%.1f", sorted.get(ranks[0] - 1))) + "–"
-        + (ranks[1] > sorted.size() ? "?" : String.format(Locale.ROOT, "%.1f", sorted.get(ranks[1] - 1)));
+    if (ranks[0] < 1) {
+      return "none";
+    }
+    String lo = String.format(Locale.ROOT, "%.1f", sorted.get(ranks[0] - 1));
+    return ranks[1] > sorted.size() ? "≥ " + lo : lo + "–" + String.format(Locale.ROOT, "%.1f", sorted.get(ranks[1] - 1));
   }
 
   /**

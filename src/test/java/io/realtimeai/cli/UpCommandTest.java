@@ -18,7 +18,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code realtime-ai up} as a user runs it: Azurite on its standard ports, the host, health, a clean stop. */
+/**
+ * {@code realtime-ai up} as a user runs it: Azurite on its standard ports, the host, health, a clean stop; and a stop
+ * while the host is still starting.
+ */
 @Tag("integration")
 class UpCommandTest {
   private static final Pattern FUNCTIONS = Pattern.compile("functions\\s+http://localhost:(\\d+)/api/");
@@ -73,6 +76,44 @@ class UpCommandTest {
       up.descendants().forEach(ProcessHandle::destroyForcibly);
       up.destroyForcibly();
     }
+  }
+
+  @Test
+  void up_stoppedWhileTheHostStarts_leavesNoAzuriteBehind() throws Exception {
+    Path out = dir.resolve("out.txt");
+    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", System.getProperty("project.jar", "target/realtime-ai.jar"), "up", "--in-memory", "--port", "0")
+        .redirectErrorStream(true).redirectOutput(out.toFile());
+    builder.environment().put("REPLICA_STATE_DIR", dir.resolve("replicas").toString());
+    Process up = builder.start();
+    List<ProcessHandle> children = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 1200 && up.isAlive() && !text(out).contains("starting the local Functions host"); i++) {
+        Thread.sleep(20);
+      }
+      children.addAll(up.descendants().toList());
+      assertThat(text(out)).as("the host was starting").contains("starting the local Functions host")
+          .doesNotContain("realtime-ai is up");
+      assertThat(children).as("Azurite's process").anyMatch(child -> child.info().commandLine().orElse("").contains("azurite"));
+
+      up.destroy();
+
+      assertThat(up.waitFor(90, TimeUnit.SECONDS)).as("up stops on SIGTERM").isTrue();
+      for (ProcessHandle child : children) {
+        assertThat(child.onExit()).as("%s left behind", child.info().commandLine().orElse(Long.toString(child.pid())))
+            .succeedsWithin(java.time.Duration.ofSeconds(30));
+      }
+      assertThat(isFree(10000)).isTrue();
+    } finally {
+      children.forEach(ProcessHandle::destroyForcibly);
+      up.descendants().forEach(ProcessHandle::destroyForcibly);
+      up.destroyForcibly();
+    }
+  }
+
+  /** What the process has written so far; a character cut in two at the end reads as a replacement, not an error. */
+  private static String text(Path out) throws IOException {
+    return new String(Files.readAllBytes(out), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static int awaitBanner(Process up, Path out) throws Exception {
