@@ -63,7 +63,7 @@ final class BenchCommand implements Callable<Integer> {
           + " the rate (--soak-warm-up).")
   String soak;
 
-  @Option(names = "--soak-rate", defaultValue = "10", paramLabel = "IMAGES/S",
+  @Option(names = "--soak-rate", defaultValue = "8", paramLabel = "IMAGES/S",
       description = "Images a second during --soak, half scored over HTTP, half dropped (default: ${DEFAULT-VALUE}).")
   double soakRate;
 

@@ -531,8 +531,15 @@ final class SoakBench {
     }
     String windows = String.format(Locale.ROOT, "%s to %s against %s to %s", label(settling), label(settling + window - 1),
         label(buckets.size() - window), label(buckets.size() - 1));
-    // Azurite's memory swings by a quarter as its garbage collector runs, sampled every 5 s or not: five minutes of
-    // samples against five tell growth from a swing.
+    // Azurite's memory swings by a quarter as its garbage collector runs, sampled every 5 s or not, over periods of
+    // several minutes: a line fitted to every interval's mean from the second on tells growth from a swing better than
+    // two points or two windows of it.
+    out.printf(Locale.ROOT, "resident memory, the trend of a line fitted to every interval from %s to the end:", label(1));
+    for (String role : first.rss.keySet()) {
+      List<Double> means = buckets.subList(1, buckets.size()).stream().map(b -> (double) b.rss.get(role)).toList();
+      out.printf(Locale.ROOT, " %s %+.1f%%", role, trendPercent(means));
+    }
+    out.println();
     out.printf(Locale.ROOT, "resident memory, mean of %s:", windows);
     for (String role : first.rss.keySet()) {
       double from = 0;
@@ -603,6 +610,26 @@ final class SoakBench {
     }
     Collections.sort(copy);
     return copy;
+  }
+
+  /**
+   * How much a least-squares line through {@code values} (one per interval) rises from the first interval to the last, as a
+   * share of their mean, in per cent; 0 for fewer than two values or a mean of 0.
+   */
+  static double trendPercent(List<Double> values) {
+    int n = values.size();
+    double mean = values.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+    if (n < 2 || mean == 0) {
+      return 0;
+    }
+    double middle = (n - 1) / 2.0;
+    double covariance = 0;
+    double variance = 0;
+    for (int i = 0; i < n; i++) {
+      covariance += (i - middle) * (values.get(i) - mean);
+      variance += (i - middle) * (i - middle);
+    }
+    return 100 * covariance / variance * (n - 1) / mean;
   }
 
   /**

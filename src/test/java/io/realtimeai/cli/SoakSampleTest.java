@@ -4,13 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
  * The soak's CPU figures (per process, so that a runtime replaced between two samples does not read negative), its
- * warm-up's length, and the bounds it gives each p99.
+ * warm-up's length, the bounds it gives each p99, and the trend of memory.
  */
 class SoakSampleTest {
   private static final long SECOND = 1_000_000_000L;
@@ -81,6 +82,17 @@ class SoakSampleTest {
 
     assertThat(ranks[1]).isGreaterThan(50);
     assertThat(SoakBench.quantileRanks(0, 0.99, 0.95)).containsExactly(0, 1);
+  }
+
+  @Test
+  void trendPercent_ofAStraightRise_isTheRiseOverTheMean_andASwingBackIsNone() {
+    // 100 to 110 MiB in even steps: a rise of 10 over a mean of 105.
+    List<Double> rising = java.util.stream.IntStream.rangeClosed(0, 10).mapToObj(i -> 100.0 + i).toList();
+    assertThat(SoakBench.trendPercent(rising)).isCloseTo(100 * 10 / 105.0, within(1e-9));
+    // Memory that swings up and back down the same way has no trend, however far it swings.
+    List<Double> swing = List.of(198.0, 230.0, 243.0, 220.0, 176.0, 170.0, 176.0, 220.0, 243.0, 230.0, 198.0);
+    assertThat(SoakBench.trendPercent(swing)).isCloseTo(0.0, within(1e-9));
+    assertThat(SoakBench.trendPercent(List.of(5.0))).isZero();
   }
 
   private static SoakBench.Sample sample(Map<Long, Duration> runtimes) {
