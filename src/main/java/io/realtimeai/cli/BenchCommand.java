@@ -58,9 +58,10 @@ final class BenchCommand implements Callable<Integer> {
           + " this long (90s, 30m, 2h), results and events kept a minute and each dropped image deleted once scored, a"
           + " line a minute (throughput, p50/p99, the folder's images per Predict call, the drop container's listing"
           + " time, errors, resident memory and CPU of the host, the runtime and Azurite), then what was lost, how memory"
-          + " grew after the first minute, how memory, CPU and p99 moved from the five minutes after the first sixth of"
-          + " the run to the last five, and the p99 of every such window between; all of it after a warm-up at twice"
-          + " the rate (--soak-warm-up).")
+          + " grew after the first minute and the trend of a line fitted to every minute from the second, how memory, CPU"
+          + " and p99 moved from the five minutes after the first sixth of the run to the last five, and the p99 of"
+          + " every such window between, each p99 with its 95 % bounds; all of it after a warm-up at twice the rate"
+          + " (--soak-warm-up).")
   String soak;
 
   @Option(names = "--soak-rate", defaultValue = "8", paramLabel = "IMAGES/S",

@@ -89,7 +89,7 @@ class SoakSampleTest {
     // 100 to 110 MiB in even steps: a rise of 10 over a mean of 105.
     List<Double> rising = java.util.stream.IntStream.rangeClosed(0, 10).mapToObj(i -> 100.0 + i).toList();
     assertThat(SoakBench.trendPercent(rising)).isCloseTo(100 * 10 / 105.0, within(1e-9));
-    // Memory that swings up and back down the same way has no trend, however far it swings.
+    // A swing symmetric about the middle of the run has no trend, however far it swings.
     List<Double> swing = List.of(198.0, 230.0, 243.0, 220.0, 176.0, 170.0, 176.0, 220.0, 243.0, 230.0, 198.0);
     assertThat(SoakBench.trendPercent(swing)).isCloseTo(0.0, within(1e-9));
     assertThat(SoakBench.trendPercent(List.of(5.0))).isZero();
