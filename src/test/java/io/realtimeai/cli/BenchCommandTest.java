@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.realtimeai.app.App;
 import io.realtimeai.app.AppSettings;
+import io.realtimeai.testing.ProjectJar;
 import io.realtimeai.testing.TestApp;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -75,11 +76,8 @@ class BenchCommandTest {
   @Test
   void soak_stoppedBySigterm_leavesNoProcessBehind() throws Exception {
     java.nio.file.Path out = replicas.resolve("soak.txt");
-    ProcessBuilder builder = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", System.getProperty("project.jar", "target/realtime-ai.jar"), "bench", "--soak", "10m", "--quick",
-        "--soak-warm-up", "0", "--report-every", "10s").redirectErrorStream(true).redirectOutput(out.toFile());
-    builder.environment().put("REPLICA_STATE_DIR", replicas.resolve("soak-replicas").toString());
-    Process soak = builder.start();
+    Process soak = ProjectJar.start(out, replicas.resolve("soak-replicas"), "bench", "--soak", "10m", "--quick",
+        "--soak-warm-up", "0", "--report-every", "10s");
     List<ProcessHandle> children = new java.util.ArrayList<>();
     try {
       for (int i = 0; i < 1800 && soak.isAlive() && !text(out).contains("HTTP/s"); i++) {

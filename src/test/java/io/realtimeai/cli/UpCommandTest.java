@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import io.realtimeai.testing.ProjectJar;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,12 +35,7 @@ class UpCommandTest {
       assertThat(isFree(port)).as("port %d must be free for this test (Azurite's standard port)", port).isTrue();
     }
     Path out = dir.resolve("out.txt");
-    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", System.getProperty("project.jar", "target/realtime-ai.jar"), "up", "--in-memory", "--port", "0")
-        .redirectErrorStream(true).redirectOutput(out.toFile());
-    // Not the project's .realtime-ai/replicas, whose runtimes a class running beside this one may own.
-    builder.environment().put("REPLICA_STATE_DIR", dir.resolve("replicas").toString());
-    Process up = builder.start();
+    Process up = ProjectJar.start(out, dir.resolve("replicas"), "up", "--in-memory", "--port", "0");
     try {
       int port = awaitBanner(up, out);
       HttpResponse<String> health = HttpClient.newHttpClient().send(
@@ -81,11 +77,7 @@ class UpCommandTest {
   @Test
   void up_stoppedWhileTheHostStarts_leavesNoAzuriteBehind() throws Exception {
     Path out = dir.resolve("out.txt");
-    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", System.getProperty("project.jar", "target/realtime-ai.jar"), "up", "--in-memory", "--port", "0")
-        .redirectErrorStream(true).redirectOutput(out.toFile());
-    builder.environment().put("REPLICA_STATE_DIR", dir.resolve("replicas").toString());
-    Process up = builder.start();
+    Process up = ProjectJar.start(out, dir.resolve("replicas"), "up", "--in-memory", "--port", "0");
     List<ProcessHandle> children = new java.util.ArrayList<>();
     try {
       for (int i = 0; i < 1200 && up.isAlive() && !text(out).contains("starting the local Functions host"); i++) {
